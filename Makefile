@@ -1,0 +1,173 @@
+# smimetools: plain make, no configure.
+#
+#   make            build the five commands (installs missing build deps)
+#   make check      unit and end-to-end tests: a plain build, an ASan+UBSan
+#                   build and a valgrind pass, then mandoc -Tlint
+#   make check SAN=1  only the ASan+UBSan pass
+#   make demo       show what the tools do on a sample message
+#   make bench      peak memory and time on large messages (not a test)
+#   make install / uninstall   PREFIX, DESTDIR, BINDIR, MANDIR honoured
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+PKGS = libcrypto libmagic popt
+
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD = build-san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+else
+BUILD = build
+SANFLAGS =
+# Hardening; FORTIFY needs optimisation and fights ASan, so plain builds only.
+override CPPFLAGS += -D_FORTIFY_SOURCE=2
+endif
+
+# Kept whatever CFLAGS the caller gives.
+override CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
+	-Wno-sign-compare -fstack-protector-strong -fPIE $(SANFLAGS)
+override CPPFLAGS += -D_POSIX_C_SOURCE=200809L -DVERSION='"$(VERSION)"' \
+	-Icommon -MMD -MP
+override LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANFLAGS)
+
+# Recursive on purpose: expanded when a recipe runs, after `deps`.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
+	echo -lcrypto -lmagic -lpopt)
+
+TOOLS = smime-sign smime-verify smime-encrypt smime-decrypt certstore
+MODULES = err io opts mime mime_field hdr filter verify decrypt \
+	encrypt sign store
+UNITS = err hdr io mime
+
+LIB = $(BUILD)/libcommon.a
+OBJS = $(MODULES:%=$(BUILD)/common/%.o)
+BINS = $(TOOLS:%=$(BUILD)/%)
+TESTBINS = $(BUILD)/test-tool $(UNITS:%=$(BUILD)/%_test)
+MAN1 = $(TOOLS:%=man/%.1)
+MAN5 = man/certstore.5
+MAN7 = man/smimetools.7
+
+.PHONY: all deps deps-test check check-one check-valgrind lint demo bench fuzz \
+	install uninstall clean
+
+all: deps $(BINS)
+
+# Build dependencies: install them when pkg-config cannot find one.
+deps:
+	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null || scripts/install-deps
+
+# Test peers too (mandoc, valgrind, procmail, ...).
+deps-test: deps
+	@test -z "$$(scripts/install-deps --list)" || scripts/install-deps
+
+$(BUILD)/common/%.o: common/%.c | $(BUILD)/common
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/cmd/%.o: cmd/%.c | $(BUILD)/cmd
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/testdata/%.o: testdata/%.c | $(BUILD)/testdata
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(OBJS)
+
+$(BUILD)/%: $(BUILD)/cmd/%.o $(LIB)
+	$(CC) $(LDFLAGS) $< $(LIB) $(PKG_LIBS) -o $@
+
+$(BUILD)/test-tool: $(BUILD)/testdata/test-tool.o $(LIB)
+	$(CC) $(LDFLAGS) $< $(LIB) $(PKG_LIBS) -o $@
+
+$(BUILD)/%_test: $(BUILD)/common/%_test.o $(LIB)
+	$(CC) $(LDFLAGS) $< $(LIB) $(PKG_LIBS) -o $@
+
+$(BUILD)/common $(BUILD)/cmd $(BUILD)/testdata:
+	mkdir -p $@
+
+# One pass: unit tests and end-to-end scripts under prove.
+check-one: deps-test $(BINS) $(TESTBINS)
+	@echo "== tests, $(BUILD)"
+	@PATH="$(CURDIR)/$(BUILD):$$PATH" SMIME_TEST_BUILD="$(CURDIR)/$(BUILD)" \
+	    prove -j2 --exec '' $(UNITS:%=$(BUILD)/%_test) testdata/*.t
+
+# The pass-through tests under valgrind: every command is wrapped, and a
+# valgrind error makes it exit 99, which no test expects.
+check-valgrind: deps-test $(BINS) $(TESTBINS)
+	@echo "== tests under valgrind"
+	@rm -rf $(BUILD)/vg && mkdir -p $(BUILD)/vg
+	@for t in $(TOOLS); do \
+	    printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "%s" "$$@"\n' \
+	    "$(CURDIR)/$(BUILD)/$$t" > $(BUILD)/vg/$$t; chmod +x $(BUILD)/vg/$$t; done
+	@PATH="$(CURDIR)/$(BUILD)/vg:$(CURDIR)/$(BUILD):$$PATH" \
+	    SMIME_TEST_BUILD="$(CURDIR)/$(BUILD)" SMIME_TEST_VALGRIND=1 \
+	    prove -j2 testdata/*-passthrough*.t
+
+ifeq ($(SAN),1)
+check: check-one
+else
+check: deps-test
+	@$(MAKE) --no-print-directory check-one
+	@$(MAKE) --no-print-directory check-one SAN=1
+	@$(MAKE) --no-print-directory check-valgrind
+	@$(MAKE) --no-print-directory lint
+endif
+
+# libFuzzer targets (clang).  FUZZTIME seconds each; corpora are seeded
+# from testdata/ and kept in fuzz/corpus-NAME (not committed).
+FUZZERS = mime
+FUZZTIME ?= 60
+FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon \
+	-D_POSIX_C_SOURCE=200809L -std=c11
+FUZZSRC = common/mime.c common/mime_field.c common/err.c
+
+build-fuzz/%_fuzz: fuzz/%_fuzz.c $(FUZZSRC)
+	@mkdir -p build-fuzz
+	clang $(FUZZFLAGS) $< $(FUZZSRC) -lcrypto -o $@
+
+fuzz: deps-test $(FUZZERS:%=build-fuzz/%_fuzz)
+	@for f in $(FUZZERS); do \
+	    mkdir -p fuzz/corpus-$$f; \
+	    find testdata -name '*.eml' -o -name '*.mbox' -o -name '*.message' | \
+	        while read -r s; do cp "$$s" fuzz/corpus-$$f/ 2>/dev/null; done; \
+	    build-fuzz/$${f}_fuzz -max_total_time=$(FUZZTIME) -max_len=200000 \
+	        -timeout=10 fuzz/corpus-$$f || exit 1; done
+
+lint: deps-test
+	@echo "== mandoc -Tlint"
+	@mandoc -Tlint -W warning $(MAN1) $(MAN5) $(MAN7) && echo "man pages: clean"
+
+demo: all
+	@scripts/demo "$(CURDIR)/$(BUILD)"
+
+bench: all
+	@scripts/bench "$(CURDIR)/$(BUILD)"
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%)
+	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
+	rm -f $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.SECONDARY:
+-include $(wildcard build/*/*.d build-san/*/*.d)

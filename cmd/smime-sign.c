@@ -1,0 +1,27 @@
+/*
+ * smime-sign: Signs the message on stdin with S/MIME (RFC 8551).
+ * See smime-sign(1) and SPEC.md.
+ */
+#include "opts.h"
+#include "sign.h"
+
+static struct poptOption table[] = {
+	OPTS_INCLUDE(opts_identity, "Identity:"),
+	OPTS_INCLUDE(opts_sign, "Signing:"),
+	OPTS_INCLUDE(opts_common, "Common options:"),
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+int
+main(int argc, const char **argv)
+{
+	poptContext pc;
+	enum err_class rc;
+
+	pc = opts_parse(argc, argv, table, "");
+	opts_no_args(pc);
+	rc = sign_main();
+	opts_free(pc);
+	return err_code(rc);
+}

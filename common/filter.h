@@ -1,0 +1,52 @@
+/*
+ * filter: the one driver the four filters share.
+ *
+ * It opens input and output, parses the message as it reads it, removes
+ * the top-level header fields the command says to remove, and keeps the
+ * rest in a private spool, because the result header goes at the top of
+ * the header and the result is known only at the end.  Then it asks the
+ * command for its result, writes the mbox From line (if any), the result
+ * header and the spool, flushes and checks the output, renames -o into
+ * place, appends to --report, and returns the exit status.
+ *
+ * The commands differ only in their ops: which fields to drop, what to
+ * watch in the event stream, and what to conclude.
+ */
+#ifndef SMIMETOOLS_FILTER_H
+#define SMIMETOOLS_FILTER_H
+
+#include "err.h"
+#include "hdr.h"
+#include "mime.h"
+
+struct filter;
+
+struct filter_result {
+	struct hdr_field field;	/* put at the top; empty: none */
+	const char *result;	/* for --report: "none", "pass", ... */
+	char *comment;		/* for --report, or NULL; freed by filter */
+	int negative;		/* exit 1 under --strict (and verify -q) */
+	int no_output;		/* write nothing to stdout (verify -q) */
+};
+
+struct filter_ops {
+	const char *name;	/* in --report */
+	/* A top-level header field (raw, folds included): remove it? */
+	int (*drop_field)(void *ctx, const char *field, size_t len);
+	/* Every event, after the driver has seen it; may be NULL. */
+	void (*event)(void *ctx, struct filter *f, const struct mime_event *ev);
+	/* The end: fill in the result. */
+	void (*finish)(void *ctx, struct filter *f, struct filter_result *res);
+};
+
+/* Runs the filter over opt.in / opt.out; returns the exit class. */
+enum err_class filter_main(const struct filter_ops *ops, void *ctx);
+
+/* For ops: the line end our fields use (the output's). */
+const char *filter_eol(const struct filter *f);
+/* The input is a bare CMS object (DER, PEM or base64), not a message. */
+int filter_bare_cms(const struct filter *f);
+/* The root entity's flags, as of the last event. */
+unsigned filter_root_flags(const struct filter *f);
+
+#endif

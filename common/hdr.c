@@ -1,0 +1,167 @@
+/*
+ * hdr: see hdr.h.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "err.h"
+#include "hdr.h"
+#include "mime.h"
+
+#define FOLD_AT	78	/* RFC 5322 2.1.1: SHOULD be no more than 78 */
+
+int
+hdr_is_ar_of(const char *field, size_t len, const char *id)
+{
+	char got[256];
+	size_t v, n, idlen = strlen(id), pos = 0;
+	long r;
+
+	if (!mime_field_is(field, len, "Authentication-Results"))
+		return 0;
+	mime_field_name(field, len, &v);
+	field += v;
+	len -= v;
+	/* RFC 8601 2.2: authserv-id is a "value" (token or quoted-string),
+	 * after optional CFWS; comments and folds anywhere around it. */
+	mime_skip_cfws(field, len, &pos);
+	r = mime_lex_value(field, len, &pos, got, sizeof(got), 1);
+	if (r <= 0 || (size_t)r >= sizeof(got))
+		return 0;
+	n = (size_t)r;
+	if (n > 1 && got[n - 1] == '.')
+		n--;
+	if (idlen > 1 && id[idlen - 1] == '.')
+		idlen--;
+	return n == idlen && strncasecmp(got, id, n) == 0;
+}
+
+static void
+grow(struct hdr_field *f, size_t more)
+{
+	if (f->len + more + 1 <= f->cap)
+		return;
+	while (f->len + more + 1 > f->cap)
+		f->cap = f->cap ? f->cap * 2 : 256;
+	f->buf = xrealloc(f->buf, f->cap);
+}
+
+static void
+append(struct hdr_field *f, const char *s)
+{
+	size_t n = strlen(s);
+
+	grow(f, n);
+	memcpy(f->buf + f->len, s, n + 1);
+	f->len += n;
+	f->col += n;
+}
+
+void
+hdr_field_init(struct hdr_field *f, const char *name, const char *eol)
+{
+	memset(f, 0, sizeof(*f));
+	f->eol = eol;
+	append(f, name);
+	append(f, ":");
+}
+
+void
+hdr_field_add(struct hdr_field *f, const char *sep, const char *item)
+{
+	append(f, sep);
+	if (f->col + 1 + strlen(item) > FOLD_AT && f->col > 0) {
+		/* Fold: the line end, then a tab starts the next line. */
+		append(f, f->eol);
+		f->col = 0;
+		append(f, "\t");
+	} else
+		append(f, " ");
+	append(f, item);
+}
+
+void
+hdr_field_end(struct hdr_field *f)
+{
+	append(f, f->eol);
+}
+
+void
+hdr_field_release(struct hdr_field *f)
+{
+	free(f->buf);
+	memset(f, 0, sizeof(*f));
+}
+
+static int
+is_atext(unsigned char c)
+{
+	return isalnum(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~.", c)
+	    != NULL);
+}
+
+static int
+is_token(unsigned char c)
+{
+	return c > 32 && c < 127 && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
+static char
+safe(unsigned char c)
+{
+	return c >= 32 && c < 127 ? (char)c : '?';
+}
+
+char *
+hdr_token_or_quoted(const char *s, size_t len)
+{
+	size_t i, n = 0, at = 0, ats = 0, tok = 1, addr = 1;
+	char *out;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		tok &= is_token(c);
+		if (c == '@') {
+			ats++;
+			at = i;
+		} else
+			addr &= is_atext(c);
+	}
+	addr &= ats == 1 && at > 0 && at + 1 < len;
+	if (len > 0 && (tok || addr)) {
+		out = xmalloc(len + 1);
+		memcpy(out, s, len);
+		out[len] = '\0';
+		return out;
+	}
+	out = xmalloc(2 * len + 3);
+	out[n++] = '"';
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			out[n++] = '\\';
+		out[n++] = safe((unsigned char)s[i]);
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+	return out;
+}
+
+char *
+hdr_comment(const char *s, size_t len)
+{
+	char *out = xmalloc(2 * len + 3);
+	size_t i, n = 0;
+
+	out[n++] = '(';
+	for (i = 0; i < len; i++) {
+		if (s[i] == '(' || s[i] == ')' || s[i] == '\\')
+			out[n++] = '\\';
+		out[n++] = safe((unsigned char)s[i]);
+	}
+	out[n++] = ')';
+	out[n] = '\0';
+	return out;
+}

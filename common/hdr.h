@@ -1,0 +1,51 @@
+/*
+ * hdr: header edits for our result headers.
+ *
+ * Recognising the fields we must remove (RFC 8601 5: a forged
+ * Authentication-Results of our authserv-id, in any case, folding,
+ * comments or quoting; any SMIME-Decrypt field), and building the field we
+ * add: folded at 78 columns, every value taken from the message or a
+ * certificate quoted or dropped so that no byte of it can end the field or
+ * start another.
+ */
+#ifndef SMIMETOOLS_HDR_H
+#define SMIMETOOLS_HDR_H
+
+#include <stddef.h>
+
+/* Is this raw field (name, colon, value, folds) an Authentication-Results
+ * whose authserv-id is `id` (compared without regard to case and to a
+ * trailing dot)? */
+int hdr_is_ar_of(const char *field, size_t len, const char *id);
+
+/* A field being built: "Name: item; item ..." folded as it grows. */
+struct hdr_field {
+	char *buf;
+	size_t len, cap;
+	size_t col;		/* column of the end of the last line */
+	const char *eol;
+};
+
+void hdr_field_init(struct hdr_field *f, const char *name, const char *eol);
+/* Appends sep (e.g. ";" or "") then a space then item; folds before the
+ * item if the line would pass 78 columns.  item must be safe already
+ * (from hdr_token_or_quoted(), hdr_comment() or our own constants). */
+void hdr_field_add(struct hdr_field *f, const char *sep, const char *item);
+/* Ends the field with the line end; buf/len hold the whole field. */
+void hdr_field_end(struct hdr_field *f);
+void hdr_field_release(struct hdr_field *f);
+
+/*
+ * Safe renderings of untrusted text (malloc'd, NUL-terminated).  Bytes
+ * outside printable ASCII (controls, CR, LF, NUL, 8-bit) become '?':
+ * header fields are ASCII (RFC 5322 2.2), and a CR or LF must never reach
+ * one.
+ *  - hdr_token_or_quoted: s as is if it is an RFC 2045 token or a plain
+ *    addr-spec (local@domain of atom characters), else a quoted-string
+ *    with '"' and '\' escaped;
+ *  - hdr_comment: "(s)" with '(', ')' and '\' escaped.
+ */
+char *hdr_token_or_quoted(const char *s, size_t len);
+char *hdr_comment(const char *s, size_t len);
+
+#endif

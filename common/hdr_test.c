@@ -1,0 +1,86 @@
+/*
+ * hdr_test: recognising forged fields, folding, quoting.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "hdr.h"
+#include "tap.h"
+
+static void
+ar(const char *field, int want)
+{
+	tap_ok(hdr_is_ar_of(field, strlen(field), "mx.example.org") == want,
+	    "%s: [%s]", want ? "ours" : "not ours", field);
+}
+
+static void
+quoted(const char *in, const char *want)
+{
+	char *got = hdr_token_or_quoted(in, strlen(in));
+
+	tap_ok(strcmp(got, want) == 0, "quote [%s] -> %s", in, got);
+	free(got);
+}
+
+int
+main(void)
+{
+	struct hdr_field f;
+	char *c, *line, *save;
+	int longest = 0;
+
+	ar("Authentication-Results: mx.example.org; smime=pass\n", 1);
+	ar("authentication-results:MX.EXAMPLE.ORG;smime=pass\n", 1);
+	ar("Authentication-Results: mx.example.org.; smime=pass\n", 1);
+	ar("Authentication-Results: \"mx.example.org\"; smime=pass\n", 1);
+	ar("Authentication-Results: \"mx\\.example.org\"; smime=pass\n", 1);
+	ar("Authentication-Results:\r\n (c (nested)) mx.example.org 1;\r\n"
+	    " smime=pass\r\n", 1);
+	ar("Authentication-Results \t: mx.example.org; none\n", 1);
+	ar("Authentication-Results: mx.example.org\n", 1);
+	ar("Authentication-Results: mx.example.org.evil; smime=pass\n", 0);
+	ar("Authentication-Results: evil.mx.example.org; smime=pass\n", 0);
+	ar("Authentication-Results: x (mx.example.org); smime=pass\n", 0);
+	ar("X-Authentication-Results: mx.example.org; smime=pass\n", 0);
+	ar("Authentication-Results: ; smime=pass\n", 0);
+	ar("Authentication-Results:\n", 0);
+
+	hdr_field_init(&f, "Authentication-Results", "\r\n");
+	hdr_field_add(&f, "", "mx.example.org");
+	hdr_field_add(&f, ";", "smime=pass");
+	hdr_field_add(&f, "", "body.smime-identifier=alice@example.com");
+	hdr_field_add(&f, "", "body.smime-part=1");
+	hdr_field_add(&f, "", "body.smime-serial=1A2B3C4D5E6F");
+	hdr_field_add(&f, "", "body.smime-issuer=\"CN=Example CA,O=Example\"");
+	hdr_field_end(&f);
+	tap_ok(strncmp(f.buf, "Authentication-Results: mx.example.org; "
+	    "smime=pass", 50) == 0, "field starts as written");
+	tap_ok(f.len >= 2 && strcmp(f.buf + f.len - 2, "\r\n") == 0,
+	    "field ends with its line end");
+	save = strdup(f.buf);
+	for (line = strtok(save, "\n"); line != NULL;
+	    line = strtok(NULL, "\n"))
+		if ((int)strlen(line) - 1 > longest)
+			longest = (int)strlen(line) - 1;
+	tap_ok(longest <= 78, "folded at 78 columns (longest %d)", longest);
+	tap_ok(strstr(f.buf, "smime=pass\r\n\tbody.smime-identifier") != NULL,
+	    "folds with CRLF and a tab before an item");
+	free(save);
+	hdr_field_release(&f);
+
+	quoted("alice@example.com", "alice@example.com");
+	quoted("token-1.2", "token-1.2");
+	quoted("CN=Example CA,O=Example", "\"CN=Example CA,O=Example\"");
+	quoted("a\"b\\c", "\"a\\\"b\\\\c\"");
+	quoted("evil\r\nX-Injected: yes", "\"evil??X-Injected: yes\"");
+	quoted("caf\xc3\xa9", "\"caf??\"");
+	quoted("a@b@c", "\"a@b@c\"");
+	quoted("", "\"\"");
+	c = hdr_comment("a (b) \\ c\n", 10);
+	tap_ok(strcmp(c, "(a \\(b\\) \\\\ c?)") == 0, "comment escaped: %s",
+	    c);
+	free(c);
+	return tap_done();
+}

@@ -1,0 +1,352 @@
+/*
+ * io: see io.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "io.h"
+
+static int in_fd = STDIN_FILENO;	/* stdin while it may be our input */
+static int in_done;
+static int out_fd = -1;
+static char *out_path, *out_tmp;
+
+static void
+out_abort(void)
+{
+	if (out_tmp != NULL) {
+		unlink(out_tmp);
+		free(out_tmp);
+		out_tmp = NULL;
+	}
+}
+
+int
+io_in_open(const char *path)
+{
+	int fd;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return STDIN_FILENO;
+	in_fd = -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		xdie(ERR_NOINPUT, "cannot open '%s': %s", path,
+		    strerror(errno));
+	return fd;
+}
+
+size_t
+io_read(int fd, void *buf, size_t n)
+{
+	ssize_t r;
+
+	for (;;) {
+		r = read(fd, buf, n);
+		if (r >= 0)
+			return (size_t)r;
+		if (errno != EINTR)
+			xdie(ERR_IO, "cannot read input: %s", strerror(errno));
+	}
+}
+
+void
+io_in_eof(void)
+{
+	in_done = 1;
+}
+
+void
+io_in_drain(void)
+{
+	char buf[IO_BUFSIZE];
+	ssize_t r;
+
+	/* A terminal is a person typing, not a pipe to keep flowing. */
+	if (in_fd == -1 || in_done || isatty(in_fd))
+		return;
+	in_done = 1;
+	do
+		r = read(in_fd, buf, sizeof(buf));
+	while (r > 0 || (r == -1 && errno == EINTR));
+}
+
+enum err_class
+io_errclass(int errnum)
+{
+	return errnum == ENOSPC || errnum == EDQUOT || errnum == ENOMEM ?
+	    ERR_TEMP : ERR_IO;
+}
+
+void
+io_init(void)
+{
+	err_atexit(io_in_drain);
+	/* A closed reader is a write error (74) with a message, not a
+	 * silent death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+io_out_open(const char *path)
+{
+	const char *slash;
+	struct stat st;
+	mode_t um;
+	int fd;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		out_fd = STDOUT_FILENO;
+		return out_fd;
+	}
+	slash = strrchr(path, '/');
+	if (asprintf(&out_tmp, "%.*s.%s.XXXXXX",
+	    slash != NULL ? (int)(slash - path + 1) : 0, path,
+	    slash != NULL ? slash + 1 : path) == -1)
+		xdie(ERR_TEMP, "out of memory");
+	fd = mkstemp(out_tmp);
+	if (fd == -1) {
+		free(out_tmp);
+		out_tmp = NULL;
+		xdie(ERR_CANTCREAT, "cannot create a file beside '%s': %s",
+		    path, strerror(errno));
+	}
+	err_atexit(out_abort);
+	/* Keep an existing target's mode; a new file gets the umask's. */
+	if (stat(path, &st) == 0)
+		fchmod(fd, st.st_mode & 07777);
+	else {
+		um = umask(0);
+		umask(um);
+		fchmod(fd, 0666 & ~um);
+	}
+	out_path = xstrdup(path);
+	out_fd = fd;
+	return fd;
+}
+
+static void
+fsync_dir(const char *path)
+{
+	char *dir, *slash;
+	int fd;
+
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+void
+io_out_commit(void)
+{
+	if (out_fd == STDOUT_FILENO) {
+		/* A pipe or a file: close reports a late write error. */
+		if (close(STDOUT_FILENO) == -1 && errno != EINTR)
+			xdie(io_errclass(errno), "cannot write output: %s",
+			    strerror(errno));
+		return;
+	}
+	if (out_tmp == NULL)
+		return;
+	if (fsync(out_fd) == -1 || close(out_fd) == -1)
+		xdie(io_errclass(errno), "cannot write '%s': %s", out_path,
+		    strerror(errno));
+	if (rename(out_tmp, out_path) == -1)
+		xdie(ERR_CANTCREAT, "cannot rename into '%s': %s", out_path,
+		    strerror(errno));
+	free(out_tmp);
+	out_tmp = NULL;
+	fsync_dir(out_path);
+}
+
+int
+io_spool_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path;
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+	if (fd != -1)
+		return fd;
+#endif
+	/* Filesystems without O_TMPFILE: create, then unlink at once. */
+	if (asprintf(&path, "%s/smimetools.XXXXXX", dir) == -1)
+		xdie(ERR_TEMP, "out of memory");
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd == -1)
+		xdie(ERR_TEMP, "cannot create a spool file in '%s': %s", dir,
+		    strerror(errno));
+	unlink(path);
+	free(path);
+	return fd;
+}
+
+void
+io_wr_init(struct io_wr *w, int fd, enum io_eol eol)
+{
+	w->fd = fd;
+	w->eol = eol;
+	w->err = 0;
+	w->lastcr = 0;
+	w->total = 0;
+	w->len = 0;
+}
+
+static void
+wr_drain(struct io_wr *w)
+{
+	size_t off = 0;
+	ssize_t r;
+
+	while (off < w->len && w->err == 0) {
+		r = write(w->fd, w->buf + off, w->len - off);
+		if (r > 0)
+			off += (size_t)r;
+		else if (r == -1 && errno != EINTR)
+			w->err = errno;
+	}
+	w->len = 0;
+}
+
+static void
+wr_raw(struct io_wr *w, const char *p, size_t n)
+{
+	size_t k;
+
+	while (n > 0) {
+		if (w->len == sizeof(w->buf))
+			wr_drain(w);
+		k = sizeof(w->buf) - w->len;
+		if (k > n)
+			k = n;
+		memcpy(w->buf + w->len, p, k);
+		w->len += k;
+		p += k;
+		n -= k;
+	}
+}
+
+/*
+ * Line-ending conversion works on runs between line feeds, so the common
+ * case is one memchr and one memcpy per line, not a call per byte.  In LF
+ * mode a '\r' ending one call is held back until the next byte shows
+ * whether it belongs to a "\r\n"; in CRLF mode it is written, and
+ * remembered so that a '\n' starting the next call gets no second '\r'.
+ */
+static void
+wr_convert(struct io_wr *w, const char *p, size_t n)
+{
+	const char *nl, *end = p + n;
+	size_t run;
+
+	if (w->eol == IO_EOL_LF && w->lastcr) {
+		w->lastcr = 0;
+		if (*p != '\n')
+			wr_raw(w, "\r", 1);
+	}
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL) {
+			run = (size_t)(end - p);
+			if (w->eol == IO_EOL_LF && end[-1] == '\r') {
+				run--;
+				w->lastcr = 1;
+			} else
+				w->lastcr = end[-1] == '\r';
+			wr_raw(w, p, run);
+			return;
+		}
+		run = (size_t)(nl - p);
+		if (w->eol == IO_EOL_LF) {
+			if (run > 0 && nl[-1] == '\r')
+				run--;
+			wr_raw(w, p, run);
+		} else {
+			wr_raw(w, p, run);
+			if (!(run > 0 ? nl[-1] == '\r' : w->lastcr))
+				wr_raw(w, "\r", 1);
+		}
+		wr_raw(w, "\n", 1);
+		w->lastcr = 0;
+		p = nl + 1;
+	}
+}
+
+void
+io_wr_write(struct io_wr *w, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	w->total += n;
+	if (w->eol == IO_EOL_KEEP)
+		wr_raw(w, p, n);
+	else
+		wr_convert(w, p, n);
+}
+
+void
+io_wr_puts(struct io_wr *w, const char *s)
+{
+	io_wr_write(w, s, strlen(s));
+}
+
+void
+io_wr_copyfd(struct io_wr *w, int fd)
+{
+	char buf[IO_BUFSIZE];
+	size_t n;
+
+	while ((n = io_read(fd, buf, sizeof(buf))) > 0)
+		io_wr_write(w, buf, n);
+}
+
+int
+io_wr_flush(struct io_wr *w)
+{
+	if (w->eol == IO_EOL_LF && w->lastcr) {
+		w->lastcr = 0;
+		wr_raw(w, "\r", 1);
+	}
+	wr_drain(w);
+	return w->err;
+}
+
+enum io_eol
+io_eol_detect(const char *buf, size_t n)
+{
+	const char *nl = memchr(buf, '\n', n);
+
+	if (nl == NULL)
+		return IO_EOL_KEEP;
+	return nl > buf && nl[-1] == '\r' ? IO_EOL_CRLF : IO_EOL_LF;
+}
+
+const char *
+io_eol_str(enum io_eol e)
+{
+	return e == IO_EOL_CRLF ? "\r\n" : "\n";
+}

@@ -1,0 +1,317 @@
+/*
+ * opts: see opts.h.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "opts.h"
+
+#ifndef VERSION
+#define VERSION "0.0.0"
+#endif
+
+struct opts opt = {
+	.eol = IO_EOL_KEEP,
+	.policy = POLICY_CHAIN,
+	.cipher = CIPHER_AUTO,
+	.grace_days = 0,
+};
+
+/* popt stores strings and flags straight into `opt`; the values with a
+ * fixed set of choices are read into these and checked afterwards. */
+static const char *on_error, *policy, *cipher, *missing;
+
+enum { OPT_VERSION = 1, OPT_CRLF, OPT_LF };
+
+struct poptOption opts_common[] = {
+	{ "in", 'i', POPT_ARG_STRING, &opt.in, 0,
+	  "read FILE instead of stdin", "FILE" },
+	{ "out", 'o', POPT_ARG_STRING, &opt.out, 0,
+	  "write FILE (atomically) instead of stdout", "FILE" },
+	{ "store", 'S', POPT_ARG_STRING, &opt.store, 0,
+	  "certificate store (default $SMIME_STORE, else ~/.smime)", "DIR" },
+	{ "passin", '\0', POPT_ARG_STRING, &opt.passin, 0,
+	  "passphrase source: pass:TEXT, env:VAR, file:PATH, fd:N", "SRC" },
+	{ "crlf", '\0', POPT_ARG_NONE, NULL, OPT_CRLF,
+	  "write CRLF line endings", NULL },
+	{ "lf", '\0', POPT_ARG_NONE, NULL, OPT_LF,
+	  "write LF line endings (default: as the input)", NULL },
+	{ "verbose", 'v', POPT_ARG_NONE, &opt.verbose, 0,
+	  "more diagnostics on stderr", NULL },
+	{ "quiet", 'q', POPT_ARG_NONE, &opt.quiet, 0,
+	  "no warnings on stderr (a failure still says why)", NULL },
+	{ "json", '\0', POPT_ARG_NONE, &opt.json, 0,
+	  "listings as one JSON object per line", NULL },
+	{ "strict", 's', POPT_ARG_NONE, &opt.strict, 0,
+	  "exit 1 when the cryptographic outcome is negative", NULL },
+	{ "authserv-id", '\0', POPT_ARG_STRING, &opt.authserv_id, 0,
+	  "id in result headers (default $SMIME_AUTHSERV_ID, else host name)",
+	  "ID" },
+	{ "on-error", '\0', POPT_ARG_STRING, &on_error, 0,
+	  "tempfail: map every operational failure to exit 75",
+	  "exit|tempfail" },
+	{ "report", '\0', POPT_ARG_STRING, &opt.report, 0,
+	  "also append the result as a JSON line to FILE (or fd:N)", "FILE" },
+	{ "version", '\0', POPT_ARG_NONE, NULL, OPT_VERSION,
+	  "print the version and exit", NULL },
+	POPT_TABLEEND
+};
+
+struct poptOption opts_identity[] = {
+	{ "key", 'k', POPT_ARG_STRING, &opt.key, 0,
+	  "private key file (PEM)", "KEY" },
+	{ "cert", 'c', POPT_ARG_STRING, &opt.cert, 0,
+	  "certificate file of the key", "CERT" },
+	{ "pkcs12", 'p', POPT_ARG_STRING, &opt.p12, 0,
+	  "key and certificate in a PKCS#12 file", "FILE.p12" },
+	{ "as", '\0', POPT_ARG_STRING, &opt.as, 0,
+	  "the identity of ADDR in the store", "ADDR" },
+	POPT_TABLEEND
+};
+
+struct poptOption opts_sign[] = {
+	{ "detached", '\0', POPT_ARG_VAL, &opt.opaque, 0,
+	  "multipart/signed (default)", NULL },
+	{ "opaque", '\0', POPT_ARG_VAL, &opt.opaque, 1,
+	  "application/pkcs7-mime; smime-type=signed-data", NULL },
+	{ "chain", '\0', POPT_ARG_STRING, &opt.chain, 0,
+	  "add the intermediate certificates in FILE", "FILE" },
+	{ "digest", '\0', POPT_ARG_STRING, &opt.digest, 0,
+	  "sha256 (default), sha384 or sha512", "ALG" },
+	{ "pss", '\0', POPT_ARG_NONE, &opt.pss, 0,
+	  "RSA-PSS signatures", NULL },
+	{ "wrap", '\0', POPT_ARG_NONE, &opt.wrap, 0,
+	  "the input is a file, not a message", NULL },
+	{ "filename", '\0', POPT_ARG_STRING, &opt.filename, 0,
+	  "file name for --wrap", "NAME" },
+	POPT_TABLEEND
+};
+
+struct poptOption opts_trust[] = {
+	{ "policy", '\0', POPT_ARG_STRING, &policy, 0,
+	  "signature, chain (default) or strict", "P" },
+	{ "ca", '\0', POPT_ARG_ARGV, &opt.ca, 0,
+	  "trust anchors in FILE or DIR (repeatable)", "FILE|DIR" },
+	{ "no-system-ca", '\0', POPT_ARG_NONE, &opt.no_system_ca, 0,
+	  "do not trust the system's CA bundle", NULL },
+	POPT_TABLEEND
+};
+
+struct poptOption opts_verify[] = {
+	{ "import", '\0', POPT_ARG_NONE, &opt.import, 0,
+	  "on pass, store the signer's certificate", NULL },
+	{ "unwrap", '\0', POPT_ARG_NONE, &opt.unwrap, 0,
+	  "remove the signature part of multipart/signed", NULL },
+	POPT_TABLEEND
+};
+
+struct poptOption opts_encrypt[] = {
+	{ "recipient", 'r', POPT_ARG_ARGV, &opt.recip_files, 0,
+	  "encrypt to the certificate in CERTFILE (repeatable)",
+	  "CERTFILE" },
+	{ "to", 't', POPT_ARG_ARGV, &opt.recip_addrs, 0,
+	  "encrypt to ADDR's certificate in the store (repeatable)", "ADDR" },
+	{ "self", '\0', POPT_ARG_NONE, &opt.self, 0,
+	  "also encrypt to our own certificate", NULL },
+	{ "missing", '\0', POPT_ARG_STRING, &missing, 0,
+	  "no certificate for a recipient: fail (default) or plain",
+	  "fail|plain" },
+	{ "cipher", '\0', POPT_ARG_STRING, &cipher, 0,
+	  "auto, aes-128-gcm, aes-256-gcm, aes-128-cbc, aes-256-cbc", "C" },
+	{ "oaep", '\0', POPT_ARG_NONE, &opt.oaep, 0,
+	  "RSA-OAEP for RSA recipients", NULL },
+	{ "no-encrypt", '\0', POPT_ARG_NONE, &opt.no_encrypt, 0,
+	  "pass the message through unencrypted", NULL },
+	{ "protect-headers", '\0', POPT_ARG_NONE, &opt.protect_headers, 0,
+	  "keep Subject inside the encrypted part only", NULL },
+	POPT_TABLEEND
+};
+
+struct poptOption opts_decrypt[] = {
+	{ "allow-legacy", '\0', POPT_ARG_NONE, &opt.allow_legacy, 0,
+	  "also accept 3DES", NULL },
+	{ "require-integrity", '\0', POPT_ARG_NONE, &opt.require_integrity, 0,
+	  "refuse CBC (unauthenticated) encryption", NULL },
+	POPT_TABLEEND
+};
+
+struct poptOption opts_store[] = {
+	{ "grace", '\0', POPT_ARG_INT, &opt.grace_days, 0,
+	  "expire: days a certificate is kept after it expired", "DAYS" },
+	{ "repair", '\0', POPT_ARG_NONE, &opt.repair, 0,
+	  "fsck: repair what can be repaired", NULL },
+	POPT_TABLEEND
+};
+
+static int
+choose(const char *what, const char *val, const char *const *choices)
+{
+	int i;
+
+	for (i = 0; choices[i] != NULL; i++)
+		if (strcmp(val, choices[i]) == 0)
+			return i;
+	xdie(ERR_USAGE, "bad %s '%s' (see --help)", what, val);
+}
+
+static void
+check_values(void)
+{
+	static const char *const on_errors[] = { "exit", "tempfail", NULL };
+	static const char *const policies[] = {
+		"signature", "chain", "strict", NULL
+	};
+	static const char *const ciphers[] = {
+		"auto", "aes-128-gcm", "aes-256-gcm", "aes-128-cbc",
+		"aes-256-cbc", NULL
+	};
+	static const char *const missings[] = { "fail", "plain", NULL };
+	static const char *const digests[] = {
+		"sha256", "sha384", "sha512", NULL
+	};
+
+	if (on_error != NULL)
+		opt.tempfail = choose("--on-error", on_error, on_errors);
+	err_set_tempfail(opt.tempfail);
+	if (policy != NULL)
+		opt.policy = (enum opt_policy)choose("--policy", policy,
+		    policies);
+	if (cipher != NULL)
+		opt.cipher = (enum opt_cipher)choose("--cipher", cipher,
+		    ciphers);
+	if (missing != NULL)
+		opt.missing_plain = choose("--missing", missing, missings);
+	if (opt.digest != NULL)
+		choose("--digest", opt.digest, digests);
+	if (opt.grace_days < 0)
+		xdie(ERR_USAGE, "bad --grace '%d' (see --help)",
+		    opt.grace_days);
+	if (opt.verbose && opt.quiet)
+		xdie(ERR_USAGE, "-v and -q exclude each other");
+	err_set_verbose(opt.verbose);
+	err_set_quiet(opt.quiet);
+	if (opt.authserv_id != NULL)
+		opts_authserv_id();
+}
+
+poptContext
+opts_parse(int argc, const char **argv, const struct poptOption *table,
+    const char *args)
+{
+	poptContext pc;
+	int rc;
+
+	err_setprog(argv[0]);
+	io_init();
+	/* Before popt runs, so that its own usage errors are mapped too:
+	 * a Postfix pipe with a typo in its options must defer, not bounce
+	 * every message. */
+	for (rc = 1; rc < argc; rc++)
+		if (strcmp(argv[rc], "--on-error=tempfail") == 0 ||
+		    (strcmp(argv[rc], "--on-error") == 0 && rc + 1 < argc &&
+		    strcmp(argv[rc + 1], "tempfail") == 0))
+			err_set_tempfail(1);
+	pc = poptGetContext(err_prog(), argc, argv, table, 0);
+	poptSetOtherOptionHelp(pc, args);
+	/* Site defaults through popt aliases: /etc/popt, ~/.popt. */
+	poptReadDefaultConfig(pc, 0);
+	while ((rc = poptGetNextOpt(pc)) > 0) {
+		switch (rc) {
+		case OPT_VERSION:
+			printf("%s (smimetools) %s\n", err_prog(), VERSION);
+			exit(0);
+		case OPT_CRLF:
+			opt.eol = IO_EOL_CRLF;
+			break;
+		case OPT_LF:
+			opt.eol = IO_EOL_LF;
+			break;
+		}
+	}
+	if (rc < -1)
+		xdie(ERR_USAGE, "%s: %s (see --help)",
+		    poptBadOption(pc, POPT_BADOPTION_NOALIAS),
+		    poptStrerror(rc));
+	check_values();
+	return pc;
+}
+
+void
+opts_no_args(poptContext pc)
+{
+	if (poptPeekArg(pc) != NULL)
+		xdie(ERR_USAGE, "unexpected argument '%s' (see --help)",
+		    poptPeekArg(pc));
+}
+
+void
+opts_free(poptContext pc)
+{
+	free(opt.ca);
+	free(opt.recip_files);
+	free(opt.recip_addrs);
+	opt.ca = opt.recip_files = opt.recip_addrs = NULL;
+	poptFreeContext(pc);
+}
+
+/*
+ * The authserv-id goes into a header unquoted (RFC 8601 2.2 makes it a
+ * "value", token or quoted-string): accept only what is a token in
+ * practice, a host-name-like string, so nothing needs escaping.
+ */
+static int
+valid_id(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (!isalnum((unsigned char)s[n]) && strchr(".-_", s[n]) ==
+		    NULL)
+			return 0;
+	return n > 0 && n <= 255;
+}
+
+const char *
+opts_authserv_id(void)
+{
+	static char host[256];
+	const char *id = opt.authserv_id;
+
+	if (id == NULL)
+		id = getenv("SMIME_AUTHSERV_ID");
+	if (id == NULL || *id == '\0') {
+		if (gethostname(host, sizeof(host) - 1) == -1)
+			strcpy(host, "localhost");
+		id = host;
+	}
+	if (!valid_id(id))
+		xdie(ERR_USAGE, "bad authserv-id '%s': letters, digits, "
+		    "'.', '-' and '_' only", id);
+	return id;
+}
+
+const char *
+opts_store_dir(void)
+{
+	static char *dflt;
+	const char *home;
+
+	if (opt.store != NULL)
+		return opt.store;
+	if (getenv("SMIME_STORE") != NULL && *getenv("SMIME_STORE") != '\0')
+		return getenv("SMIME_STORE");
+	if (dflt == NULL) {
+		home = getenv("HOME");
+		if (home == NULL || *home == '\0')
+			xdie(ERR_CONFIG, "no store: set -S, $SMIME_STORE or "
+			    "$HOME");
+		if (asprintf(&dflt, "%s/.smime", home) == -1)
+			xdie(ERR_TEMP, "out of memory");
+	}
+	return dflt;
+}

@@ -1,0 +1,85 @@
+/*
+ * opts: the popt tables the commands include, and the values they set.
+ *
+ * Every option of SPEC.md is defined here exactly once.  opts_common is
+ * in every command; the others are in the commands that take them:
+ *
+ *	opts_identity	-k -c -p --as		sign, encrypt, decrypt, certstore
+ *	opts_sign	--detached --opaque ...	smime-sign
+ *	opts_trust	--policy --ca ...	smime-verify, certstore
+ *	opts_verify	--import --unwrap	smime-verify
+ *	opts_encrypt	-r -t --self ...	smime-encrypt
+ *	opts_decrypt	--allow-legacy ...	smime-decrypt
+ *	opts_store	--grace --repair	certstore
+ *
+ * opts_parse() runs popt (with /etc/popt and ~/.popt aliases), checks the
+ * values that have a fixed set of choices, and dies with ERR_USAGE on a
+ * bad command line.  The values land in the global `opt`.
+ */
+#ifndef SMIMETOOLS_OPTS_H
+#define SMIMETOOLS_OPTS_H
+
+#include <popt.h>
+
+#include "io.h"
+
+enum opt_policy { POLICY_SIGNATURE, POLICY_CHAIN, POLICY_STRICT };
+enum opt_cipher {
+	CIPHER_AUTO, CIPHER_AES128_GCM, CIPHER_AES256_GCM,
+	CIPHER_AES128_CBC, CIPHER_AES256_CBC
+};
+
+struct opts {
+	/* common */
+	const char *in, *out, *store, *passin, *authserv_id, *report;
+	enum io_eol eol;	/* IO_EOL_KEEP: as the input */
+	int verbose, quiet, json, strict, tempfail;
+	/* identity */
+	const char *key, *cert, *p12, *as;
+	/* sign */
+	int opaque, pss, wrap;
+	const char *chain, *digest, *filename;
+	/* trust */
+	enum opt_policy policy;
+	const char **ca;	/* NULL-terminated, may be NULL */
+	int no_system_ca;
+	/* verify */
+	int import, unwrap;
+	/* encrypt */
+	const char **recip_files, **recip_addrs;
+	int self, missing_plain, oaep, no_encrypt, protect_headers;
+	enum opt_cipher cipher;
+	/* decrypt */
+	int allow_legacy, require_integrity;
+	/* store */
+	int grace_days, repair;
+};
+
+extern struct opts opt;
+
+extern struct poptOption opts_common[], opts_identity[], opts_sign[],
+    opts_trust[], opts_verify[], opts_encrypt[], opts_decrypt[],
+    opts_store[];
+
+#define OPTS_INCLUDE(table, title) \
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, (table), 0, (title), NULL }
+
+/*
+ * Parses argv with the given table (which must include opts_common) and
+ * returns the popt context, positioned at the leftover arguments.
+ * `args` is the synopsis text after the options, as popt's
+ * poptSetOtherOptionHelp() wants it.
+ */
+poptContext opts_parse(int argc, const char **argv,
+    const struct poptOption *table, const char *args);
+/* Dies with ERR_USAGE if arguments are left after the options. */
+void opts_no_args(poptContext pc);
+/* Frees the context and the values popt allocated. */
+void opts_free(poptContext pc);
+
+/* The authserv-id: --authserv-id, $SMIME_AUTHSERV_ID, the host name. */
+const char *opts_authserv_id(void);
+/* The store folder: -S, $SMIME_STORE, ~/.smime. */
+const char *opts_store_dir(void);
+
+#endif

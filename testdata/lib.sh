@@ -1,0 +1,117 @@
+# lib.sh: TAP for the end-to-end tests.  Source it, call plan N, then one
+# assertion per test.  Commands are strings run with eval, so redirections
+# work: expect_code 'empty input' 65 'smime-verify </dev/null'.
+#
+# A command killed by a signal (status > 128), or stopped by a sanitizer
+# (86, 87) or valgrind (99), fails every assertion, must_fail included:
+# a crash is never an expected failure (git's test_must_fail).
+
+export ASAN_OPTIONS="exitcode=86:detect_leaks=1:abort_on_error=0"
+export UBSAN_OPTIONS="halt_on_error=1:exitcode=87:print_stacktrace=1"
+export LC_ALL=C SMIME_AUTHSERV_ID=mx.example.org
+unset SMIME_STORE
+
+testdir=$(cd "$(dirname "$0")" && pwd)
+corpus=$testdir/corpus
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/smimetools-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+export HOME=$tmp/home TMPDIR=$tmp
+mkdir -p "$HOME"
+
+_n=0
+_failed=0
+
+plan() {
+	echo "1..$1"
+}
+
+_report() {	# status description [detail]
+	_n=$((_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $_n - $2"
+	else
+		echo "not ok $_n - $2"
+		[ -n "${3-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
+		_failed=$((_failed + 1))
+	fi
+}
+
+_crashed() {
+	[ "$1" -gt 128 ] || [ "$1" -eq 86 ] || [ "$1" -eq 87 ] ||
+	    [ "$1" -eq 99 ]
+}
+
+# ok DESC CMD: CMD exits 0.
+ok() {
+	_desc=$1
+	shift
+	( eval "$1" ) >"$tmp/.out" 2>"$tmp/.err"
+	_rc=$?
+	[ "$_rc" -eq 0 ]
+	_report $? "$_desc" "exit $_rc: $(head -c 600 "$tmp/.err")"
+}
+
+# expect_code DESC CODE CMD: CMD exits CODE.
+expect_code() {
+	_desc=$1
+	_want=$2
+	shift 2
+	( eval "$1" ) >"$tmp/.out" 2>"$tmp/.err"
+	_rc=$?
+	[ "$_rc" -eq "$_want" ]
+	_report $? "$_desc" "exit $_rc, wanted $_want: $(head -c 600 "$tmp/.err")"
+}
+
+# must_fail DESC CMD: CMD fails cleanly (1..125, not a crash).
+must_fail() {
+	_desc=$1
+	shift
+	( eval "$1" ) >"$tmp/.out" 2>"$tmp/.err"
+	_rc=$?
+	[ "$_rc" -ne 0 ] && ! _crashed "$_rc"
+	_report $? "$_desc" "exit $_rc: $(head -c 600 "$tmp/.err")"
+}
+
+# check_same DESC FILE1 FILE2: same bytes.
+check_same() {
+	cmp -s "$2" "$3"
+	_report $? "$1" "$(cmp "$2" "$3" 2>&1; diff "$2" "$3" 2>&1 | head -20)"
+}
+
+# check_grep DESC PATTERN FILE: an extended regexp matches a line.
+check_grep() {
+	grep -Eq -- "$2" "$3"
+	_report $? "$1" "no line of $3 matches /$2/: $(head -c 400 "$3")"
+}
+
+# check_nogrep DESC PATTERN FILE: no line matches.
+check_nogrep() {
+	! grep -Eq -- "$2" "$3"
+	_report $? "$1" "$(grep -E -- "$2" "$3" | head -5)"
+}
+
+# check_eq DESC GOT WANT: two strings are equal.
+check_eq() {
+	[ "$2" = "$3" ]
+	_report $? "$1" "got '$2', wanted '$3'"
+}
+
+# skip DESC REASON: a test that cannot run here (say why).
+skip() {
+	_n=$((_n + 1))
+	echo "ok $_n - $1 # SKIP $2"
+}
+
+# The stderr of the last assertion's command.
+last_err() {
+	cat "$tmp/.err"
+}
+
+done_testing() {
+	[ "$_failed" -eq 0 ]
+	exit $?
+}
+
+# Shell helpers for fixtures.
+lf() { sed 's/\r$//' "$1"; }
+crlf() { sed 's/\r$//; s/$/\r/' "$1"; }
