@@ -44,9 +44,9 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
 	echo -lcrypto -lmagic -lpopt)
 
 TOOLS = smime-sign smime-verify smime-encrypt smime-decrypt certstore
-MODULES = err io opts mime mime_field hdr filter verify decrypt \
+MODULES = err io opts mime mime_field mime_cte hdr filter verify decrypt \
 	encrypt sign store
-UNITS = err hdr io mime
+UNITS = err hdr io mime mime_cte
 
 LIB = $(BUILD)/libcommon.a
 OBJS = $(MODULES:%=$(BUILD)/common/%.o)
@@ -78,7 +78,7 @@ $(BUILD)/cmd/%.o: cmd/%.c | $(BUILD)/cmd
 $(BUILD)/testdata/%.o: testdata/%.c | $(BUILD)/testdata
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
 
-$(LIB): $(OBJS)
+$(LIB): $(OBJS) Makefile
 	rm -f $@
 	$(AR) rcs $@ $(OBJS)
 

@@ -25,6 +25,31 @@ struct opts opt = {
 /* popt stores strings and flags straight into `opt`; the values with a
  * fixed set of choices are read into these and checked afterwards. */
 static const char *on_error, *policy, *cipher, *missing;
+/* Freed by opts_free(), or by an exit hook when a command dies early. */
+static poptContext context;
+
+/* POPT_ARG_ARGV: popt duplicates each string into a realloc'd array. */
+static void
+free_argv(const char ***v)
+{
+	size_t i;
+
+	for (i = 0; *v != NULL && (*v)[i] != NULL; i++)
+		free((char *)(*v)[i]);
+	free(*v);
+	*v = NULL;
+}
+
+static void
+free_context(void)
+{
+	free_argv(&opt.ca);
+	free_argv(&opt.recip_files);
+	free_argv(&opt.recip_addrs);
+	if (context != NULL)
+		poptFreeContext(context);
+	context = NULL;
+}
 
 enum { OPT_VERSION = 1, OPT_CRLF, OPT_LF };
 
@@ -216,7 +241,8 @@ opts_parse(int argc, const char **argv, const struct poptOption *table,
 		    (strcmp(argv[rc], "--on-error") == 0 && rc + 1 < argc &&
 		    strcmp(argv[rc + 1], "tempfail") == 0))
 			err_set_tempfail(1);
-	pc = poptGetContext(err_prog(), argc, argv, table, 0);
+	pc = context = poptGetContext(err_prog(), argc, argv, table, 0);
+	err_atexit(free_context);
 	poptSetOtherOptionHelp(pc, args);
 	/* Site defaults through popt aliases: /etc/popt, ~/.popt. */
 	poptReadDefaultConfig(pc, 0);
@@ -252,11 +278,8 @@ opts_no_args(poptContext pc)
 void
 opts_free(poptContext pc)
 {
-	free(opt.ca);
-	free(opt.recip_files);
-	free(opt.recip_addrs);
-	opt.ca = opt.recip_files = opt.recip_addrs = NULL;
-	poptFreeContext(pc);
+	(void)pc;
+	free_context();
 }
 
 /*
