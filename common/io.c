@@ -209,11 +209,22 @@ void
 io_wr_init(struct io_wr *w, int fd, enum io_eol eol)
 {
 	w->fd = fd;
+	w->sink = NULL;
+	w->arg = NULL;
 	w->eol = eol;
 	w->err = 0;
 	w->lastcr = 0;
 	w->total = 0;
 	w->len = 0;
+}
+
+void
+io_wr_init_sink(struct io_wr *w, int (*sink)(void *, const char *, size_t),
+    void *arg, enum io_eol eol)
+{
+	io_wr_init(w, -1, eol);
+	w->sink = sink;
+	w->arg = arg;
 }
 
 static void
@@ -222,6 +233,12 @@ wr_drain(struct io_wr *w)
 	size_t off = 0;
 	ssize_t r;
 
+	if (w->sink != NULL) {
+		if (w->err == 0 && w->len > 0)
+			w->err = w->sink(w->arg, w->buf, w->len);
+		w->len = 0;
+		return;
+	}
 	while (off < w->len && w->err == 0) {
 		r = write(w->fd, w->buf + off, w->len - off);
 		if (r > 0)

@@ -62,6 +62,10 @@ int io_spool_open(void);
 
 struct io_wr {
 	int fd;
+	/* Instead of fd: called with each full buffer; returns 0 or an
+	 * errno value. */
+	int (*sink)(void *arg, const char *p, size_t n);
+	void *arg;
 	enum io_eol eol;
 	int err;		/* first errno seen, 0 if none */
 	int lastcr;		/* last byte given was '\r' (conversion) */
@@ -71,11 +75,14 @@ struct io_wr {
 };
 
 void io_wr_init(struct io_wr *w, int fd, enum io_eol eol);
+void io_wr_init_sink(struct io_wr *w, int (*sink)(void *, const char *,
+    size_t), void *arg, enum io_eol eol);
 void io_wr_write(struct io_wr *w, const void *p, size_t n);
 void io_wr_puts(struct io_wr *w, const char *s);
 /* Copies fd from its current offset to its end. */
 void io_wr_copyfd(struct io_wr *w, int fd);
-/* Writes out the buffer; returns 0 or the first errno seen. */
+/* Ends the stream (a held '\r' is written) and writes out the buffer;
+ * returns 0 or the first errno seen. */
 int io_wr_flush(struct io_wr *w);
 
 /*

@@ -73,6 +73,7 @@ begin(struct mime_parser *p, struct mime_part *parent, uint64_t offset)
 	struct mime_part *part = xcalloc(1, sizeof(*part));
 
 	part->parent = parent;
+	part->serial = p->count;
 	part->offset = offset;
 	part->state = ST_HEADER;
 	if (parent != NULL) {

@@ -74,6 +74,8 @@ struct mime_part {
 	struct mime_part *parent;
 	unsigned depth;		/* root: 0 */
 	unsigned index;		/* 1-based among the parent's children */
+	unsigned serial;	/* 0-based in document order: the same on
+				   every parse of the same input */
 	unsigned nchildren;
 	unsigned flags;
 	char type[32], subtype[64];	/* lowercase; text/plain default */

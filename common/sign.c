@@ -1,18 +1,383 @@
 /*
  * sign: see sign.h.
+ *
+ * Two passes over the message, so that nothing is held in memory:
+ *  1. read it into a spool and decide, per entity, what must change:
+ *     a leaf declared 8bit or binary, or declared 7bit but holding 8-bit
+ *     bytes, NULs or lines over 998 octets, is re-encoded (text as
+ *     quoted-printable, anything else as base64); a multipart or message
+ *     declared 8bit or binary is relabelled 7bit (RFC 8551 3.1.2).
+ *  2. parse the spool again and write the signed entity: the top-level
+ *     Content-* fields, then the body, canonicalised to CRLF (RFC 8551
+ *     3.1.1) into the signature, and in the output's line ends into an
+ *     output spool.  The other top-level fields stay outside.
+ * The output is written only once the signature is made.
  */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "cms.h"
 #include "io.h"
+#include "keys.h"
+#include "mime.h"
+#include "mime_cte.h"
 #include "opts.h"
 #include "sign.h"
+
+#define OUTER_MAX	(4 << 20)	/* the header kept outside */
+#define LINE_MAX_7BIT	998		/* RFC 5322 2.1.1 */
+
+enum { KEEP, AS_QP, AS_B64, AS_7BIT };
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+struct sign {
+	/* pass 1: the decision per entity, by serial */
+	unsigned char *enc;
+	size_t nenc;
+	int dirty;		/* current leaf holds 8-bit data */
+	size_t linelen;
+	/* pass 2 */
+	struct io_wr canon;	/* CRLF: into the signature (and part1) */
+	struct io_wr part1;	/* detached: the entity in output line ends */
+	struct cms_sign *sig;
+	struct b64enc b64;
+	struct qpenc qp;
+	struct buf outer;	/* From line and fields kept outside */
+	struct buf sigtext;	/* detached: base64 of the signature */
+	int to_outer, skip, has_mime_version;
+	const char *eol;	/* the output's */
+};
+
+static void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n > OUTER_MAX)
+		xdie(ERR_DATA, "the header is too large to sign");
+	if (b->len + n > b->cap) {
+		while (b->len + n > b->cap)
+			b->cap = b->cap ? b->cap * 2 : 4096;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+static int
+buf_sink(void *arg, const char *p, size_t n)
+{
+	buf_add(arg, p, n);
+	return 0;
+}
+
+static int
+is_identity(const char *cte)
+{
+	return strcmp(cte, "7bit") == 0 || strcmp(cte, "8bit") == 0 ||
+	    strcmp(cte, "binary") == 0;
+}
+
+static int
+is_8bit(const char *cte)
+{
+	return strcmp(cte, "8bit") == 0 || strcmp(cte, "binary") == 0;
+}
+
+/* Pass 1: does this leaf's content need a 7-bit encoding? */
+static void
+scan(struct sign *s, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && !s->dirty; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '\n')
+			s->linelen = 0;
+		else if (c >= 0x80 || c == 0 || ++s->linelen > LINE_MAX_7BIT)
+			s->dirty = 1;
+	}
+}
+
+static void
+decide(void *arg, const struct mime_event *ev)
+{
+	struct sign *s = arg;
+	const struct mime_part *part = ev->part;
+	unsigned char how = KEEP;
+
+	switch (ev->type) {
+	case MIME_EV_HEADER_END:
+		s->dirty = 0;
+		s->linelen = 0;
+		break;
+	case MIME_EV_BODY:
+		if (is_identity(part->cte))
+			scan(s, ev->data, ev->len);
+		break;
+	case MIME_EV_END:
+		if (part->nchildren > 0 || mime_is_multipart(part))
+			how = is_8bit(part->cte) ? AS_7BIT : KEEP;
+		else if (is_identity(part->cte) &&
+		    (is_8bit(part->cte) || s->dirty))
+			how = strcmp(part->type, "text") == 0 ? AS_QP : AS_B64;
+		if (part->serial >= s->nenc) {
+			s->nenc = part->serial + 1024;
+			s->enc = xrealloc(s->enc, s->nenc);
+		}
+		s->enc[part->serial] = how;
+		s->dirty = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+canon_sink(void *arg, const char *p, size_t n)
+{
+	struct sign *s = arg;
+
+	cms_sign_write(s->sig, p, n);
+	if (!opt.opaque)
+		io_wr_write(&s->part1, p, n);
+	return 0;
+}
+
+static void
+put(struct sign *s, const void *p, size_t n)
+{
+	io_wr_write(&s->canon, p, n);
+}
+
+/* Pass 2: the signed entity. */
+static void
+emit(void *arg, const struct mime_event *ev)
+{
+	struct sign *s = arg;
+	const struct mime_part *part = ev->part;
+	unsigned char how = s->enc[part->serial];
+	char buf[16384];
+	size_t k, off;
+
+	switch (ev->type) {
+	case MIME_EV_FROM:
+		buf_add(&s->outer, ev->data, ev->len);
+		return;
+	case MIME_EV_FIELD:
+		s->skip = how != KEEP &&
+		    mime_field_is(ev->data, ev->len,
+		    "Content-Transfer-Encoding");
+		s->to_outer = part->depth == 0 &&
+		    strncasecmp(ev->data, "Content-", 8) != 0;
+		if (s->to_outer && mime_field_is(ev->data, ev->len,
+		    "MIME-Version"))
+			s->has_mime_version = 1;
+		/* FALLTHROUGH */
+	case MIME_EV_FIELD_MORE:
+		if (s->skip)
+			return;
+		if (s->to_outer)
+			buf_add(&s->outer, ev->data, ev->len);
+		else
+			put(s, ev->data, ev->len);
+		return;
+	case MIME_EV_HEADER_END:
+		if (how == AS_QP || how == AS_B64 || how == AS_7BIT) {
+			snprintf(buf, sizeof(buf),
+			    "Content-Transfer-Encoding: %s\r\n",
+			    how == AS_QP ? "quoted-printable" :
+			    how == AS_B64 ? "base64" : "7bit");
+			put(s, buf, strlen(buf));
+		}
+		/* A header that ended without its empty line gets one. */
+		put(s, ev->len > 0 ? ev->data : "\r\n",
+		    ev->len > 0 ? ev->len : 2);
+		if (how == AS_QP)
+			qpenc_init(&s->qp, "\r\n", 0);
+		else if (how == AS_B64)
+			b64enc_init(&s->b64, 76, "\r\n");
+		return;
+	case MIME_EV_BODY:
+		if (how != AS_QP && how != AS_B64)
+			break;
+		/* qpenc_bound(n) = 4n + 32 and b64enc_bound(n) = (n/3+1)*6
+		 * both fit buf for 4000-byte steps. */
+		for (off = 0; off < ev->len; off += k) {
+			k = ev->len - off < 4000 ? ev->len - off : 4000;
+			put(s, buf, how == AS_QP ?
+			    qpenc_update(&s->qp, (const unsigned char *)
+			    ev->data + off, k, buf) :
+			    b64enc_update(&s->b64, (const unsigned char *)
+			    ev->data + off, k, buf));
+		}
+		return;
+	case MIME_EV_END:
+		if (how == AS_QP)
+			put(s, buf, qpenc_final(&s->qp, buf));
+		else if (how == AS_B64)
+			put(s, buf, b64enc_final(&s->b64, buf));
+		return;
+	default:
+		break;
+	}
+	put(s, ev->data, ev->len);
+}
+
+static void
+parse_fd(int fd, mime_cb cb, void *arg, struct io_wr *copy,
+    const char **eol)
+{
+	static char buf[IO_BUFSIZE];
+	struct mime_parser *p = mime_parser_new(cb, arg);
+	uint64_t total = 0;
+	size_t n;
+
+	while ((n = io_read(fd, buf, sizeof(buf))) > 0) {
+		if (copy != NULL)
+			io_wr_write(copy, buf, n);
+		mime_parser_feed(p, buf, n);
+		total += n;
+	}
+	mime_parser_finish(p);
+	if (eol != NULL)
+		*eol = strcmp(mime_parser_eol(p), "\r\n") == 0 ? "\r\n" : "\n";
+	mime_parser_free(p);
+	if (total == 0)
+		xdie(ERR_DATA, "empty input: nothing to sign");
+}
+
+static void
+out_str(struct io_wr *w, const char *s, const char *eol)
+{
+	io_wr_puts(w, s);
+	io_wr_puts(w, eol);
+}
+
+static void
+write_output(struct sign *s, int part1fd)
+{
+	static struct io_wr out;
+	unsigned char rnd[12];
+	char bnd[64], line[256];
+	const char *eol = s->eol;
+	size_t i;
+
+	io_wr_init(&out, io_out_open(opt.out), opt.eol);
+	io_wr_write(&out, s->outer.p, s->outer.len);
+	if (!s->has_mime_version)
+		out_str(&out, "MIME-Version: 1.0", eol);
+	if (opt.opaque) {
+		out_str(&out, "Content-Type: application/pkcs7-mime; "
+		    "smime-type=signed-data;", eol);
+		out_str(&out, "\tname=\"smime.p7m\"", eol);
+		out_str(&out, "Content-Transfer-Encoding: base64", eol);
+		out_str(&out, "Content-Disposition: attachment; "
+		    "filename=\"smime.p7m\"", eol);
+		io_wr_puts(&out, eol);
+	} else {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			xdie_ssl(ERR_TEMP, "no random boundary");
+		strcpy(bnd, "----=_smimetools_");
+		for (i = 0; i < sizeof(rnd); i++)
+			snprintf(bnd + strlen(bnd), 3, "%02x", rnd[i]);
+		out_str(&out, "Content-Type: multipart/signed; "
+		    "protocol=\"application/pkcs7-signature\";", eol);
+		snprintf(line, sizeof(line), "\tmicalg=%s; boundary=\"%s\"",
+		    cms_micalg(opt.digest ? opt.digest : "sha256"), bnd);
+		out_str(&out, line, eol);
+		io_wr_puts(&out, eol);
+		out_str(&out, "This is an S/MIME signed message.", eol);
+		snprintf(line, sizeof(line), "--%s", bnd);
+		io_wr_puts(&out, eol);
+		out_str(&out, line, eol);
+	}
+	if (lseek(part1fd, 0, SEEK_SET) == -1)
+		xdie(ERR_TEMP, "cannot rewind the spool");
+	io_wr_copyfd(&out, part1fd);
+	if (!opt.opaque) {
+		snprintf(line, sizeof(line), "--%s", bnd);
+		io_wr_puts(&out, eol);
+		out_str(&out, line, eol);
+		out_str(&out, "Content-Type: application/pkcs7-signature; "
+		    "name=\"smime.p7s\"", eol);
+		out_str(&out, "Content-Transfer-Encoding: base64", eol);
+		out_str(&out, "Content-Disposition: attachment; "
+		    "filename=\"smime.p7s\"", eol);
+		out_str(&out, "Content-Description: S/MIME Cryptographic "
+		    "Signature", eol);
+		io_wr_puts(&out, eol);
+		io_wr_write(&out, s->sigtext.p, s->sigtext.len);
+		snprintf(line, sizeof(line), "--%s--", bnd);
+		io_wr_puts(&out, eol);
+		out_str(&out, line, eol);
+	}
+	if (io_wr_flush(&out) != 0)
+		xdie(io_errclass(out.err), "cannot write output: %s",
+		    strerror(out.err));
+	io_out_commit();
+}
 
 enum err_class
 sign_main(void)
 {
-	char buf[IO_BUFSIZE];
-	int fd = io_in_open(opt.in);
+	static struct sign s;
+	static struct io_wr spool, sigw;
+	STACK_OF(X509) *chain = NULL;
+	struct identity id;
+	int in, fd1, fd2;
 
-	/* SPEC.md: nothing to sign is bad data (65), whatever is missing. */
-	if (io_read(fd, buf, sizeof(buf)) == 0)
-		xdie(ERR_DATA, "empty input: nothing to sign");
-	xdie(ERR_SOFTWARE, "signing is not implemented yet");
+	if (opt.as != NULL || (opt.key == NULL && opt.p12 == NULL))
+		xdie(ERR_SOFTWARE, "identities from the store (--as, the From "
+		    "address) are not implemented yet: give -k and -c, or -p");
+	if (opt.wrap)
+		xdie(ERR_SOFTWARE, "--wrap is not implemented yet");
+	keys_load_identity(&id, opt.key, opt.cert, opt.p12, opt.passin);
+	if (opt.chain != NULL)
+		chain = keys_load_certs(opt.chain);
+
+	in = io_in_open(opt.in);
+	fd1 = io_spool_open();
+	io_wr_init(&spool, fd1, IO_EOL_KEEP);
+	parse_fd(in, decide, &s, &spool, &s.eol);
+	io_in_eof();
+	if (io_wr_flush(&spool) != 0 || lseek(fd1, 0, SEEK_SET) == -1)
+		xdie(io_errclass(spool.err), "cannot write the spool");
+	if (opt.eol != IO_EOL_KEEP)
+		s.eol = io_eol_str(opt.eol);
+
+	fd2 = io_spool_open();
+	/* part1 holds the entity (detached) or the base64 of the whole
+	 * signed-data (opaque), in the output's line ends. */
+	io_wr_init(&s.part1, fd2, strcmp(s.eol, "\r\n") == 0 ?
+	    IO_EOL_CRLF : IO_EOL_LF);
+	io_wr_init_sink(&sigw, buf_sink, &s.sigtext, IO_EOL_KEEP);
+	s.sig = cms_sign_begin(&id, chain, opt.digest, opt.pss, opt.opaque,
+	    opt.opaque ? &s.part1 : &sigw, s.eol);
+	io_wr_init_sink(&s.canon, canon_sink, &s, IO_EOL_CRLF);
+	parse_fd(fd1, emit, &s, NULL, NULL);
+	if (io_wr_flush(&s.canon) != 0)
+		xdie(ERR_SOFTWARE, "cannot digest the content");
+	cms_sign_end(s.sig);
+	if (io_wr_flush(&sigw) != 0 || io_wr_flush(&s.part1) != 0)
+		xdie(io_errclass(s.part1.err), "cannot write the spool");
+	write_output(&s, fd2);
+
+	close(fd1);
+	close(fd2);
+	free(s.enc);
+	free(s.outer.p);
+	free(s.sigtext.p);
+	sk_X509_pop_free(chain, X509_free);
+	identity_release(&id);
+	return ERR_OK;
 }

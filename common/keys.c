@@ -1,0 +1,246 @@
+/*
+ * keys: see keys.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/provider.h>
+
+#include "err.h"
+#include "keys.h"
+
+#define PASS_MAX	1024
+
+/* A key's secrets must not end up in a core file. */
+static void
+no_core(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &rl);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* Reads the passphrase from SRC into buf; returns its length. */
+static size_t
+passphrase(const char *src, char *buf, size_t size)
+{
+	const char *v;
+	ssize_t n;
+	size_t len = 0;
+	int fd = -1, own = 0;
+
+	if (strncmp(src, "pass:", 5) == 0)
+		v = src + 5;
+	else if (strncmp(src, "env:", 4) == 0) {
+		v = getenv(src + 4);
+		if (v == NULL)
+			xdie(ERR_PERM, "--passin: $%s is not set", src + 4);
+	} else if (strncmp(src, "file:", 5) == 0 ||
+	    strncmp(src, "fd:", 3) == 0) {
+		if (src[1] == 'd')
+			fd = atoi(src + 3);
+		else {
+			fd = open(src + 5, O_RDONLY | O_CLOEXEC);
+			own = 1;
+		}
+		if (fd < 0)
+			xdie(ERR_NOINPUT, "--passin: cannot open '%s': %s",
+			    src + 5, strerror(errno));
+		/* The first line, as OpenSSL's apps read it. */
+		while (len < size - 1 && (n = read(fd, buf + len, 1)) == 1 &&
+		    buf[len] != '\n')
+			len++;
+		if (len > 0 && buf[len - 1] == '\r')
+			len--;
+		buf[len] = '\0';
+		if (own)
+			close(fd);
+		return len;
+	} else
+		xdie(ERR_USAGE, "--passin: '%.*s...' is not pass:, env:, "
+		    "file: or fd:", 5, src);
+	len = strlen(v);
+	if (len >= size)
+		xdie(ERR_PERM, "--passin: passphrase too long");
+	memcpy(buf, v, len + 1);
+	return len;
+}
+
+static int
+pem_pass(char *buf, int size, int rwflag, void *u)
+{
+	const char *pass = u;
+	size_t n;
+
+	(void)rwflag;
+	if (pass == NULL)
+		return -1;
+	n = strlen(pass);
+	if ((int)n > size)
+		return -1;
+	memcpy(buf, pass, n);
+	return (int)n;
+}
+
+/* Opens a private key's file: no links followed, not readable by others. */
+static BIO *
+open_secret(const char *path)
+{
+	struct stat st;
+	BIO *b;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			xdie(ERR_PERM, "key '%s' is a symbolic link: refused",
+			    path);
+		xdie(errno == EACCES ? ERR_PERM : ERR_NOINPUT,
+		    "cannot read key '%s': %s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		xdie(ERR_NOINPUT, "key '%s' is not a regular file", path);
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		xdie(ERR_PERM, "key '%s' is readable by others: chmod 600 it",
+		    path);
+	}
+	b = BIO_new_fd(fd, BIO_CLOSE);
+	if (b == NULL)
+		xdie_ssl(ERR_TEMP, "cannot read key '%s'", path);
+	no_core();
+	return b;
+}
+
+static BIO *
+open_public(const char *path)
+{
+	BIO *b = BIO_new_file(path, "rb");
+
+	if (b == NULL) {
+		ERR_clear_error();
+		xdie(ERR_NOINPUT, "cannot open '%s': %s", path,
+		    strerror(errno));
+	}
+	return b;
+}
+
+static X509 *
+read_cert(const char *path)
+{
+	STACK_OF(X509) *sk = keys_load_certs(path);
+	X509 *x = sk_X509_shift(sk);
+
+	sk_X509_pop_free(sk, X509_free);
+	return x;
+}
+
+STACK_OF(X509) *
+keys_load_certs(const char *path)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	BIO *b = open_public(path);
+	X509 *x;
+
+	if (sk == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		sk_X509_push(sk, x);
+	if (sk_X509_num(sk) == 0) {
+		/* Not PEM: one DER certificate. */
+		ERR_clear_error();
+		BIO_reset(b);
+		x = d2i_X509_bio(b, NULL);
+		if (x != NULL)
+			sk_X509_push(sk, x);
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	if (sk_X509_num(sk) == 0)
+		xdie(ERR_DATA, "no certificate in '%s'", path);
+	return sk;
+}
+
+static void
+load_p12(struct identity *id, const char *path, const char *pass)
+{
+	PKCS12 *p12;
+	BIO *b = open_secret(path);
+
+	p12 = d2i_PKCS12_bio(b, NULL);
+	BIO_free(b);
+	if (p12 == NULL)
+		xdie_ssl(ERR_DATA, "'%s' is not a PKCS#12 file", path);
+	if (!PKCS12_verify_mac(p12, pass, -1))
+		xdie(ERR_PERM, "cannot read '%s': wrong passphrase%s", path,
+		    pass == NULL ? " (none given: --passin)" : "");
+	/* RC2-40 and 3DES PKCS#12 files, as older tools make them, need
+	 * OpenSSL 3's legacy provider; load it only for them. */
+	if (!PKCS12_parse(p12, pass, &id->key, &id->cert, &id->chain)) {
+		ERR_clear_error();
+		if (OSSL_PROVIDER_load(NULL, "legacy") == NULL ||
+		    OSSL_PROVIDER_load(NULL, "default") == NULL ||
+		    !PKCS12_parse(p12, pass, &id->key, &id->cert,
+		    &id->chain))
+			xdie_ssl(ERR_PERM, "cannot read '%s'", path);
+	}
+	PKCS12_free(p12);
+	if (id->key == NULL || id->cert == NULL)
+		xdie(ERR_DATA, "'%s' holds no key and certificate", path);
+}
+
+void
+keys_load_identity(struct identity *id, const char *key, const char *cert,
+    const char *p12, const char *passin)
+{
+	char pass[PASS_MAX];
+	int have = passin != NULL;
+	BIO *b;
+
+	memset(id, 0, sizeof(*id));
+	if (have)
+		passphrase(passin, pass, sizeof(pass));
+	if (p12 != NULL)
+		load_p12(id, p12, have ? pass : NULL);
+	else {
+		if (key == NULL || cert == NULL)
+			xdie(ERR_USAGE, "-k and -c go together (or -p)");
+		b = open_secret(key);
+		id->key = PEM_read_bio_PrivateKey(b, NULL, pem_pass,
+		    have ? pass : NULL);
+		BIO_free(b);
+		if (id->key == NULL)
+			xdie_ssl(ERR_PERM, "cannot read key '%s'%s", key,
+			    have ? "" : " (encrypted? --passin)");
+		id->cert = read_cert(cert);
+	}
+	OPENSSL_cleanse(pass, sizeof(pass));
+	if (!X509_check_private_key(id->cert, id->key))
+		xdie_ssl(ERR_CONFIG, "key and certificate do not match");
+	if (id->chain == NULL && (id->chain = sk_X509_new_null()) == NULL)
+		xdie(ERR_TEMP, "out of memory");
+}
+
+void
+identity_release(struct identity *id)
+{
+	EVP_PKEY_free(id->key);
+	X509_free(id->cert);
+	sk_X509_pop_free(id->chain, X509_free);
+	memset(id, 0, sizeof(*id));
+}

@@ -1,0 +1,35 @@
+/*
+ * keys: loading private keys, certificates and PKCS#12 files, and the
+ * passphrase they need.
+ *
+ * A private key's file is opened without following symbolic links and
+ * refused (ERR_PERM, 77) when group or others can read it.  Passphrases
+ * come only from --passin (pass:, env:, file:, fd:, as OpenSSL's apps
+ * take them), live in one buffer and are wiped after use.  While a
+ * private key is loaded the process cannot dump core.
+ *
+ * Failures die with the class SPEC.md gives: a file that cannot be read
+ * 66, a key that cannot be used (permissions, passphrase) 77, a key that
+ * does not belong to its certificate 78.
+ */
+#ifndef SMIMETOOLS_KEYS_H
+#define SMIMETOOLS_KEYS_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+struct identity {
+	EVP_PKEY *key;
+	X509 *cert;
+	STACK_OF(X509) *chain;	/* from the PKCS#12 file or --chain */
+};
+
+/* -k KEY -c CERT, or -p FILE.p12; passin may be NULL. */
+void keys_load_identity(struct identity *id, const char *key,
+    const char *cert, const char *p12, const char *passin);
+void identity_release(struct identity *id);
+
+/* Every certificate in a PEM bundle or a DER file; dies with 66/65. */
+STACK_OF(X509) *keys_load_certs(const char *path);
+
+#endif
