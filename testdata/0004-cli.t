@@ -36,12 +36,15 @@ expect_code '--on-error=tempfail: 66 becomes 75' 75 \
     'smime-verify --on-error=tempfail -i "$tmp/nonexistent"'
 expect_code '--on-error=tempfail: an unknown option becomes 75' 75 \
     'smime-verify --on-error=tempfail --no-such-option <"$tmp/m.eml"'
-expect_code 'smime-sign: empty input is 65' 65 'smime-sign </dev/null'
+cp "$corpus/thunderbird-nss/smime/Alice.p12" "$tmp/alice.p12"
+chmod 600 "$tmp/alice.p12"
+expect_code 'smime-sign: empty input is 65' 65 \
+    'smime-sign -p "$tmp/alice.p12" --passin pass:nss </dev/null'
 expect_code '--on-error=tempfail keeps 65 (bad data)' 65 \
     'smime-verify --on-error=tempfail </dev/null'
-expect_code 'smime-sign: not implemented yet is 70' 70 \
+expect_code 'smime-sign: identity from the store: not implemented yet, 70' 70 \
     'smime-sign <"$tmp/m.eml" >"$tmp/out"'
-check_grep 'smime-sign says so' '^smime-sign: signing is not implemented yet' "$tmp/.err"
+check_grep 'smime-sign says so' '^smime-sign: identities from the store .* not implemented yet' "$tmp/.err"
 expect_code 'certstore without a verb is 64' 64 'certstore'
 expect_code 'certstore unknown verb is 64' 64 'certstore frobnicate'
 expect_code 'certstore list: not implemented yet is 70' 70 'certstore list'
