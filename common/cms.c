@@ -1,13 +1,17 @@
 /*
  * cms: see cms.h.
  */
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/cms.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
 #include <openssl/rsa.h>
+#include <openssl/x509v3.h>
 
 #include "cms.h"
 #include "err.h"
@@ -202,6 +206,7 @@ cms_sign_begin(const struct identity *id, STACK_OF(X509) *chain,
 	const EVP_MD *md = EVP_get_digestbyname(digest ? digest : "sha256");
 	CMS_SignerInfo *si;
 	EVP_PKEY_CTX *pctx;
+	X509_ALGOR *sigalg;
 	int i;
 
 	s->opaque = opaque;
@@ -226,6 +231,18 @@ cms_sign_begin(const struct identity *id, STACK_OF(X509) *chain,
 		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
 		    RSA_PSS_SALTLEN_DIGEST) <= 0)
 			xdie_ssl(ERR_USAGE, "--pss needs an RSA key");
+		/*
+		 * CMS_KEY_PARAM leaves the signature algorithm unset until
+		 * signing; a streamed (opaque) structure is encoded once
+		 * before that, to place the content, and fails on it.  A
+		 * placeholder does: OpenSSL sets the real RSASSA-PSS
+		 * parameters when it signs, before the SignerInfos are
+		 * written after the content.
+		 */
+		CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &sigalg);
+		if (!X509_ALGOR_set0(sigalg, OBJ_nid2obj(NID_rsassaPss),
+		    V_ASN1_UNDEF, NULL))
+			xdie_ssl(ERR_SOFTWARE, "cannot set RSA-PSS");
 	}
 	add_capabilities(si);
 	add_keypref(si, id->cert);
@@ -282,4 +299,272 @@ cms_sign_end(struct cms_sign *s)
 	}
 	CMS_ContentInfo_free(s->cms);
 	free(s);
+}
+
+X509_STORE *
+cms_anchors(const char **ca, int no_system, const char *store)
+{
+	X509_STORE *st = X509_STORE_new();
+	char path[4096];
+	struct stat sb;
+
+	if (st == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	for (; ca != NULL && *ca != NULL; ca++) {
+		if (stat(*ca, &sb) == -1)
+			xdie(ERR_NOINPUT, "--ca: cannot read '%s'", *ca);
+		if (S_ISDIR(sb.st_mode) ? !X509_STORE_load_path(st, *ca) :
+		    !X509_STORE_load_file(st, *ca))
+			xdie_ssl(ERR_CONFIG, "--ca: cannot load '%s'", *ca);
+	}
+	if (store != NULL) {
+		/* OpenSSL hash links: found lazily, by subject. */
+		snprintf(path, sizeof(path), "%s/ca", store);
+		if (stat(path, &sb) == 0)
+			X509_STORE_load_path(st, path);
+		snprintf(path, sizeof(path), "%s/crl", store);
+		if (stat(path, &sb) == 0)
+			X509_STORE_load_path(st, path);
+	}
+	if (!no_system)
+		X509_STORE_set_default_paths(st);
+	ERR_clear_error();
+	return st;
+}
+
+static enum chain_status
+chain_status_of(int err)
+{
+	switch (err) {
+	case X509_V_OK:
+		return CHAIN_OK;
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return CHAIN_EXPIRED;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return CHAIN_NOT_YET_VALID;
+	case X509_V_ERR_CERT_REVOKED:
+		return CHAIN_REVOKED;
+	case X509_V_ERR_INVALID_PURPOSE:
+		return CHAIN_USAGE;
+	case X509_V_ERR_UNABLE_TO_GET_CRL:
+		return CHAIN_NO_CRL;
+	case X509_V_ERR_CRL_HAS_EXPIRED:
+	case X509_V_ERR_CRL_NOT_YET_VALID:
+		return CHAIN_STALE_CRL;
+	case X509_V_ERR_EE_KEY_TOO_SMALL:
+	case X509_V_ERR_CA_KEY_TOO_SMALL:
+	case X509_V_ERR_CA_MD_TOO_WEAK:
+		return CHAIN_WEAK;
+	default:
+		/* Self-signed, unknown issuer, bad chain signature ... */
+		return CHAIN_UNTRUSTED;
+	}
+}
+
+static enum chain_status
+check_chain(X509 *cert, STACK_OF(X509) *untrusted, X509_STORE *anchors,
+    int crl_check)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int err;
+
+	if (ctx == NULL || !X509_STORE_CTX_init(ctx, anchors, cert,
+	    untrusted))
+		xdie_ssl(ERR_TEMP, "cannot check a chain");
+	/* The message's certificates are only ever intermediates: they are
+	 * `untrusted`, and partial chains are not accepted. */
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SMIME_SIGN);
+	if (crl_check)
+		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK |
+		    X509_V_FLAG_CRL_CHECK_ALL);
+	err = X509_verify_cert(ctx) > 0 ? X509_V_OK :
+	    X509_STORE_CTX_get_error(ctx);
+	X509_STORE_CTX_free(ctx);
+	ERR_clear_error();
+	return chain_status_of(err);
+}
+
+static int
+weak_nid(int nid)
+{
+	return nid == NID_sha1 || nid == NID_md5 || nid == NID_md2 ||
+	    nid == NID_sha1WithRSAEncryption || nid == NID_md5WithRSAEncryption
+	    || nid == NID_ecdsa_with_SHA1 || nid == NID_dsaWithSHA1;
+}
+
+static void
+verdict(struct cms_verified *v, int status, const char *why)
+{
+	v->status = status;
+	snprintf(v->why, sizeof(v->why), "%s", why);
+}
+
+/*
+ * Why CMS_verify failed: a content or signature mismatch is `fail`;
+ * anything that kept the check from being made (an algorithm OpenSSL
+ * 3.0 lacks, such as Ed25519, a missing certificate, a malformed
+ * structure) is `permerror`.  CMS_verify reports a key type it cannot
+ * use as a content verification error too, so the whole queue is read.
+ */
+static void
+classify_failure(struct cms_verified *v)
+{
+	unsigned long e, last = 0;
+	int mismatch = 0, unsupported = 0, nocert = 0;
+
+	while ((e = ERR_get_error()) != 0) {
+		last = e;
+		if (ERR_GET_LIB(e) == ERR_LIB_CMS)
+			switch (ERR_GET_REASON(e)) {
+			case CMS_R_VERIFICATION_FAILURE:
+			case CMS_R_CONTENT_VERIFY_ERROR:
+			case CMS_R_MESSAGEDIGEST_WRONG_LENGTH:
+				mismatch = 1;
+				break;
+			case CMS_R_SIGNER_CERTIFICATE_NOT_FOUND:
+				nocert = 1;
+				break;
+			case CMS_R_UNKNOWN_DIGEST_ALGORITHM:
+			case CMS_R_UNSUPPORTED_CONTENT_TYPE:
+				unsupported = 1;
+				break;
+			}
+		else if (ERR_GET_LIB(e) == ERR_LIB_EVP ||
+		    ERR_GET_LIB(e) == ERR_LIB_ASN1)
+			unsupported = 1;
+	}
+	if (nocert)
+		verdict(v, CMSV_PERMERROR, "signer certificate not found");
+	else if (unsupported)
+		verdict(v, CMSV_PERMERROR, "unsupported algorithm");
+	else if (mismatch)
+		verdict(v, CMSV_FAIL, "signature does not match");
+	else
+		verdict(v, CMSV_PERMERROR, ERR_reason_error_string(last) !=
+		    NULL ? ERR_reason_error_string(last) :
+		    "cannot verify the signature");
+}
+
+void
+cms_verify(const unsigned char *der, size_t len, BIO *content,
+    int detached, X509_STORE *anchors, int crl_check,
+    struct cms_verified *v)
+{
+	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(X509) *certs = NULL, *signers = NULL;
+	CMS_SignerInfo *si;
+	CMS_ContentInfo *cms;
+	X509_ALGOR *dig, *sig;
+	EVP_PKEY *pk;
+	BIO *mem;
+	ASN1_OCTET_STRING **pos;
+	int i, n;
+
+	memset(v, 0, sizeof(*v));
+	mem = BIO_new_mem_buf(der, (int)len);
+	cms = mem != NULL ? d2i_CMS_bio(mem, NULL) : NULL;
+	BIO_free(mem);
+	if (cms == NULL ||
+	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		ERR_clear_error();
+		verdict(v, CMSV_PERMERROR, "not a CMS SignedData");
+		goto out;
+	}
+	pos = CMS_get0_content(cms);
+	if (detached && pos != NULL && *pos != NULL) {
+		/* A multipart/signed whose signature brings content of its
+		 * own: the signed content is not what is shown. */
+		verdict(v, CMSV_FAIL, "signature carries other content");
+		goto out;
+	}
+	sis = CMS_get0_SignerInfos(cms);
+	n = sk_CMS_SignerInfo_num(sis);
+	certs = CMS_get1_certs(cms);
+	if (n <= 0 || n > CMS_SIGNERS_MAX ||
+	    sk_X509_num(certs) > CMS_CERTS_MAX) {
+		verdict(v, CMSV_PERMERROR, n <= 0 ? "no signers" :
+		    "too many signers or certificates");
+		goto out;
+	}
+	if (CMS_verify(cms, NULL, NULL, content, NULL,
+	    CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) <= 0) {
+		classify_failure(v);
+		goto out;
+	}
+	signers = CMS_get0_signers(cms);
+	for (i = 0; i < n && i < sk_X509_num(signers); i++) {
+		struct cms_signer *s = &v->signers[v->nsigners++];
+
+		si = sk_CMS_SignerInfo_value(sis, i);
+		s->cert = sk_X509_value(signers, i);
+		X509_up_ref(s->cert);
+		CMS_SignerInfo_get0_algs(si, &pk, NULL, &dig, &sig);
+		s->weak_digest = weak_nid(OBJ_obj2nid(dig->algorithm)) ||
+		    weak_nid(OBJ_obj2nid(sig->algorithm)) ||
+		    weak_nid(X509_get_signature_nid(s->cert));
+		s->rsa_bits = EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ?
+		    EVP_PKEY_get_bits(pk) : 0;
+		s->chain = anchors != NULL ? check_chain(s->cert, certs,
+		    anchors, crl_check) : CHAIN_OK;
+	}
+	v->status = CMSV_VALID;
+out:
+	sk_X509_free(signers);
+	sk_X509_pop_free(certs, X509_free);
+	CMS_ContentInfo_free(cms);
+}
+
+void
+cms_verified_release(struct cms_verified *v)
+{
+	int i;
+
+	for (i = 0; i < v->nsigners; i++)
+		X509_free(v->signers[i].cert);
+	v->nsigners = 0;
+}
+
+int
+cms_cert_address(X509 *x, const char *addr, char *first, size_t firstsz)
+{
+	STACK_OF(OPENSSL_STRING) *emails = X509_get1_email(x);
+	int i, found = 0;
+
+	if (firstsz > 0)
+		*first = '\0';
+	for (i = 0; i < sk_OPENSSL_STRING_num(emails); i++) {
+		const char *e = sk_OPENSSL_STRING_value(emails, i);
+
+		if (i == 0)
+			snprintf(first, firstsz, "%s", e);
+		if (addr != NULL && OPENSSL_strcasecmp(e, addr) == 0) {
+			found = 1;
+			snprintf(first, firstsz, "%s", e);
+		}
+	}
+	i = sk_OPENSSL_STRING_num(emails);
+	X509_email_free(emails);
+	return i <= 0 ? -1 : found;
+}
+
+void
+cms_cert_ids(X509 *x, char *issuer, size_t isz, char *serial, size_t ssz)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+
+	snprintf(serial, ssz, "%s", hex != NULL ? hex : "");
+	OPENSSL_free(hex);
+	BN_free(bn);
+	*issuer = '\0';
+	if (b != NULL && X509_NAME_print_ex(b, X509_get_issuer_name(x), 0,
+	    XN_FLAG_RFC2253) >= 0) {
+		n = BIO_get_mem_data(b, &p);
+		snprintf(issuer, isz, "%.*s", (int)n, p);
+	}
+	BIO_free(b);
+	ERR_clear_error();
 }

@@ -24,6 +24,10 @@
 
 #include "io.h"
 #include "keys.h"
+#include "policy.h"
+
+#define CMS_SIGNERS_MAX	8	/* more is an attack, not a message */
+#define CMS_CERTS_MAX	64
 
 struct cms_sign;
 
@@ -39,5 +43,49 @@ void cms_sign_write(struct cms_sign *s, const void *p, size_t n);
 void cms_sign_end(struct cms_sign *s);
 /* RFC 8551 3.4.3.2 micalg value of a digest name. */
 const char *cms_micalg(const char *digest);
+
+struct cms_signer {
+	X509 *cert;		/* a reference: released with the result */
+	enum chain_status chain;
+	int weak_digest, rsa_bits;
+};
+
+struct cms_verified {
+	enum { CMSV_VALID, CMSV_FAIL, CMSV_PERMERROR } status;
+	char why[160];		/* for fail and permerror */
+	int nsigners;
+	struct cms_signer signers[CMS_SIGNERS_MAX];
+};
+
+/*
+ * The trust anchors: every --ca file or folder, the store's ca/ (and its
+ * crl/ for revocation), the system's bundle unless no_system.  Never
+ * anything from a message.
+ */
+X509_STORE *cms_anchors(const char **ca, int no_system, const char *store);
+
+/*
+ * Verifies the SignedData in der (a detached signature, or the skeleton
+ * of an opaque one) over the content read from `content` (canonical
+ * already).  With anchors, each signer's chain is checked (purpose S/MIME
+ * signing, now; with crl_check, revocation too) and the outcome recorded
+ * per signer; detached says the content must not also be inside.
+ */
+void cms_verify(const unsigned char *der, size_t len, BIO *content,
+    int detached, X509_STORE *anchors, int crl_check,
+    struct cms_verified *v);
+void cms_verified_release(struct cms_verified *v);
+
+/*
+ * Does the certificate name `addr` (subjectAltName rfc822Name, or the
+ * subject's emailAddress; compared without regard to case)?  Its first
+ * address goes to first.  Returns 1 yes, 0 no, -1 it names none.
+ */
+int cms_cert_address(X509 *x, const char *addr, char *first,
+    size_t firstsz);
+/* The issuer as an RFC 4514 string (non-ASCII escaped) and the serial
+ * in hex, for RFC 7281's smime-issuer and smime-serial. */
+void cms_cert_ids(X509 *x, char *issuer, size_t isz, char *serial,
+    size_t ssz);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "filter.h"
@@ -23,6 +24,12 @@ struct filter {
 	int drop;		/* the current top-level field is removed */
 	int bare_cms, body_seen;
 	const char *in_eol;	/* the input's first line end, or NULL */
+	/* Where the root's Content-* fields and its header's end are in the
+	 * spool, for unwrapping. */
+	uint64_t (*cfields)[2];
+	size_t ncfields;
+	int in_cfield;
+	uint64_t hdr_end;
 };
 
 /* --crlf/--lf, else the input's: the output is converted only when they
@@ -82,6 +89,17 @@ event(void *arg, const struct mime_event *ev)
 			goto watch;
 		if (ev->type == MIME_EV_FROM)
 			f->from_len = ev->len;
+		if (ev->type == MIME_EV_FIELD)
+			f->in_cfield = strncasecmp(ev->data, "Content-", 8) == 0;
+		if (ev->type == MIME_EV_FIELD && f->in_cfield) {
+			f->cfields = xrealloc(f->cfields,
+			    (f->ncfields + 1) * sizeof(*f->cfields));
+			f->cfields[f->ncfields][0] = f->spool.total;
+			f->cfields[f->ncfields++][1] = f->spool.total + ev->len;
+		} else if (ev->type == MIME_EV_FIELD_MORE && f->in_cfield)
+			f->cfields[f->ncfields - 1][1] += ev->len;
+		if (ev->type == MIME_EV_HEADER_END)
+			f->hdr_end = f->spool.total;
 		if (ev->type == MIME_EV_BODY && !f->body_seen)
 			sniff_bare(f, ev);
 	}
@@ -167,13 +185,35 @@ static void
 write_output(struct filter *f, struct filter_result *res, int spool)
 {
 	static struct io_wr out;
+	uint64_t pos;
+	size_t i;
 
 	io_wr_init(&out, io_out_open(opt.out), opt.eol);
 	if (lseek(spool, 0, SEEK_SET) == -1)
 		xdie(ERR_TEMP, "cannot rewind the spool: %s", strerror(errno));
 	copy_n(&out, spool, f->from_len);
 	io_wr_write(&out, res->field.buf, res->field.len);
-	io_wr_copyfd(&out, spool);
+	if (res->body_fd == -1) {
+		io_wr_copyfd(&out, spool);
+		goto done;
+	}
+	/* The outer header without its Content-* fields, then the entity. */
+	pos = f->from_len;
+	for (i = 0; i < f->ncfields; i++) {
+		copy_n(&out, spool, f->cfields[i][0] - pos);
+		if (lseek(spool, (off_t)f->cfields[i][1], SEEK_SET) == -1)
+			xdie(ERR_TEMP, "cannot seek the spool: %s",
+			    strerror(errno));
+		pos = f->cfields[i][1];
+	}
+	copy_n(&out, spool, f->hdr_end - pos);
+	if (lseek(res->body_fd, 0, SEEK_SET) == -1)
+		xdie(ERR_TEMP, "cannot rewind the spool: %s", strerror(errno));
+	if (res->body_crlf && opt.eol == IO_EOL_KEEP)
+		out.eol = strcmp(filter_eol(f), "\r\n") == 0 ? IO_EOL_CRLF :
+		    IO_EOL_LF;
+	io_wr_copyfd(&out, res->body_fd);
+done:
 	if (io_wr_flush(&out) != 0)
 		xdie(io_errclass(out.err), "cannot write output: %s",
 		    strerror(out.err));
@@ -184,7 +224,7 @@ enum err_class
 filter_main(const struct filter_ops *ops, void *ctx)
 {
 	static struct filter f;
-	struct filter_result res = { 0 };
+	struct filter_result res = { .body_fd = -1 };
 	struct mime_parser *p;
 	static char buf[IO_BUFSIZE];
 	int in, spool;
@@ -215,6 +255,9 @@ filter_main(const struct filter_ops *ops, void *ctx)
 		write_output(&f, &res, spool);
 	report(ops, &res);
 	close(spool);
+	if (res.body_fd != -1)
+		close(res.body_fd);
+	free(f.cfields);
 	hdr_field_release(&res.field);
 	free(res.comment);
 	return res.negative && (opt.strict || res.no_output) ?

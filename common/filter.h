@@ -27,6 +27,11 @@ struct filter_result {
 	char *comment;		/* for --report, or NULL; freed by filter */
 	int negative;		/* exit 1 under --strict (and verify -q) */
 	int no_output;		/* write nothing to stdout (verify -q) */
+	/* Unwrapping: a file holding an entity (its Content-* fields and
+	 * body) that replaces the root's Content-* fields and body; -1 for
+	 * none.  crlf: it is in CRLF and goes out in the output's ends. */
+	int body_fd;
+	int body_crlf;
 };
 
 struct filter_ops {

@@ -2,6 +2,7 @@
  * hdr: see hdr.h.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -164,4 +165,95 @@ hdr_comment(const char *s, size_t len)
 	out[n++] = ')';
 	out[n] = '\0';
 	return out;
+}
+
+/*
+ * One mailbox, [start, end) at the top level of a list: the angle-addr
+ * if there is one, else the addr-spec with comments and spaces removed.
+ */
+static void
+mailbox(const char *s, size_t start, size_t end, char *out, size_t outsz)
+{
+	size_t i, n = 0, lt = end, gt = end;
+	int quoted = 0, depth = 0;
+
+	for (i = start; i < end; i++) {
+		if (s[i] == '\\' && i + 1 < end) {
+			i++;
+			continue;
+		}
+		if (s[i] == '"' && depth == 0)
+			quoted = !quoted;
+		else if (!quoted && s[i] == '(')
+			depth++;
+		else if (!quoted && s[i] == ')' && depth > 0)
+			depth--;
+		else if (!quoted && depth == 0 && s[i] == '<' && lt == end)
+			lt = i;
+		else if (!quoted && depth == 0 && s[i] == '>' && lt != end)
+			gt = i;
+	}
+	if (lt != end && gt != end) {
+		start = lt + 1;
+		end = gt;
+	}
+	quoted = depth = 0;
+	for (i = start; i < end; i++) {
+		if (s[i] == '"' && depth == 0)
+			quoted = !quoted;
+		if (!quoted && s[i] == '(')
+			depth++;
+		if (depth > 0) {
+			if (s[i] == ')')
+				depth--;
+			continue;
+		}
+		if (!quoted && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+		    s[i] == '\n' || s[i] == '"'))
+			continue;
+		if (n + 1 < outsz)
+			out[n++] = (char)tolower((unsigned char)s[i]);
+	}
+	if (outsz > 0)
+		out[n < outsz ? n : outsz - 1] = '\0';
+}
+
+int
+hdr_addresses(const char *s, size_t len, char *out, size_t outsz)
+{
+	char tmp[320];
+	size_t i, start = 0;
+	int count = 0, quoted = 0, depth = 0, angle = 0;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	for (i = 0; i <= len; i++) {
+		if (i < len && s[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (i < len && s[i] == '"' && depth == 0)
+			quoted = !quoted;
+		else if (i < len && !quoted && s[i] == '(')
+			depth++;
+		else if (i < len && !quoted && s[i] == ')' && depth > 0)
+			depth--;
+		else if (i < len && !quoted && depth == 0 && s[i] == '<')
+			angle = 1;
+		else if (i < len && !quoted && depth == 0 && s[i] == '>')
+			angle = 0;
+		else if (i < len && !quoted && depth == 0 && !angle &&
+		    s[i] == ':')
+			start = i + 1;	/* a group's display name */
+		else if (i == len || (!quoted && depth == 0 && !angle &&
+		    (s[i] == ',' || s[i] == ';'))) {
+			mailbox(s, start, i, tmp, sizeof(tmp));
+			if (strchr(tmp, '@') != NULL) {
+				if (count++ == 0 && outsz > 0)
+					snprintf(out, outsz, "%s", tmp);
+			}
+			start = i + 1;
+		}
+	}
+	return count;
 }

@@ -48,4 +48,12 @@ void hdr_field_release(struct hdr_field *f);
 char *hdr_token_or_quoted(const char *s, size_t len);
 char *hdr_comment(const char *s, size_t len);
 
+/*
+ * The addresses of a From (or To, Cc) field value: RFC 5322 3.4 mailboxes
+ * and groups, display names and comments skipped, angle brackets taken.
+ * Writes the first address into out (NUL-terminated, lowercased) and
+ * returns how many there are (0: none found).
+ */
+int hdr_addresses(const char *value, size_t len, char *out, size_t outsz);
+
 #endif

@@ -24,6 +24,16 @@ quoted(const char *in, const char *want)
 	free(got);
 }
 
+static void
+addrs(const char *value, int count, const char *first)
+{
+	char out[320];
+	int n = hdr_addresses(value, strlen(value), out, sizeof(out));
+
+	tap_ok(n == count && strcmp(out, first) == 0,
+	    "addresses of [%s]: %d, first %s", value, n, out);
+}
+
 int
 main(void)
 {
@@ -82,5 +92,18 @@ main(void)
 	tap_ok(strcmp(c, "(a \\(b\\) \\\\ c?)") == 0, "comment escaped: %s",
 	    c);
 	free(c);
+	addrs(" Alice <alice@example.com>", 1, "alice@example.com");
+	addrs(" alice@example.com", 1, "alice@example.com");
+	addrs(" ALICE@Example.COM (Alice)", 1, "alice@example.com");
+	addrs(" \"bob@example.com\" <alice@example.com>", 1,
+	    "alice@example.com");
+	addrs(" \"Bob, <bob@example.com>\" <alice@example.com>", 1,
+	    "alice@example.com");
+	addrs(" (bob@example.com) alice@example.com", 1, "alice@example.com");
+	addrs(" a@example.com, b@example.com", 2, "a@example.com");
+	addrs(" friends: a@example.com, b@example.com;", 2, "a@example.com");
+	addrs(" Alice\r\n <alice@example.com>", 1, "alice@example.com");
+	addrs(" undisclosed-recipients:;", 0, "");
+	addrs(" no address here", 0, "");
 	return tap_done();
 }

@@ -1,0 +1,178 @@
+#!/bin/sh
+# smime-sign and smime-verify over the committed test PKI: round trips,
+# openssl cms in both directions, and every outcome of the policies.
+. "$(dirname "$0")/lib.sh"
+plan 78
+
+pki=$testdir/pki
+for n in alice bob carol dave helpdesk expired notyet noemailprot \
+    encrypt-only mismatch weak revoked noaddr untrusted signonly; do
+	cp "$pki/$n.key" "$tmp/$n.key"
+	cp "$pki/$n.p12" "$tmp/$n.p12"
+	chmod 600 "$tmp/$n.key" "$tmp/$n.p12"
+done
+cp "$pki/selfsigned.key" "$tmp/selfsigned.key"
+chmod 600 "$tmp/selfsigned.key"
+ca="--no-system-ca --ca $pki/root-ca.pem"
+
+msg() {	# msg FROM: a small message from FROM
+	printf 'From: %s\nTo: help@example.org\nSubject: test\nMessage-ID: <1@example.com>\nContent-Type: text/plain; charset=us-ascii\n\nhello\nworld\n' "$1"
+}
+sign() {	# sign NAME [options]: alice's message signed by NAME
+	who=$1
+	shift
+	msg "$who@example.com" | smime-sign -k "$tmp/$who.key" -c "$pki/$who.pem" --chain "$pki/sub-ca.pem" "$@"
+}
+verdict() {	# the result word of the first Authentication-Results
+	sed -n 's/^Authentication-Results: mx.example.org; smime=\([a-z]*\).*/\1/p' "$1" | head -1
+}
+
+# Round trips, our verifier.
+for opts in "" "--opaque" "--pss" "--digest sha384" "--digest sha512" \
+    "--opaque --pss --digest sha512"; do
+	ok "sign alice $opts" 'sign alice $opts >"$tmp/s.eml"'
+	ok "verify alice $opts" 'smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"'
+	check_eq "alice $opts: pass" "$(verdict "$tmp/v.eml")" pass
+	ok "openssl cms verifies alice $opts" \
+	    'openssl cms -verify -CAfile "$pki/root-ca.pem" -in "$tmp/s.eml" -out "$tmp/o.txt"'
+done
+for n in carol dave; do
+	ok "sign $n (ECDSA)" 'sign $n >"$tmp/s.eml"'
+	ok "$n: openssl cms verifies" \
+	    'openssl cms -verify -CAfile "$pki/root-ca.pem" -in "$tmp/s.eml" -out /dev/null'
+	smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
+	check_eq "$n: pass" "$(verdict "$tmp/v.eml")" pass
+done
+
+sign alice >"$tmp/s.eml"
+smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
+check_grep 'properties: identifier' 'body.smime-identifier=alice@example.com' "$tmp/v.eml"
+check_grep 'properties: issuer, quoted' \
+    'body.smime-issuer="CN=smimetools Test Sub CA' "$tmp/v.eml"
+check_grep 'the outer header stays outside' '^Subject: test' "$tmp/s.eml"
+check_grep 'multipart/signed with sha-256' 'micalg=sha-256' "$tmp/s.eml"
+
+sign alice --opaque >"$tmp/s.eml"
+smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
+check_grep 'opaque: unwrapped after a valid signature' '^hello$' "$tmp/v.eml"
+check_nogrep 'opaque: the wrapper is gone' 'pkcs7-mime' "$tmp/v.eml"
+check_grep 'opaque: inner Content-Type in the outer header' \
+    '^Content-Type: text/plain; charset=us-ascii$' "$tmp/v.eml"
+
+# Line ends: LF in, LF out; CRLF in, CRLF out; both verify.
+msg alice@example.com | crlf /dev/stdin >"$tmp/crlf.eml"
+ok 'sign CRLF input' \
+    'smime-sign -p "$tmp/alice.p12" --passin pass:test <"$tmp/crlf.eml" >"$tmp/s.eml"'
+check_eq 'CRLF in, CRLF out' "$(grep -vc "$(printf '\r')\$" "$tmp/s.eml")" 0
+smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
+check_eq 'CRLF: pass' "$(verdict "$tmp/v.eml")" pass
+sign alice >"$tmp/s.eml"
+check_eq 'LF in, LF out' "$(grep -c "$(printf '\r')" "$tmp/s.eml")" 0
+
+# 8bit and binary are re-encoded before signing.
+printf 'From: alice@example.com\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nGr\303\274\303\237e\n--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: binary\n\n\001\002\377\000x\n--b--\n' >"$tmp/8bit.eml"
+ok 'sign 8bit and binary parts' \
+    'smime-sign -p "$tmp/alice.p12" --passin pass:test <"$tmp/8bit.eml" >"$tmp/s.eml"'
+# (the line end before a delimiter is the delimiter's, RFC 2046 5.1.1)
+check_grep '8bit text became quoted-printable' '^Gr=C3=BC=C3=9Fe=$' "$tmp/s.eml"
+check_grep 'binary became base64' '^AQL/AHg=$' "$tmp/s.eml"
+check_nogrep 'no 8bit label left' 'Content-Transfer-Encoding: (8bit|binary)' "$tmp/s.eml"
+smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
+check_eq 're-encoded: pass' "$(verdict "$tmp/v.eml")" pass
+
+# Tampering.
+sign alice | sed 's/^world$/w0rld/' >"$tmp/t.eml"
+smime-verify $ca <"$tmp/t.eml" >"$tmp/v.eml"
+check_eq 'altered content: fail' "$(verdict "$tmp/v.eml")" fail
+expect_code 'fail with --strict exits 1' 1 'smime-verify -s $ca <"$tmp/t.eml" >/dev/null'
+expect_code 'fail with -q exits 1, no output' 1 'smime-verify -q $ca <"$tmp/t.eml"'
+sign alice --opaque >"$tmp/o.eml"
+# one character of the 10th full base64 line (inside the content)
+awk 'length($0) == 76 && ++n == 10 { c = substr($0, 40, 1); $0 = substr($0, 1, 39) (c == "A" ? "B" : "A") substr($0, 41) } { print }' "$tmp/o.eml" >"$tmp/t.eml"
+check_eq 'the opaque message was altered' "$(cmp -s "$tmp/o.eml" "$tmp/t.eml" && echo same)" ''
+smime-verify $ca <"$tmp/t.eml" >"$tmp/v.eml"
+check_grep 'altered opaque: not pass' 'smime=(fail|permerror)' "$tmp/v.eml"
+check_grep 'altered opaque: still wrapped' 'pkcs7-mime' "$tmp/v.eml"
+
+# Policies.
+expect_policy() {	# NAME REASON [verify options]
+	who=$1 why=$2
+	shift 2
+	sign "$who" >"$tmp/p.eml"
+	smime-verify $ca "$@" <"$tmp/p.eml" >"$tmp/v.eml"
+	check_grep "$who: policy ($why)" "smime=policy \\($why" "$tmp/v.eml"
+}
+expect_policy expired expired
+expect_policy notyet 'not yet valid'
+expect_policy noemailprot 'key usage'
+expect_policy encrypt-only 'key usage'
+msg alice@example.com | smime-sign -k "$tmp/mismatch.key" -c "$pki/mismatch.pem" --chain "$pki/sub-ca.pem" >"$tmp/p.eml"
+smime-verify $ca <"$tmp/p.eml" >"$tmp/v.eml"
+check_grep 'signed by another address than From: policy' \
+    'smime=policy \(address mismatch' "$tmp/v.eml"
+msg 'alice@example.com, bob@example.com' | smime-sign -p "$tmp/alice.p12" --passin pass:test >"$tmp/p.eml"
+smime-verify $ca <"$tmp/p.eml" >"$tmp/v.eml"
+check_grep 'several From addresses: policy' 'several From addresses' "$tmp/v.eml"
+msg '"alice@example.com" <mallory@example.net>' | smime-sign -p "$tmp/alice.p12" --passin pass:test >"$tmp/p.eml"
+smime-verify $ca <"$tmp/p.eml" >"$tmp/v.eml"
+check_grep 'display name that looks like the address: policy' \
+    'smime=policy \(address mismatch' "$tmp/v.eml"
+msg untrusted@example.com | smime-sign -p "$tmp/untrusted.p12" --passin pass:test --chain "$pki/rogue-ca.pem" >"$tmp/p.eml"
+smime-verify $ca <"$tmp/p.eml" >"$tmp/v.eml"
+check_grep 'a root carried by the message is no anchor' \
+    'smime=policy \(untrusted' "$tmp/v.eml"
+smime-verify $ca --policy signature <"$tmp/p.eml" >"$tmp/v.eml"
+check_eq 'untrusted under --policy signature: pass' "$(verdict "$tmp/v.eml")" pass
+msg selfsigned@example.com | smime-sign -k "$tmp/selfsigned.key" -c "$pki/selfsigned.pem" >"$tmp/p.eml"
+smime-verify $ca <"$tmp/p.eml" >"$tmp/v.eml"
+check_grep 'self-signed under chain: untrusted' 'smime=policy \(untrusted' "$tmp/v.eml"
+smime-verify $ca --policy signature <"$tmp/p.eml" >"$tmp/v.eml"
+check_eq 'self-signed under --policy signature: pass' "$(verdict "$tmp/v.eml")" pass
+sign weak >"$tmp/p.eml"
+smime-verify $ca <"$tmp/p.eml" >"$tmp/v.eml"
+check_eq 'weak (RSA-1024, SHA-1 cert) under chain: pass' "$(verdict "$tmp/v.eml")" pass
+cat "$pki/root-ca.pem" "$pki/root-ca.crl" "$pki/sub-ca.crl" >"$tmp/with-crl.pem"
+smime-verify --no-system-ca --ca "$tmp/with-crl.pem" --policy strict <"$tmp/p.eml" >"$tmp/v.eml"
+check_grep 'weak under strict: weak algorithm' 'smime=policy \(weak algorithm' "$tmp/v.eml"
+sign revoked >"$tmp/p.eml"
+smime-verify --no-system-ca --ca "$tmp/with-crl.pem" --policy strict <"$tmp/p.eml" >"$tmp/v.eml"
+check_grep 'revoked under strict: policy (revoked)' 'smime=policy \(revoked' "$tmp/v.eml"
+smime-verify $ca <"$tmp/p.eml" >"$tmp/v.eml"
+check_eq 'revoked under chain (no CRL asked): pass' "$(verdict "$tmp/v.eml")" pass
+sign alice >"$tmp/p.eml"
+smime-verify $ca --policy strict <"$tmp/p.eml" >"$tmp/v.eml"
+check_grep 'strict without a CRL: temperror' 'smime=temperror \(no CRL' "$tmp/v.eml"
+cat "$pki/root-ca.pem" "$pki/root-ca.crl" "$pki/sub-ca-stale.crl" >"$tmp/stale.pem"
+smime-verify --no-system-ca --ca "$tmp/stale.pem" --policy strict <"$tmp/p.eml" >"$tmp/v.eml"
+check_grep 'strict with a stale CRL: temperror' 'smime=temperror \(CRL out of date' "$tmp/v.eml"
+smime-verify --no-system-ca --ca "$tmp/with-crl.pem" --policy strict <"$tmp/p.eml" >"$tmp/v.eml"
+check_eq 'strict with fresh CRLs: pass' "$(verdict "$tmp/v.eml")" pass
+
+# Structure.
+{ printf 'From: alice@example.com\nContent-Type: multipart/mixed; boundary=outer\n\n--outer\nContent-Type: text/plain\n\nunsigned words\n--outer\nContent-Type: message/rfc822\n\n'
+  sign alice; printf '\n--outer--\n'; } >"$tmp/n.eml"
+smime-verify $ca <"$tmp/n.eml" >"$tmp/v.eml"
+check_grep 'a signed part beside unsigned parts: neutral' 'smime=neutral' "$tmp/v.eml"
+sign alice | awk '/^------=_smimetools.*--$/ && !d { sub(/--$/, ""); print; print "Content-Type: text/plain"; print ""; print "third"; print $0 "--"; d = 1; next } { print }' >"$tmp/3.eml"
+smime-verify $ca <"$tmp/3.eml" >"$tmp/v.eml"
+check_eq 'multipart/signed with three parts: permerror' "$(verdict "$tmp/v.eml")" permerror
+printf 'From: alice@example.com\nContent-Type: multipart/signed; protocol="application/pkcs7-signature"; boundary=b\n\n--b\nContent-Type: text/plain\n\nx\n--b\nContent-Type: application/pkcs7-signature\nContent-Transfer-Encoding: base64\n\n\n--b--\n' >"$tmp/e.eml"
+smime-verify $ca <"$tmp/e.eml" >"$tmp/v.eml"
+check_eq 'empty signature: permerror' "$(verdict "$tmp/v.eml")" permerror
+{ printf 'Authentication-Results: mx.example.org; smime=pass\n'; sign alice | sed 's/^world$/w0rld/'; } >"$tmp/f.eml"
+smime-verify $ca <"$tmp/f.eml" >"$tmp/v.eml"
+check_eq 'a forged pass is replaced by our fail' "$(grep -c '^Authentication-Results: mx.example.org' "$tmp/v.eml")" 1
+
+# openssl cms -sign output, as mail, gives pass.
+msg alice@example.com >"$tmp/a.eml"
+sed -n '/^$/,$p' "$tmp/a.eml" | tail -n +2 >"$tmp/body.txt"
+for opts in "" "-nodetach"; do
+	for n in alice carol; do
+		{ sed '/^Content-Type/d; /^$/,$d' "$tmp/a.eml" | sed "s/alice@/$n@/"
+		  openssl cms -sign $opts -signer "$pki/$n.pem" -inkey "$tmp/$n.key" -certfile "$pki/sub-ca.pem" -in "$tmp/body.txt" -text; } >"$tmp/os.eml"
+		smime-verify $ca <"$tmp/os.eml" >"$tmp/v.eml"
+		check_eq "openssl cms -sign $opts by $n: pass" "$(verdict "$tmp/v.eml")" pass
+	done
+done
+
+done_testing
