@@ -36,6 +36,7 @@ enum mode { M_NONE, M_DETACHED, M_OPAQUE };
 
 struct verify {
 	const char *id;
+	int layer;		/* 0: the message; 1...: signed inside it */
 	enum mode mode;
 	const char *perm;	/* a structural problem: permerror */
 	unsigned nested;	/* signed entities inside, not at the top */
@@ -55,6 +56,8 @@ struct verify {
 	struct io_wr content;
 	int content_fd;
 };
+
+static void verify_release(struct verify *v);
 
 static int
 drop_field(void *arg, const char *field, size_t len)
@@ -214,25 +217,220 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 	}
 }
 
-static void
-header(struct filter *f, struct filter_result *res, const char *id,
-    const char *result, const char *comment)
-{
-	char item[64], *c;
+/*
+ * What a signature layer concluded.  Results rank from pass to fail;
+ * when layers disagree the worst one speaks.
+ */
+struct outcome {
+	int rank;
+	char why[160];
+	X509 *cert;		/* the signer the properties name, or NULL */
+	char addr[320];
+	int fd;			/* content to unwrap, or -1 */
+	int crlf;
+};
 
-	hdr_field_init(&res->field, "Authentication-Results", filter_eol(f));
-	hdr_field_add(&res->field, "", id);
-	snprintf(item, sizeof(item), "smime=%s", result);
-	hdr_field_add(&res->field, ";", item);
-	if (comment != NULL) {
-		c = hdr_comment(comment, strlen(comment));
-		hdr_field_add(&res->field, "", c);
-		free(c);
-		/* --report wants the words, not the header syntax. */
-		res->comment = xstrdup(comment);
+enum { R_NONE, R_PASS, R_NEUTRAL, R_TEMPERROR, R_POLICY, R_PERMERROR,
+	R_FAIL };
+static const char *const results[] = {
+	"none", "pass", "neutral", "temperror", "policy", "permerror", "fail"
+};
+
+#define LAYERS_MAX	4	/* signatures nested inside signatures */
+
+static void
+conclude(struct outcome *o, int rank, const char *why)
+{
+	o->rank = rank;
+	snprintf(o->why, sizeof(o->why), "%s", why != NULL ? why : "");
+}
+
+/* The verdict over all signers of one layer: every one must pass; the
+ * worst decides the comment and whose properties are shown. */
+static void
+judge(struct verify *v, struct cms_verified *cv, struct outcome *o)
+{
+	struct policy_facts facts;
+	const char *why;
+	enum verdict d, worst = VERDICT_PASS;
+	char addr[320];
+	int i, m, pick = 0;
+
+	for (i = 0; i < cv->nsigners; i++) {
+		facts.chain = cv->signers[i].chain;
+		facts.weak_digest = cv->signers[i].weak_digest;
+		facts.rsa_bits = cv->signers[i].rsa_bits;
+		m = cms_cert_address(cv->signers[i].cert, v->from, addr,
+		    sizeof(addr));
+		/* Only the outermost signer is bound to the From address;
+		 * an inner layer is someone's signed content. */
+		facts.addr = v->layer > 0 ? ADDR_MATCH : v->nfrom == 0 ?
+		    ADDR_NO_FROM : v->nfrom > 1 ? ADDR_SEVERAL_FROM : m < 0 ?
+		    ADDR_NONE_IN_CERT : m ? ADDR_MATCH : ADDR_MISMATCH;
+		d = policy_decide(opt.policy, &facts, &why);
+		if (i == 0 || d > worst) {
+			worst = d;
+			pick = i;
+			conclude(o, d == VERDICT_PASS ? R_PASS :
+			    d == VERDICT_POLICY ? R_POLICY : R_TEMPERROR, why);
+			snprintf(o->addr, sizeof(o->addr), "%s", addr);
+		}
 	}
-	res->result = result;
-	res->negative = strcmp(result, "pass") != 0;
+	if (cv->nsigners > 0) {
+		o->cert = cv->signers[pick].cert;
+		X509_up_ref(o->cert);
+	}
+}
+
+static void check_layer(struct verify *v, X509_STORE *anchors,
+    struct outcome *o);
+
+static void
+inner_cb(void *arg, const struct mime_event *ev)
+{
+	event(arg, NULL, ev);
+}
+
+/*
+ * A signed entity that is the whole signed content is another layer
+ * (sign-then-sign): SPEC.md's pass needs every signature valid, so it is
+ * checked too, from the content spool of the layer around it.
+ */
+static void
+check_inner(struct verify *outer, int fd, X509_STORE *anchors,
+    struct outcome *o)
+{
+	static char buf[IO_BUFSIZE];
+	struct verify w = { 0 };
+	struct outcome in = { .fd = -1 };
+	struct mime_parser *p;
+	size_t n;
+
+	w.id = outer->id;
+	w.layer = outer->layer + 1;
+	w.canon_fd = w.raw_fd = w.content_fd = -1;
+	if (lseek(fd, 0, SEEK_SET) == -1)
+		xdie(ERR_TEMP, "cannot rewind the spool");
+	p = mime_parser_new(inner_cb, &w);
+	while ((n = io_read(fd, buf, sizeof(buf))) > 0)
+		mime_parser_feed(p, buf, n);
+	mime_parser_finish(p);
+	mime_parser_free(p);
+	if (w.mode != M_NONE) {
+		if (w.layer >= LAYERS_MAX)
+			conclude(&in, R_PERMERROR, "signatures nested too deep");
+		else
+			check_layer(&w, anchors, &in);
+		if (in.rank > o->rank) {
+			conclude(o, in.rank, NULL);
+			snprintf(o->why, sizeof(o->why), "inner signature%s%.120s",
+			    *in.why != '\0' ? ": " : "", in.why);
+		}
+	}
+	X509_free(in.cert);
+	if (in.fd != -1)
+		close(in.fd);
+	verify_release(&w);
+}
+
+static void
+check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
+{
+	struct cms_verified cv;
+	unsigned char tail[3];
+	size_t n = 0;
+	BIO *content;
+
+	if (v->perm == NULL && (b64dec_final(&v->dec, tail, &n) != 0 ||
+	    v->siglen + n == 0))
+		problem(v, "signature is not valid base64");
+	if (v->perm != NULL) {
+		conclude(o, R_PERMERROR, v->perm);
+		return;
+	}
+	v->sig = xrealloc(v->sig, v->siglen + n);
+	memcpy(v->sig + v->siglen, tail, n);
+	v->siglen += n;
+	if (io_wr_flush(&v->canon) != 0 || io_wr_flush(&v->raw) != 0 ||
+	    lseek(v->canon_fd, 0, SEEK_SET) == -1)
+		xdie(ERR_TEMP, "cannot write the spool");
+	content = BIO_new_fd(v->canon_fd, BIO_NOCLOSE);
+	cms_verify(v->sig, v->siglen, content, 1, anchors,
+	    opt.policy == POLICY_STRICT, &cv);
+	BIO_free(content);
+	if (cv.status == CMSV_VALID) {
+		judge(v, &cv, o);
+		check_inner(v, v->canon_fd, anchors, o);
+		if (opt.unwrap) {
+			o->fd = v->raw_fd;
+			v->raw_fd = -1;
+		}
+	} else
+		conclude(o, cv.status == CMSV_FAIL ? R_FAIL : R_PERMERROR,
+		    cv.why);
+	cms_verified_release(&cv);
+}
+
+static void
+check_opaque(struct verify *v, X509_STORE *anchors, struct outcome *o)
+{
+	struct cms_verified cv;
+	unsigned char tail[3], *skel = NULL;
+	size_t n, skellen;
+	enum ber_type type = BER_UNKNOWN;
+	int e, had = 0;
+	BIO *content;
+
+	if (v->perm == NULL) {
+		if (b64dec_final(&v->dec, tail, &n) != 0)
+			problem(v, "signed-data is not valid base64");
+		else if ((e = ber_split_feed(v->ber, tail, n)) != 0 ||
+		    (e = ber_split_finish(v->ber, &skel, &skellen, &type,
+		    &had, NULL)) != 0)
+			problem(v, type == BER_OTHER ? "not signed-data" :
+			    ber_strerror(e));
+	}
+	if (v->perm == NULL && (type == BER_ENVELOPED ||
+	    type == BER_AUTHENVELOPED)) {
+		/* Encrypted, not signed: for smime-decrypt first. */
+		conclude(o, R_NONE, "encrypted: decrypt first");
+		goto out;
+	}
+	if (v->perm == NULL && (type != BER_SIGNED || !had))
+		problem(v, "no signed content");
+	if (v->perm != NULL) {
+		conclude(o, R_PERMERROR, v->perm);
+		goto out;
+	}
+	if (io_wr_flush(&v->content) != 0 ||
+	    lseek(v->content_fd, 0, SEEK_SET) == -1)
+		xdie(ERR_TEMP, "cannot write the spool");
+	content = BIO_new_fd(v->content_fd, BIO_NOCLOSE);
+	cms_verify(skel, skellen, content, 0, anchors,
+	    opt.policy == POLICY_STRICT, &cv);
+	BIO_free(content);
+	if (cv.status == CMSV_VALID) {
+		judge(v, &cv, o);
+		check_inner(v, v->content_fd, anchors, o);
+		/* SPEC.md: unwrapped only when the signature is valid. */
+		o->fd = v->content_fd;
+		o->crlf = 1;
+		v->content_fd = -1;
+	} else
+		conclude(o, cv.status == CMSV_FAIL ? R_FAIL : R_PERMERROR,
+		    cv.why);
+	cms_verified_release(&cv);
+out:
+	free(skel);
+}
+
+static void
+check_layer(struct verify *v, X509_STORE *anchors, struct outcome *o)
+{
+	if (v->mode == M_DETACHED)
+		check_detached(v, anchors, o);
+	else
+		check_opaque(v, anchors, o);
 }
 
 /* One RFC 7281 property, its value quoted as it needs. */
@@ -249,150 +447,42 @@ property(struct filter_result *res, const char *name, const char *value)
 	free(q);
 }
 
-/* The properties of the signer that decided the result. */
 static void
-properties(struct filter_result *res, X509 *cert, const char *addr)
+header(struct verify *v, struct filter *f, struct filter_result *res,
+    const struct outcome *o)
 {
-	char issuer[1024], serial[128];
+	char item[64], issuer[1024], serial[128], *c;
 
-	if (*addr != '\0')
-		property(res, "body.smime-identifier", addr);
-	property(res, "body.smime-part", "1");
-	cms_cert_ids(cert, issuer, sizeof(issuer), serial, sizeof(serial));
-	property(res, "body.smime-serial", serial);
-	property(res, "body.smime-issuer", issuer);
-}
-
-/* The verdict over all signers: every one must pass; the first that
- * does not decides the comment. */
-static void
-judge(struct verify *v, struct filter *f, struct filter_result *res,
-    struct cms_verified *cv)
-{
-	struct policy_facts facts;
-	const char *reason = NULL, *why;
-	enum verdict d, worst = VERDICT_PASS;
-	char addr[320], first[320] = "";
-	int i, m, pick = 0;
-
-	for (i = 0; i < cv->nsigners; i++) {
-		facts.chain = cv->signers[i].chain;
-		facts.weak_digest = cv->signers[i].weak_digest;
-		facts.rsa_bits = cv->signers[i].rsa_bits;
-		m = cms_cert_address(cv->signers[i].cert, v->from, addr,
-		    sizeof(addr));
-		facts.addr = v->nfrom == 0 ? ADDR_NO_FROM :
-		    v->nfrom > 1 ? ADDR_SEVERAL_FROM : m < 0 ?
-		    ADDR_NONE_IN_CERT : m ? ADDR_MATCH : ADDR_MISMATCH;
-		d = policy_decide(opt.policy, &facts, &why);
-		if (i == 0 || d > worst) {
-			worst = d;
-			reason = why;
-			pick = i;
-			snprintf(first, sizeof(first), "%s", addr);
-		}
+	hdr_field_init(&res->field, "Authentication-Results", filter_eol(f));
+	hdr_field_add(&res->field, "", v->id);
+	snprintf(item, sizeof(item), "smime=%s", results[o->rank]);
+	hdr_field_add(&res->field, ";", item);
+	if (*o->why != '\0') {
+		c = hdr_comment(o->why, strlen(o->why));
+		hdr_field_add(&res->field, "", c);
+		free(c);
+		/* --report wants the words, not the header syntax. */
+		res->comment = xstrdup(o->why);
 	}
-	header(f, res, v->id, worst == VERDICT_PASS ? "pass" :
-	    worst == VERDICT_POLICY ? "policy" : "temperror", reason);
-	if (cv->nsigners > 0)
-		properties(res, cv->signers[pick].cert, first);
-}
-
-static void
-finish_detached(struct verify *v, struct filter *f, struct filter_result *res,
-    X509_STORE *anchors)
-{
-	struct cms_verified cv;
-	unsigned char tail[3];
-	size_t n;
-	BIO *content;
-
-	if (v->perm == NULL && (b64dec_final(&v->dec, tail, &n) != 0 ||
-	    v->siglen + n == 0))
-		problem(v, "signature is not valid base64");
-	if (v->perm != NULL) {
-		header(f, res, v->id, "permerror", v->perm);
-		return;
+	if (o->cert != NULL) {
+		if (*o->addr != '\0')
+			property(res, "body.smime-identifier", o->addr);
+		property(res, "body.smime-part", "1");
+		cms_cert_ids(o->cert, issuer, sizeof(issuer), serial,
+		    sizeof(serial));
+		property(res, "body.smime-serial", serial);
+		property(res, "body.smime-issuer", issuer);
 	}
-	v->sig = xrealloc(v->sig, v->siglen + n);
-	memcpy(v->sig + v->siglen, tail, n);
-	v->siglen += n;
-	if (io_wr_flush(&v->canon) != 0 || io_wr_flush(&v->raw) != 0 ||
-	    lseek(v->canon_fd, 0, SEEK_SET) == -1)
-		xdie(ERR_TEMP, "cannot write the spool");
-	content = BIO_new_fd(v->canon_fd, BIO_NOCLOSE);
-	cms_verify(v->sig, v->siglen, content, 1, anchors,
-	    opt.policy == POLICY_STRICT, &cv);
-	BIO_free(content);
-	if (cv.status == CMSV_VALID)
-		judge(v, f, res, &cv);
-	else
-		header(f, res, v->id, cv.status == CMSV_FAIL ? "fail" :
-		    "permerror", cv.why);
-	if (opt.unwrap && cv.status == CMSV_VALID) {
-		res->body_fd = v->raw_fd;
-		v->raw_fd = -1;
-	}
-	cms_verified_release(&cv);
-}
-
-static void
-finish_opaque(struct verify *v, struct filter *f, struct filter_result *res,
-    X509_STORE *anchors)
-{
-	struct cms_verified cv;
-	unsigned char tail[3], *skel = NULL;
-	size_t n, skellen;
-	enum ber_type type = BER_UNKNOWN;
-	int e, had;
-	BIO *content;
-
-	if (v->perm == NULL) {
-		if (b64dec_final(&v->dec, tail, &n) != 0)
-			problem(v, "signed-data is not valid base64");
-		else if ((e = ber_split_feed(v->ber, tail, n)) != 0 ||
-		    (e = ber_split_finish(v->ber, &skel, &skellen, &type,
-		    &had, NULL)) != 0)
-			problem(v, type == BER_OTHER ? "not signed-data" :
-			    ber_strerror(e));
-	}
-	if (v->perm == NULL && (type == BER_ENVELOPED ||
-	    type == BER_AUTHENVELOPED)) {
-		/* Encrypted, not signed: for smime-decrypt first. */
-		header(f, res, v->id, "none", "encrypted: decrypt first");
-		goto out;
-	}
-	if (v->perm == NULL && (type != BER_SIGNED || !had))
-		problem(v, "no signed content");
-	if (v->perm != NULL) {
-		header(f, res, v->id, "permerror", v->perm);
-		goto out;
-	}
-	if (io_wr_flush(&v->content) != 0 ||
-	    lseek(v->content_fd, 0, SEEK_SET) == -1)
-		xdie(ERR_TEMP, "cannot write the spool");
-	content = BIO_new_fd(v->content_fd, BIO_NOCLOSE);
-	cms_verify(skel, skellen, content, 0, anchors,
-	    opt.policy == POLICY_STRICT, &cv);
-	BIO_free(content);
-	if (cv.status == CMSV_VALID) {
-		judge(v, f, res, &cv);
-		/* SPEC.md: unwrapped only when the signature is valid. */
-		res->body_fd = v->content_fd;
-		res->body_crlf = 1;
-		v->content_fd = -1;
-	} else
-		header(f, res, v->id, cv.status == CMSV_FAIL ? "fail" :
-		    "permerror", cv.why);
-	cms_verified_release(&cv);
-out:
-	free(skel);
+	hdr_field_end(&res->field);
+	res->result = results[o->rank];
+	res->negative = o->rank != R_PASS;
 }
 
 static void
 finish(void *arg, struct filter *f, struct filter_result *res)
 {
 	struct verify *v = arg;
+	struct outcome o = { .fd = -1 };
 	X509_STORE *anchors = NULL;
 	char why[96];
 
@@ -401,28 +491,36 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 		    "implemented yet: give the message");
 	if (v->mode != M_NONE && opt.policy != POLICY_SIGNATURE)
 		anchors = cms_anchors(opt.ca, opt.no_system_ca, opt.store);
-	if (v->mode == M_DETACHED)
-		finish_detached(v, f, res, anchors);
-	else if (v->mode == M_OPAQUE)
-		finish_opaque(v, f, res, anchors);
+	if (v->mode != M_NONE)
+		check_layer(v, anchors, &o);
 	else if (v->nested > 0) {
 		/* RFC 7281 has no word for it; SPEC.md says neutral. */
 		snprintf(why, sizeof(why), "only part %s is signed",
 		    v->nested_at);
-		header(f, res, v->id, "neutral", why);
-	} else
-		header(f, res, v->id, "none", NULL);
-	if (v->mode != M_NONE && v->nested > 0 && res->result != NULL &&
-	    strcmp(res->result, "pass") == 0) {
-		/* A signed part beside the signed top: never pass. */
-		hdr_field_release(&res->field);
-		free(res->comment);
-		res->comment = NULL;
-		header(f, res, v->id, "neutral", "more than one signed part");
+		conclude(&o, R_NEUTRAL, why);
 	}
-	hdr_field_end(&res->field);
+	if (v->mode != M_NONE && v->nested > 0 && o.rank == R_PASS)
+		/* A signed part beside the signed top: never pass. */
+		conclude(&o, R_NEUTRAL, "more than one signed part");
+	header(v, f, res, &o);
+	res->body_fd = o.fd;
+	res->body_crlf = o.crlf;
 	res->no_output = opt.quiet;
+	X509_free(o.cert);
 	X509_STORE_free(anchors);
+}
+
+static void
+verify_release(struct verify *v)
+{
+	if (v->canon_fd != -1)
+		close(v->canon_fd);
+	if (v->raw_fd != -1)
+		close(v->raw_fd);
+	if (v->content_fd != -1)
+		close(v->content_fd);
+	ber_split_free(v->ber);
+	free(v->sig);
 }
 
 enum err_class
@@ -437,13 +535,6 @@ verify_main(void)
 	v.id = opts_authserv_id();
 	v.canon_fd = v.raw_fd = v.content_fd = -1;
 	rc = filter_main(&ops, &v);
-	if (v.canon_fd != -1)
-		close(v.canon_fd);
-	if (v.raw_fd != -1)
-		close(v.raw_fd);
-	if (v.content_fd != -1)
-		close(v.content_fd);
-	ber_split_free(v.ber);
-	free(v.sig);
+	verify_release(&v);
 	return rc;
 }
