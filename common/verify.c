@@ -52,6 +52,9 @@ struct verify {
 	unsigned char *sig;
 	size_t siglen;
 	/* opaque */
+	int der;		/* bare CMS in DER: fed as it is */
+	int armour;		/* bare PEM: skipping a "-----" line */
+	int bol;
 	struct ber_split *ber;
 	struct io_wr content;
 	int content_fd;
@@ -110,24 +113,56 @@ content_sink(void *arg, const unsigned char *p, size_t n)
 	return v->content.err != 0;
 }
 
+/* PEM's "-----BEGIN ...-----" lines are not base64: leave them out. */
+static size_t
+unarmour(struct verify *v, const char *p, size_t n, char *out)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (v->bol && p[i] == '-')
+			v->armour = 1;
+		v->bol = p[i] == '\n';
+		if (!v->armour)
+			out[k++] = p[i];
+		else if (p[i] == '\n')
+			v->armour = 0;
+	}
+	return k;
+}
+
 static void
 feed_opaque(struct verify *v, const char *p, size_t n)
 {
 	unsigned char buf[16384];
-	size_t off, k;
-	int e;
+	char text[16000];
+	size_t off, k, t;
+	int e = 0;
 
-	if (v->perm != NULL)
-		return;
-	for (off = 0; off < n; off += k) {
-		k = n - off < 16000 ? n - off : 16000;
-		e = ber_split_feed(v->ber, buf, b64dec_update(&v->dec,
-		    p + off, k, buf));
-		if (e != 0) {
-			problem(v, ber_strerror(e));
-			return;
+	for (off = 0; off < n && v->perm == NULL && e == 0; off += k) {
+		k = n - off < sizeof(text) ? n - off : sizeof(text);
+		if (v->der)
+			e = ber_split_feed(v->ber, (const unsigned char *)p +
+			    off, k);
+		else {
+			t = unarmour(v, p + off, k, text);
+			e = ber_split_feed(v->ber, buf, b64dec_update(&v->dec,
+			    text, t, buf));
 		}
 	}
+	if (e != 0)
+		problem(v, ber_strerror(e));
+}
+
+static void
+start_opaque(struct verify *v)
+{
+	v->mode = M_OPAQUE;
+	v->content_fd = io_spool_open();
+	io_wr_init(&v->content, v->content_fd, IO_EOL_KEEP);
+	v->ber = ber_split_new(content_sink, v);
+	b64dec_init(&v->dec);
+	v->bol = 1;
 }
 
 static void
@@ -144,13 +179,9 @@ start_root(struct verify *v, const struct mime_part *part)
 		break;
 	case MIME_SMIME_OPAQUE:
 	case MIME_SMIME_P7M:
-		v->mode = M_OPAQUE;
 		if (strcmp(part->cte, "base64") != 0)
 			problem(v, "signed-data not in base64");
-		v->content_fd = io_spool_open();
-		io_wr_init(&v->content, v->content_fd, IO_EOL_KEEP);
-		v->ber = ber_split_new(content_sink, v);
-		b64dec_init(&v->dec);
+		start_opaque(v);
 		break;
 	default:
 		break;
@@ -165,7 +196,6 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 	int top = part->parent != NULL && part->parent->depth == 0 &&
 	    v->mode == M_DETACHED;
 
-	(void)f;
 	if (v->in_first && ev->len > 0) {
 		io_wr_write(&v->canon, ev->data, ev->len);
 		io_wr_write(&v->raw, ev->data, ev->len);
@@ -200,6 +230,12 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 		}
 		break;
 	case MIME_EV_BODY:
+		if (part->depth == 0 && v->mode == M_NONE && f != NULL &&
+		    filter_bare_cms(f)) {
+			/* A .p7m/.p7s file: DER, PEM or base64. */
+			start_opaque(v);
+			v->der = (unsigned char)ev->data[0] == 0x30;
+		}
 		if (top && part->index == 2)
 			decode_sig(v, ev->data, ev->len);
 		else if (part->depth == 0 && v->mode == M_OPAQUE)
@@ -382,7 +418,8 @@ check_opaque(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	BIO *content;
 
 	if (v->perm == NULL) {
-		if (b64dec_final(&v->dec, tail, &n) != 0)
+		n = 0;
+		if (!v->der && b64dec_final(&v->dec, tail, &n) != 0)
 			problem(v, "signed-data is not valid base64");
 		else if ((e = ber_split_feed(v->ber, tail, n)) != 0 ||
 		    (e = ber_split_finish(v->ber, &skel, &skellen, &type,
@@ -486,9 +523,6 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 	X509_STORE *anchors = NULL;
 	char why[96];
 
-	if (filter_bare_cms(f))
-		xdie(ERR_SOFTWARE, "verifying a bare CMS file is not "
-		    "implemented yet: give the message");
 	if (v->mode != M_NONE && opt.policy != POLICY_SIGNATURE)
 		anchors = cms_anchors(opt.ca, opt.no_system_ca, opt.store);
 	if (v->mode != M_NONE)
