@@ -25,6 +25,7 @@
 #include "cms.h"
 #include "io.h"
 #include "keys.h"
+#include "magic_type.h"
 #include "mime.h"
 #include "mime_cte.h"
 #include "opts.h"
@@ -41,6 +42,7 @@ struct buf {
 };
 
 struct sign {
+	unsigned root_fields;	/* a message has a header */
 	/* pass 1: the decision per entity, by serial */
 	unsigned char *enc;
 	size_t nenc;
@@ -116,6 +118,10 @@ decide(void *arg, const struct mime_event *ev)
 	unsigned char how = KEEP;
 
 	switch (ev->type) {
+	case MIME_EV_FIELD:
+		if (part->depth == 0)
+			s->root_fields++;
+		break;
 	case MIME_EV_HEADER_END:
 		s->dirty = 0;
 		s->linelen = 0;
@@ -327,6 +333,76 @@ write_output(struct sign *s, int part1fd)
 	io_out_commit();
 }
 
+/*
+ * A file name for Content-Type's name and Content-Disposition's
+ * filename: a quoted-string when it is printable ASCII, else RFC 2231's
+ * name*=utf-8''%XX form.
+ */
+static void
+name_param(struct io_wr *w, const char *param, const char *name)
+{
+	const unsigned char *p;
+	char buf[8];
+	int plain = 1;
+
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		plain &= *p >= 32 && *p < 127;
+	io_wr_puts(w, ";\r\n\t");
+	io_wr_puts(w, param);
+	io_wr_puts(w, plain ? "=\"" : "*=utf-8''");
+	for (p = (const unsigned char *)name; *p != '\0'; p++) {
+		if (plain && (*p == '"' || *p == '\\'))
+			snprintf(buf, sizeof(buf), "\\%c", *p);
+		else if (!plain && !(isalnum(*p) || strchr("!#$&+-.^_`|~",
+		    *p) != NULL))
+			snprintf(buf, sizeof(buf), "%%%02X", *p);
+		else
+			snprintf(buf, sizeof(buf), "%c", *p);
+		io_wr_puts(w, buf);
+	}
+	if (plain)
+		io_wr_puts(w, "\"");
+}
+
+/*
+ * --wrap: the input is a file.  It becomes one entity, typed by
+ * libmagic and in base64, so that its bytes come out exactly as they
+ * went in, whatever they are.
+ */
+static void
+wrap(int in, struct io_wr *w)
+{
+	static char buf[IO_BUFSIZE];
+	char type[128], out[2 * IO_BUFSIZE];
+	const char *name = opt.filename, *slash;
+	struct b64enc enc;
+	size_t n;
+
+	n = io_read(in, buf, sizeof(buf));
+	if (n == 0)
+		xdie(ERR_DATA, "empty input: nothing to sign");
+	magic_mime(buf, n, type, sizeof(type));
+	if (name == NULL && opt.in != NULL && strcmp(opt.in, "-") != 0) {
+		slash = strrchr(opt.in, '/');
+		name = slash != NULL ? slash + 1 : opt.in;
+	}
+	io_wr_puts(w, "Content-Type: ");
+	io_wr_puts(w, type);
+	if (name != NULL)
+		name_param(w, "name", name);
+	io_wr_puts(w, "\r\nContent-Transfer-Encoding: base64\r\n");
+	io_wr_puts(w, "Content-Disposition: attachment");
+	if (name != NULL)
+		name_param(w, "filename", name);
+	io_wr_puts(w, "\r\n\r\n");
+	b64enc_init(&enc, 76, "\r\n");
+	do
+		io_wr_write(w, out, b64enc_update(&enc,
+		    (const unsigned char *)buf, n, out));
+	while ((n = io_read(in, buf, sizeof(buf))) > 0);
+	io_wr_write(w, out, b64enc_final(&enc, out));
+}
+
 enum err_class
 sign_main(void)
 {
@@ -339,8 +415,8 @@ sign_main(void)
 	if (opt.as != NULL || (opt.key == NULL && opt.p12 == NULL))
 		xdie(ERR_SOFTWARE, "identities from the store (--as, the From "
 		    "address) are not implemented yet: give -k and -c, or -p");
-	if (opt.wrap)
-		xdie(ERR_SOFTWARE, "--wrap is not implemented yet");
+	if (opt.filename != NULL && !opt.wrap)
+		xdie(ERR_USAGE, "--filename goes with --wrap");
 	keys_load_identity(&id, opt.key, opt.cert, opt.p12, opt.passin);
 	if (opt.chain != NULL)
 		chain = keys_load_certs(opt.chain);
@@ -348,10 +424,25 @@ sign_main(void)
 	in = io_in_open(opt.in);
 	fd1 = io_spool_open();
 	io_wr_init(&spool, fd1, IO_EOL_KEEP);
-	parse_fd(in, decide, &s, &spool, &s.eol);
+	if (opt.wrap) {
+		/* The entity made of the file is the message to sign. */
+		wrap(in, &spool);
+		if (io_wr_flush(&spool) != 0 ||
+		    lseek(fd1, 0, SEEK_SET) == -1)
+			xdie(io_errclass(spool.err), "cannot write the spool");
+		in = fd1;
+	}
+	parse_fd(in, decide, &s, opt.wrap ? NULL : &spool, &s.eol);
 	io_in_eof();
-	if (io_wr_flush(&spool) != 0 || lseek(fd1, 0, SEEK_SET) == -1)
+	if (!opt.wrap && s.root_fields == 0)
+		xdie(ERR_DATA, "the input is not a message (no header); "
+		    "--wrap signs a file");
+	if (!opt.wrap && io_wr_flush(&spool) != 0)
 		xdie(io_errclass(spool.err), "cannot write the spool");
+	if (lseek(fd1, 0, SEEK_SET) == -1)
+		xdie(ERR_TEMP, "cannot rewind the spool");
+	if (opt.wrap)
+		s.eol = "\n";	/* a file has no line ends to follow */
 	if (opt.eol != IO_EOL_KEEP)
 		s.eol = io_eol_str(opt.eol);
 

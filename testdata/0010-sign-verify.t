@@ -2,7 +2,7 @@
 # smime-sign and smime-verify over the committed test PKI: round trips,
 # openssl cms in both directions, and every outcome of the policies.
 . "$(dirname "$0")/lib.sh"
-plan 78
+plan 86
 
 pki=$testdir/pki
 for n in alice bob carol dave helpdesk expired notyet noemailprot \
@@ -162,6 +162,26 @@ check_eq 'empty signature: permerror' "$(verdict "$tmp/v.eml")" permerror
 { printf 'Authentication-Results: mx.example.org; smime=pass\n'; sign alice | sed 's/^world$/w0rld/'; } >"$tmp/f.eml"
 smime-verify $ca <"$tmp/f.eml" >"$tmp/v.eml"
 check_eq 'a forged pass is replaced by our fail' "$(grep -c '^Authentication-Results: mx.example.org' "$tmp/v.eml")" 1
+
+# --wrap: a file, not a message.
+head -c 70000 /dev/urandom >"$tmp/blob.bin"
+ok '--wrap a binary file' \
+    'smime-sign --wrap -p "$tmp/alice.p12" --passin pass:test -i "$tmp/blob.bin" >"$tmp/w.eml"'
+check_grep '--wrap: the file name from -i' 'filename="blob.bin"' "$tmp/w.eml"
+openssl cms -verify -noverify -in "$tmp/w.eml" -out "$tmp/inner" 2>/dev/null
+sed -n '/^\r*$/,$p' "$tmp/inner" | tr -d '\r' | base64 -d >"$tmp/back.bin"
+check_same '--wrap: the signed entity holds the file exactly' "$tmp/back.bin" "$tmp/blob.bin"
+smime-verify --policy signature <"$tmp/w.eml" >"$tmp/v.eml"
+check_eq '--wrap: pass' "$(verdict "$tmp/v.eml")" pass
+printf '\211PNG\r\n\032\n\0\0\0\rIHDR' >"$tmp/x.png"
+smime-sign --wrap --filename "$(printf 'Gr\303\274\303\237e "x".png')" -p "$tmp/alice.p12" --passin pass:test <"$tmp/x.png" >"$tmp/w.eml"
+check_grep '--wrap: libmagic types the file' '^Content-Type: image/png;?$' "$tmp/w.eml"
+check_grep '--wrap: a non-ASCII name in RFC 2231 form' \
+    "filename\\*=utf-8''Gr%C3%BC%C3%9Fe%20%22x%22.png" "$tmp/w.eml"
+expect_code 'not a message, without --wrap: 65' 65 \
+    'smime-sign -p "$tmp/alice.p12" --passin pass:test <"$tmp/blob.bin"'
+expect_code '--filename without --wrap: 64' 64 \
+    'msg alice@example.com | smime-sign --filename x -p "$tmp/alice.p12" --passin pass:test'
 
 # openssl cms -sign output, as mail, gives pass.
 msg alice@example.com >"$tmp/a.eml"
