@@ -2,7 +2,7 @@
 # smime-sign and smime-verify over the committed test PKI: round trips,
 # openssl cms in both directions, and every outcome of the policies.
 . "$(dirname "$0")/lib.sh"
-plan 86
+plan 103
 
 pki=$testdir/pki
 for n in alice bob carol dave helpdesk expired notyet noemailprot \
@@ -162,6 +162,45 @@ check_eq 'empty signature: permerror' "$(verdict "$tmp/v.eml")" permerror
 { printf 'Authentication-Results: mx.example.org; smime=pass\n'; sign alice | sed 's/^world$/w0rld/'; } >"$tmp/f.eml"
 smime-verify $ca <"$tmp/f.eml" >"$tmp/v.eml"
 check_eq 'a forged pass is replaced by our fail' "$(grep -c '^Authentication-Results: mx.example.org' "$tmp/v.eml")" 1
+
+# Identities: PKCS#12 of OpenSSL 3 and legacy RC2/3DES, encrypted keys.
+for f in alice-legacy.p12 alice-enc.key helpdesk-legacy.p12; do
+	cp "$pki/$f" "$tmp/$f"
+	chmod 600 "$tmp/$f"
+done
+msg alice@example.com >"$tmp/a.eml"
+ok 'legacy RC2-40/3DES PKCS#12' \
+    'smime-sign -p "$tmp/alice-legacy.p12" --passin pass:test <"$tmp/a.eml" >"$tmp/s.eml"'
+smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
+check_eq 'legacy PKCS#12: pass' "$(verdict "$tmp/v.eml")" pass
+printf 'test\n' >"$tmp/pw"
+export SMIME_TEST_PW=test
+for src in pass:test env:SMIME_TEST_PW "file:$tmp/pw" fd:3; do
+	ok "encrypted key, --passin $src" \
+	    'smime-sign -k "$tmp/alice-enc.key" -c "$pki/alice.pem" --passin $src <"$tmp/a.eml" 3<"$tmp/pw" >/dev/null'
+done
+expect_code 'wrong passphrase: 77' 77 \
+    'smime-sign -p "$tmp/alice.p12" --passin pass:wrong <"$tmp/a.eml"'
+expect_code 'encrypted key without --passin: 77' 77 \
+    'smime-sign -k "$tmp/alice-enc.key" -c "$pki/alice.pem" <"$tmp/a.eml"'
+cp "$pki/alice.key" "$tmp/open.key"
+chmod 644 "$tmp/open.key"
+expect_code 'a key others can read: 77' 77 \
+    'smime-sign -k "$tmp/open.key" -c "$pki/alice.pem" <"$tmp/a.eml"'
+ln -s "$tmp/alice.key" "$tmp/link.key"
+expect_code 'a key behind a symbolic link: 77' 77 \
+    'smime-sign -k "$tmp/link.key" -c "$pki/alice.pem" <"$tmp/a.eml"'
+expect_code 'a key that is not the certificate'"'"'s: 78' 78 \
+    'smime-sign -k "$tmp/bob.key" -c "$pki/alice.pem" <"$tmp/a.eml"'
+expect_code 'a missing key file: 66' 66 \
+    'smime-sign -k "$tmp/none.key" -c "$pki/alice.pem" <"$tmp/a.eml"'
+
+# --unwrap: the signature part goes, the signed entity becomes the body.
+sign alice >"$tmp/s.eml"
+smime-verify $ca --unwrap <"$tmp/s.eml" >"$tmp/v.eml"
+check_grep '--unwrap: pass' 'smime=pass' "$tmp/v.eml"
+check_nogrep '--unwrap: no signature part left' 'pkcs7-signature|multipart/signed' "$tmp/v.eml"
+check_grep '--unwrap: the content is the body' '^world$' "$tmp/v.eml"
 
 # --wrap: a file, not a message.
 head -c 70000 /dev/urandom >"$tmp/blob.bin"
