@@ -275,7 +275,7 @@ ber_hdr_parse(const unsigned char *p, size_t n, struct ber_hdr *h)
 			return -BER_E_LENGTH;
 		if (n < i + k)
 			return 0;
-		while (k-- > 0)
+		for (; k > 0; k--)
 			h->len = h->len << 8 | p[i++];
 	}
 	h->n = i;
