@@ -23,8 +23,8 @@ sign() {	# sign NAME [options]: alice's message signed by NAME
 	shift
 	msg "$who@example.com" | smime-sign -k "$tmp/$who.key" -c "$pki/$who.pem" --chain "$pki/sub-ca.pem" "$@"
 }
-verdict() {	# the result word of the first Authentication-Results
-	sed -n 's/^Authentication-Results: mx.example.org; smime=\([a-z]*\).*/\1/p' "$1" | head -1
+verdict() {	# the result word of our Authentication-Results
+	ar_result "$1" | sed 's/ .*//'
 }
 
 # Round trips, our verifier.

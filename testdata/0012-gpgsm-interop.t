@@ -57,13 +57,7 @@ cms_of() {	# cms_of MESSAGE OUT
 	openssl cms -cmsout -in "$1" -outform DER -out "$2"
 }
 verdict() {	# the result word (and comment) of our Authentication-Results
-	awk '{ sub(/\r$/, "") }
-	    /^[ \t]/ && p { sub(/^[ \t]+/, " "); l = l $0; next }
-	    { if (p) print l; p = 0 }
-	    /^Authentication-Results: mx\.example\.org;/ { p = 1; l = $0 }
-	    END { if (p) print l }' "$1" |
-	    sed 's/^Authentication-Results: mx\.example\.org; smime=//; s/ body\..*//' |
-	    head -1
+	ar_result "$1"
 }
 
 echo disable-crl-checks >"$GNUPGHOME/gpgsm.conf"

@@ -112,6 +112,18 @@ done_testing() {
 	exit $?
 }
 
+# ar_result FILE: our Authentication-Results unfolded, from the result on:
+# "pass", "policy (expired)", ... (the properties cut off).
+ar_result() {
+	awk '{ sub(/\r$/, "") }
+	    /^[ \t]/ && p { sub(/^[ \t]+/, " "); l = l $0; next }
+	    { if (p) print l; p = 0 }
+	    /^Authentication-Results: mx\.example\.org;/ { p = 1; l = $0 }
+	    END { if (p) print l }' "$1" |
+	    sed 's/^Authentication-Results: mx\.example\.org; smime=//; s/ body\..*//' |
+	    head -1
+}
+
 # Shell helpers for fixtures.
 lf() { sed 's/\r$//' "$1"; }
 crlf() { sed 's/\r$//; s/$/\r/' "$1"; }
