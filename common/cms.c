@@ -355,6 +355,8 @@ chain_status_of(int err)
 	case X509_V_ERR_CA_KEY_TOO_SMALL:
 	case X509_V_ERR_CA_MD_TOO_WEAK:
 		return CHAIN_WEAK;
+	case X509_V_ERR_CERT_CHAIN_TOO_LONG:
+		return CHAIN_TOO_LONG;
 	default:
 		/* Self-signed, unknown issuer, bad chain signature ... */
 		return CHAIN_UNTRUSTED;
@@ -374,6 +376,8 @@ check_chain(X509 *cert, STACK_OF(X509) *untrusted, X509_STORE *anchors,
 	/* The message's certificates are only ever intermediates: they are
 	 * `untrusted`, and partial chains are not accepted. */
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SMIME_SIGN);
+	X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx),
+	    CMS_CHAIN_MAX);
 	if (crl_check)
 		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK |
 		    X509_V_FLAG_CRL_CHECK_ALL);
@@ -506,6 +510,12 @@ cms_verify(const unsigned char *der, size_t len, BIO *content,
 		    EVP_PKEY_get_bits(pk) : 0;
 		s->chain = anchors != NULL ? check_chain(s->cert, certs,
 		    anchors, crl_check) : CHAIN_OK;
+		if (s->chain == CHAIN_TOO_LONG) {
+			/* SPEC.md: an over-limit structure is permerror. */
+			verdict(v, CMSV_PERMERROR,
+			    "certificate chain too long");
+			goto out;
+		}
 	}
 	v->status = CMSV_VALID;
 out:

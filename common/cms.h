@@ -28,6 +28,7 @@
 
 #define CMS_SIGNERS_MAX	8	/* more is an attack, not a message */
 #define CMS_CERTS_MAX	64
+#define CMS_CHAIN_MAX	8	/* intermediates between signer and anchor */
 
 struct cms_sign;
 

@@ -18,6 +18,7 @@ static const char *const chain_reasons[] = {
 	[CHAIN_WEAK] = "weak algorithm",
 	[CHAIN_NO_CRL] = "no CRL",
 	[CHAIN_STALE_CRL] = "CRL out of date",
+	[CHAIN_TOO_LONG] = "certificate chain too long",
 };
 
 static const char *const addr_reasons[] = {

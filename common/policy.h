@@ -11,7 +11,8 @@
 /* What the chain check found (cms maps X509_V_ERR_* onto these). */
 enum chain_status {
 	CHAIN_OK, CHAIN_UNTRUSTED, CHAIN_EXPIRED, CHAIN_NOT_YET_VALID,
-	CHAIN_REVOKED, CHAIN_USAGE, CHAIN_WEAK, CHAIN_NO_CRL, CHAIN_STALE_CRL
+	CHAIN_REVOKED, CHAIN_USAGE, CHAIN_WEAK, CHAIN_NO_CRL, CHAIN_STALE_CRL,
+	CHAIN_TOO_LONG		/* over the limit: cms makes it permerror */
 };
 
 /* The address check: the signer's addresses against the From field. */

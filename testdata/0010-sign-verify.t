@@ -2,7 +2,7 @@
 # smime-sign and smime-verify over the committed test PKI: round trips,
 # openssl cms in both directions, and every outcome of the policies.
 . "$(dirname "$0")/lib.sh"
-plan 101
+plan 105
 
 pki=$testdir/pki
 for n in alice bob carol dave helpdesk expired notyet noemailprot \
@@ -201,6 +201,43 @@ smime-verify $ca --unwrap <"$tmp/s.eml" >"$tmp/v.eml"
 check_grep '--unwrap: pass' 'smime=pass' "$tmp/v.eml"
 check_nogrep '--unwrap: no signature part left' 'pkcs7-signature|multipart/signed' "$tmp/v.eml"
 check_grep '--unwrap: the content is the body' '^world$' "$tmp/v.eml"
+
+# Signed attributes: ours, in our order; never OpenSSL's RC2/DES list.
+sign alice >"$tmp/s.eml"
+openssl cms -cmsout -print -in "$tmp/s.eml" >"$tmp/attrs.txt"
+check_grep 'signingTime' 'object: signingTime' "$tmp/attrs.txt"
+check_grep 'SMIMEEncryptionKeyPreference' 'id-smime-aa-encrypKeyPref' "$tmp/attrs.txt"
+openssl cms -cmsout -in "$tmp/s.eml" -outform DER | openssl asn1parse -inform DER |
+    sed -n '/S\/MIME Capabilities/,/encrypKeyPref/p' | sed -n 's/.*OBJECT *://p' >"$tmp/caps"
+check_eq 'SMIMECapabilities: AES-GCM, then AES-CBC, nothing else' \
+    "$(tr '\n' ' ' <"$tmp/caps")" \
+    'S/MIME Capabilities aes-256-gcm aes-128-gcm aes-256-cbc aes-128-cbc id-smime-aa-encrypKeyPref '
+
+# A chain over the limit (8 intermediates): permerror.
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n' >"$tmp/ca.ext"
+printf 'subjectAltName=email:deep@example.com\nkeyUsage=digitalSignature\nextendedKeyUsage=emailProtection\n' >"$tmp/ee.ext"
+newkey() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+newkey "$tmp/c0.key"
+openssl req -x509 -new -key "$tmp/c0.key" -subj /CN=deep0 -days 36500 \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign \
+    -out "$tmp/c0.pem" 2>/dev/null
+: >"$tmp/deep-chain.pem"
+i=1
+while [ $i -le 11 ]; do
+	newkey "$tmp/c$i.key"
+	subj=/CN=deep$i ext=$tmp/ca.ext
+	[ $i -eq 11 ] && subj=/CN=deep@example.com ext=$tmp/ee.ext
+	openssl req -new -key "$tmp/c$i.key" -subj "$subj" 2>/dev/null |
+	    openssl x509 -req -CA "$tmp/c$((i - 1)).pem" -CAkey "$tmp/c$((i - 1)).key" \
+	    -set_serial $i -days 36500 -extfile "$ext" -out "$tmp/c$i.pem" 2>/dev/null
+	[ $i -lt 11 ] && cat "$tmp/c$i.pem" >>"$tmp/deep-chain.pem"
+	i=$((i + 1))
+done
+chmod 600 "$tmp/c11.key"
+msg deep@example.com | smime-sign -k "$tmp/c11.key" -c "$tmp/c11.pem" --chain "$tmp/deep-chain.pem" >"$tmp/d.eml"
+smime-verify --no-system-ca --ca "$tmp/c0.pem" <"$tmp/d.eml" >"$tmp/v.eml"
+check_eq 'a chain of 10 intermediates: permerror (chain too long)' \
+    "$(ar_result "$tmp/v.eml")" 'permerror (certificate chain too long)'
 
 # --wrap: a file, not a message.
 head -c 70000 /dev/urandom >"$tmp/blob.bin"
