@@ -14,7 +14,7 @@
  * The skeleton is one buffer.  Elements off the path are appended as they
  * came.  Of an element on the path only the contents are appended; when
  * it closes, its definite-length header is inserted where they start.
- * That is at most five memmoves of at most BER_SKELETON_MAX, once.
+ * That is four memmoves of at most BER_SKELETON_MAX, once per message.
  */
 #include <stdlib.h>
 #include <string.h>

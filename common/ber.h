@@ -50,8 +50,12 @@
  * skeleton, the content octets, the flags and the verdict are the same for
  * every way of cutting it (only the callback's slices differ).
  *
- * AuthEnvelopedData carries its mac after the content, so its skeleton is
- * complete only at the end: spool the content, decrypt afterwards.
+ * Using the result: d2i_CMS_bio() on the skeleton, then CMS_verify() or
+ * CMS_decrypt() with the content as dcont.  CMS_verify() needs CMS_BINARY
+ * then: without it OpenSSL takes dcont for text and turns its line ends
+ * into CRLF before digesting, and binary content fails.  AuthEnvelopedData
+ * carries its mac after the content, so its skeleton is complete only at
+ * the end: spool the content, decrypt afterwards.
  *
  * Every input byte is untrusted.  Checked, with the error each gives:
  * identifiers (high tag numbers up to 28 bits, minimally encoded:

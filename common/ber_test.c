@@ -586,14 +586,11 @@ check_vector(const struct vector *v, const struct buf *in)
 	    "%s: content is what OpenSSL holds in the whole", v->name);
 	tap_ok(whole != NULL && skel_matches(&r, whole),
 	    "%s: skeleton parses to the whole without its content", v->name);
-	if (v->der) {
-		whole = (CMS_ContentInfo_free(whole),
-		    cms_parse(in->p, in->n));
+	if (v->der)
 		tap_ok(whole != NULL && cms_der(whole, 1, &bare) &&
 		    buf_eq(&bare, r.skel, r.skellen),
 		    "%s: skeleton is i2d of the whole without content, "
 		    "octet for octet", v->name);
-	}
 	CMS_ContentInfo_free(whole);
 
 	if (v->expect != NULL)
@@ -634,7 +631,7 @@ static int
 find_layout(const struct buf *in, int is_signed, struct layout *l)
 {
 	const unsigned char	*p = in->p;
-	size_t			 i, n = in->n, len;
+	size_t			 i, n = in->n, len, k;
 
 	memset(l, 0, sizeof(*l));
 	for (i = 0; i + sizeof(oid_data) < n; i++)
@@ -670,7 +667,7 @@ find_layout(const struct buf *in, int is_signed, struct layout *l)
 		i += len;
 	}
 	/* End-of-contents: one for the [0], one more for signed's 24 80. */
-	for (len = is_signed ? 2 : 1; len > 0; len--, i += 2)
+	for (k = is_signed ? 2 : 1; k > 0; k--, i += 2)
 		if (i + 2 > n || p[i] != 0 || p[i + 1] != 0)
 			return 0;
 	l->end = i;
@@ -711,8 +708,9 @@ put_hdr(struct buf *b, unsigned char id, size_t len)
 static const unsigned char eoc[2] = { 0, 0 }, indef24[2] = { 0x24, 0x80 };
 
 /*
- * Segment i at depth 1 + i % 3 (or all at depth deep), cut in two, with
- * an empty primitive and an empty constructed segment between.
+ * Segment i inside i % 3 more constructed segments (deep, if given), cut
+ * in two around an empty primitive and an empty constructed segment.
+ * Four levels at most: OpenSSL's decoder takes five.
  */
 static void
 put_nested(struct buf *b, const struct layout *l, int deep)
@@ -737,17 +735,16 @@ put_nested(struct buf *b, const struct layout *l, int deep)
 	}
 }
 
-/* Definite-length segments, and their total. */
-static size_t
+/* The segments with definite lengths. */
+static void
 put_defsegs(struct buf *b, const struct layout *l)
 {
-	size_t	 i, before = b->n;
+	size_t	 i;
 
 	for (i = 0; i < l->nsegs; i++) {
 		put_hdr(b, 0x04, l->segs[i].n);
 		buf_add(b, l->segs[i].p, l->segs[i].n);
 	}
-	return b->n - before;
 }
 
 static void
