@@ -151,6 +151,7 @@ demo: all
 
 bench: all
 	@scripts/bench "$(CURDIR)/$(BUILD)"
+	@scripts/bench-store "$(CURDIR)/$(BUILD)"
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -19,9 +19,13 @@ main(int argc, const char **argv)
 {
 	poptContext pc;
 	enum err_class rc;
+	const char *verb;
 
 	pc = opts_parse(argc, argv, table, "VERB [ARG...]");
-	rc = store_main(poptGetArg(pc), poptGetArgs(pc));
+	/* Two statements: the order in which a call's arguments are
+	 * evaluated is unspecified, and poptGetArgs() must come second. */
+	verb = poptGetArg(pc);
+	rc = store_main(verb, poptGetArgs(pc));
 	opts_free(pc);
 	return err_code(rc);
 }

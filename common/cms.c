@@ -396,6 +396,87 @@ weak_nid(int nid)
 	    || nid == NID_ecdsa_with_SHA1 || nid == NID_dsaWithSHA1;
 }
 
+/* The ciphers of the signer's SMIMECapabilities, by OpenSSL's long
+ * names ("aes-256-gcm"), in the sender's order; unknown ones skipped. */
+static void
+read_caps(CMS_SignerInfo *si, char *out, size_t outsz)
+{
+	int i = CMS_signed_get_attr_by_NID(si, NID_SMIMECapabilities, -1);
+	STACK_OF(X509_ALGOR) *algs = NULL;
+	const unsigned char *p;
+	ASN1_TYPE *t;
+	size_t n = 0;
+	int k, nid;
+
+	*out = '\0';
+	if (i < 0)
+		return;
+	t = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, i), 0);
+	if (t == NULL || t->type != V_ASN1_SEQUENCE)
+		return;
+	p = t->value.sequence->data;
+	algs = d2i_X509_ALGORS(NULL, &p, t->value.sequence->length);
+	for (k = 0; k < sk_X509_ALGOR_num(algs); k++) {
+		nid = OBJ_obj2nid(sk_X509_ALGOR_value(algs, k)->algorithm);
+		if (EVP_get_cipherbynid(nid) == NULL ||
+		    n + strlen(OBJ_nid2ln(nid)) + 2 > outsz)
+			continue;
+		n += (size_t)snprintf(out + n, outsz - n, "%s%s",
+		    n > 0 ? " " : "", OBJ_nid2ln(nid));
+	}
+	sk_X509_ALGOR_pop_free(algs, X509_ALGOR_free);
+	ERR_clear_error();
+}
+
+/*
+ * The certificate an SMIMEEncryptionKeyPreference names (RFC 8551
+ * 2.5.3), among those the message carries.  Only its
+ * issuerAndSerialNumber choice ([0]) is looked for; the others name keys
+ * by identifiers we would have to search the store for.
+ */
+static X509 *
+read_keypref(CMS_SignerInfo *si, STACK_OF(X509) *certs)
+{
+	ASN1_OBJECT *oid = OBJ_txt2obj(OID_ENCRYPKEYPREF, 1);
+	const unsigned char *p, *end;
+	X509_NAME *issuer = NULL;
+	ASN1_INTEGER *serial = NULL;
+	X509 *found = NULL, *x;
+	ASN1_TYPE *t;
+	long len;
+	int i, tag, class;
+
+	i = CMS_signed_get_attr_by_OBJ(si, oid, -1);
+	ASN1_OBJECT_free(oid);
+	t = i < 0 ? NULL :
+	    X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, i), 0);
+	/* An ANY tagged [0] is parsed as V_ASN1_OTHER; both keep the whole
+	 * encoding: [0] { Name, INTEGER } */
+	if (t == NULL || (t->type != V_ASN1_SEQUENCE && t->type != V_ASN1_OTHER))
+		goto out;
+	p = t->value.sequence->data;
+	end = p + t->value.sequence->length;
+	if ((ASN1_get_object(&p, &len, &tag, &class, end - p) & 0x80) ||
+	    tag != 0 || class != V_ASN1_CONTEXT_SPECIFIC)
+		goto out;
+	if ((issuer = d2i_X509_NAME(NULL, &p, end - p)) == NULL ||
+	    (serial = d2i_ASN1_INTEGER(NULL, &p, end - p)) == NULL)
+		goto out;
+	for (i = 0; i < sk_X509_num(certs) && found == NULL; i++) {
+		x = sk_X509_value(certs, i);
+		if (X509_NAME_cmp(X509_get_issuer_name(x), issuer) == 0 &&
+		    ASN1_INTEGER_cmp(X509_get0_serialNumber(x), serial) == 0)
+			found = x;
+	}
+	if (found != NULL)
+		X509_up_ref(found);
+out:
+	X509_NAME_free(issuer);
+	ASN1_INTEGER_free(serial);
+	ERR_clear_error();
+	return found;
+}
+
 static void
 verdict(struct cms_verified *v, int status, const char *why)
 {
@@ -510,6 +591,8 @@ cms_verify(const unsigned char *der, size_t len, BIO *content,
 		    EVP_PKEY_get_bits(pk) : 0;
 		s->chain = anchors != NULL ? check_chain(s->cert, certs,
 		    anchors, crl_check) : CHAIN_OK;
+		read_caps(si, s->caps, sizeof(s->caps));
+		s->preferred = read_keypref(si, certs);
 		if (s->chain == CHAIN_TOO_LONG) {
 			/* SPEC.md: an over-limit structure is permerror. */
 			verdict(v, CMSV_PERMERROR,
@@ -518,6 +601,8 @@ cms_verify(const unsigned char *der, size_t len, BIO *content,
 		}
 	}
 	v->status = CMSV_VALID;
+	v->certs = certs;
+	certs = NULL;
 out:
 	sk_X509_free(signers);
 	sk_X509_pop_free(certs, X509_free);
@@ -529,9 +614,13 @@ cms_verified_release(struct cms_verified *v)
 {
 	int i;
 
-	for (i = 0; i < v->nsigners; i++)
+	for (i = 0; i < v->nsigners; i++) {
 		X509_free(v->signers[i].cert);
+		X509_free(v->signers[i].preferred);
+	}
 	v->nsigners = 0;
+	sk_X509_pop_free(v->certs, X509_free);
+	v->certs = NULL;
 }
 
 int

@@ -15,6 +15,16 @@
  *    through a digest BIO; it does not canonicalise it (that is ours to
  *    do) and needs no eContent in the structure, so an opaque signature
  *    is verified from its skeleton plus the content spooled apart.
+ *    CMS_BINARY is required with dcont: without it OpenSSL treats the
+ *    content as text and turns LF into CRLF before hashing.
+ *  - decrypting (not written yet; measured on 256 MiB): CMS_decrypt with
+ *    dcont streams CBC in 6.4 MiB, but for AuthEnvelopedData it keeps the
+ *    whole plaintext in a memory BIO until the tag is checked (529 MB),
+ *    contrary to DESIGN-NOTES.md.  What streams GCM in 5.6 MiB:
+ *    CMS_decrypt_set1_pkey_and_peer(cms, pkey, cert, NULL), then
+ *    CMS_dataInit(cms, dcont), read to EOF into a spool, then
+ *    BIO_get_cipher_status() on the cipher BIO: CMS_dataFinal() returns
+ *    1 even when the tag is wrong, so the status is the only check.
  */
 #ifndef SMIMETOOLS_CMS_H
 #define SMIMETOOLS_CMS_H
@@ -49,6 +59,12 @@ struct cms_signer {
 	X509 *cert;		/* a reference: released with the result */
 	enum chain_status chain;
 	int weak_digest, rsa_bits;
+	/* What the signed attributes say, for smime-verify --import: the
+	 * SMIMECapabilities' ciphers by name ("aes-256-gcm aes-128-cbc"),
+	 * and the certificate the SMIMEEncryptionKeyPreference names, if
+	 * the message carries it (a reference, or NULL). */
+	char caps[256];
+	X509 *preferred;
 };
 
 struct cms_verified {
@@ -56,6 +72,7 @@ struct cms_verified {
 	char why[160];		/* for fail and permerror */
 	int nsigners;
 	struct cms_signer signers[CMS_SIGNERS_MAX];
+	STACK_OF(X509) *certs;	/* the certificates the message carries */
 };
 
 /*

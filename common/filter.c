@@ -143,8 +143,8 @@ json_str(FILE *fp, const char *s)
 
 /* --report: one JSON object per line, appended in one write(2) so that
  * concurrent runs do not interleave. */
-static void
-report(const struct filter_ops *ops, const struct filter_result *res)
+void
+filter_report(const char *tool, const char *result, const char *comment)
 {
 	char *line = NULL;
 	size_t len = 0;
@@ -157,14 +157,14 @@ report(const struct filter_ops *ops, const struct filter_result *res)
 	if (fp == NULL)
 		xdie(ERR_TEMP, "out of memory");
 	fputs("{\"tool\":", fp);
-	json_str(fp, ops->name);
+	json_str(fp, tool);
 	fputs(",\"authserv_id\":", fp);
 	json_str(fp, opts_authserv_id());
 	fputs(",\"result\":", fp);
-	json_str(fp, res->result);
-	if (res->comment != NULL) {
+	json_str(fp, result);
+	if (comment != NULL) {
 		fputs(",\"comment\":", fp);
-		json_str(fp, res->comment);
+		json_str(fp, comment);
 	}
 	fputs("}\n", fp);
 	fclose(fp);
@@ -253,7 +253,7 @@ filter_main(const struct filter_ops *ops, void *ctx)
 	ops->finish(ctx, &f, &res);
 	if (!res.no_output)
 		write_output(&f, &res, spool);
-	report(ops, &res);
+	filter_report(ops->name, res.result, res.comment);
 	close(spool);
 	if (res.body_fd != -1)
 		close(res.body_fd);

@@ -47,6 +47,11 @@ struct filter_ops {
 /* Runs the filter over opt.in / opt.out; returns the exit class. */
 enum err_class filter_main(const struct filter_ops *ops, void *ctx);
 
+/* --report: appends {"tool":..., "result":..., "comment":...} as one
+ * line; for commands that do not run through filter_main (smime-sign). */
+void filter_report(const char *tool, const char *result,
+    const char *comment);
+
 /* For ops: the line end our fields use (the output's). */
 const char *filter_eol(const struct filter *f);
 /* The input is a bare CMS object (DER, PEM or base64), not a message. */

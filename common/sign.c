@@ -23,6 +23,8 @@
 #include <openssl/rand.h>
 
 #include "cms.h"
+#include "filter.h"
+#include "hdr.h"
 #include "io.h"
 #include "keys.h"
 #include "magic_type.h"
@@ -30,6 +32,7 @@
 #include "mime_cte.h"
 #include "opts.h"
 #include "sign.h"
+#include "store.h"
 
 #define OUTER_MAX	(4 << 20)	/* the header kept outside */
 #define LINE_MAX_7BIT	998		/* RFC 5322 2.1.1 */
@@ -43,6 +46,8 @@ struct buf {
 
 struct sign {
 	unsigned root_fields;	/* a message has a header */
+	int nfrom;		/* From addresses, for the default identity */
+	char from[320];
 	/* pass 1: the decision per entity, by serial */
 	unsigned char *enc;
 	size_t nenc;
@@ -121,6 +126,19 @@ decide(void *arg, const struct mime_event *ev)
 	case MIME_EV_FIELD:
 		if (part->depth == 0)
 			s->root_fields++;
+		if (part->depth == 0 && mime_field_is(ev->data, ev->len,
+		    "From")) {
+			size_t v;
+			char addr[320];
+			int n;
+
+			mime_field_name(ev->data, ev->len, &v);
+			n = hdr_addresses(ev->data + v, ev->len - v, addr,
+			    sizeof(addr));
+			if (s->nfrom == 0)
+				memcpy(s->from, addr, sizeof(addr));
+			s->nfrom += n;
+		}
 		break;
 	case MIME_EV_HEADER_END:
 		s->dirty = 0;
@@ -403,21 +421,33 @@ wrap(int in, struct io_wr *w)
 	io_wr_write(w, out, b64enc_final(&enc, out));
 }
 
+static void
+identity_from_store(const char *addr, struct identity *id)
+{
+	struct store *st = store_open(opts_store_dir(), 0);
+
+	store_identity(st, addr, opt.passin, id);
+	store_close(st);
+}
+
 enum err_class
 sign_main(void)
 {
 	static struct sign s;
 	static struct io_wr spool, sigw;
 	STACK_OF(X509) *chain = NULL;
-	struct identity id;
+	struct identity id = { 0 };
 	int in, fd1, fd2;
 
-	if (opt.as != NULL || (opt.key == NULL && opt.p12 == NULL))
-		xdie(ERR_SOFTWARE, "identities from the store (--as, the From "
-		    "address) are not implemented yet: give -k and -c, or -p");
 	if (opt.filename != NULL && !opt.wrap)
 		xdie(ERR_USAGE, "--filename goes with --wrap");
-	keys_load_identity(&id, opt.key, opt.cert, opt.p12, opt.passin);
+	/* Everything trusted is loaded before the input is read, but for
+	 * the default identity, which the From address names. */
+	if (opt.key != NULL || opt.p12 != NULL)
+		keys_load_identity(&id, opt.key, opt.cert, opt.p12,
+		    opt.passin);
+	else if (opt.as != NULL)
+		identity_from_store(opt.as, &id);
 	if (opt.chain != NULL)
 		chain = keys_load_certs(opt.chain);
 
@@ -437,6 +467,13 @@ sign_main(void)
 	if (!opt.wrap && s.root_fields == 0)
 		xdie(ERR_DATA, "the input is not a message (no header); "
 		    "--wrap signs a file");
+	if (id.key == NULL) {
+		if (s.nfrom != 1)
+			xdie(ERR_CONFIG, "no identity: the message has %s From "
+			    "address; give --as, -k and -c, or -p",
+			    s.nfrom == 0 ? "no" : "more than one");
+		identity_from_store(s.from, &id);
+	}
 	if (!opt.wrap && io_wr_flush(&spool) != 0)
 		xdie(io_errclass(spool.err), "cannot write the spool");
 	if (lseek(fd1, 0, SEEK_SET) == -1)
@@ -462,6 +499,7 @@ sign_main(void)
 	if (io_wr_flush(&sigw) != 0 || io_wr_flush(&s.part1) != 0)
 		xdie(io_errclass(s.part1.err), "cannot write the spool");
 	write_output(&s, fd2);
+	filter_report("smime-sign", "pass", NULL);
 
 	close(fd1);
 	close(fd2);

@@ -1,11 +1,61 @@
 /*
- * store: the certificate store on disk (SPEC.md "certstore", "The store
- * on disk").  Not yet written: every verb is recognised and exits 70.
+ * store: the certificate store on disk (SPEC.md "The store on disk",
+ * certstore(5)).
+ *
+ * Layout: certs/<sha256>.pem and .meta, keys/<sha256>.pem (0600),
+ * ca/ and crl/ with OpenSSL hash links, the derived index, the lock.
+ * File names come from fingerprints only, never from certificate
+ * contents.  Every write: temporary file in the same folder, fsync,
+ * rename, fsync of the folder.  Writers hold flock(2) on `lock` (bounded
+ * wait, else ERR_TEMP); readers take no lock.
+ *
+ * Failures die with the class SPEC.md gives (78 store missing or
+ * invalid, 75 lock not obtained / disk full, 73 cannot write, 65 bad
+ * input, 67 no certificate for an address).
  */
 #ifndef SMIMETOOLS_STORE_H
 #define SMIMETOOLS_STORE_H
 
+#include <openssl/x509.h>
+
 #include "err.h"
+#include "keys.h"
+
+struct store;
+
+#define STORE_CREATE	0x1	/* make it if missing (certstore init) */
+#define STORE_WRITE	0x2	/* take the lock for a change */
+
+/* Opens the store in dir; without STORE_CREATE a missing store dies 78.
+ * With STORE_WRITE the lock is held until store_close(). */
+struct store *store_open(const char *dir, int flags);
+void store_close(struct store *s);
+/* True if dir holds a store (smime-verify only reads one if there is). */
+int store_exists(const char *dir);
+
+/*
+ * smime-verify --import, on pass only: stores the signer's certificate and
+ * the certificates the message brought (as correspondents' and
+ * intermediate certificates, never as anchors), and records in the
+ * signer's .meta: last-seen now (first-seen if new), the capabilities
+ * (space-separated names, e.g. "aes-256-gcm aes-128-gcm aes-256-cbc"),
+ * key-preference yes for `preferred` (the certificate the
+ * SMIMEEncryptionKeyPreference named, may be NULL or another of `certs`),
+ * the Message-ID and source.  Never replaces or demotes what is there;
+ * the index is updated last.
+ */
+void store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
+    const char *capabilities, X509 *preferred, const char *message_id);
+
+/* Our identity for addr (smime-sign --as, the From default;
+ * smime-decrypt): key and certificate; dies 78 if there is none. */
+void store_identity(struct store *s, const char *addr, const char *passin,
+    struct identity *id);
+
+/* The best certificate to encrypt to addr, as certstore get chooses it
+ * (SPEC.md "certstore"), with its capabilities; NULL if none. */
+X509 *store_best(struct store *s, const char *addr, char *caps,
+    size_t capssz);
 
 /* Runs `certstore VERB ARGS...`; args is NULL-terminated. */
 enum err_class store_main(const char *verb, const char **args);

@@ -28,6 +28,7 @@
 #include "mime_cte.h"
 #include "opts.h"
 #include "policy.h"
+#include "store.h"
 #include "verify.h"
 
 #define SIG_MAX		(1 << 20)	/* a detached signature, decoded */
@@ -41,9 +42,10 @@ struct verify {
 	const char *perm;	/* a structural problem: permerror */
 	unsigned nested;	/* signed entities inside, not at the top */
 	char nested_at[64];
-	/* From */
+	/* From, Message-ID */
 	int nfrom;
 	char from[320];
+	char msgid[256];
 	/* detached */
 	int in_first;
 	struct io_wr canon, raw;
@@ -62,6 +64,25 @@ struct verify {
 
 static void verify_release(struct verify *v);
 
+/* The Message-ID's msg-id, "<...>", for the store's .meta: printable
+ * ASCII only, nothing that could break a line there. */
+static void
+message_id(const char *s, size_t len, char *out, size_t outsz)
+{
+	size_t i, n = 0;
+	int in = 0;
+
+	for (i = 0; i < len && n + 2 < outsz; i++) {
+		if (s[i] == '<')
+			in = 1;
+		if (in && (s[i] > 32 && s[i] < 127))
+			out[n++] = s[i];
+		if (s[i] == '>' && in)
+			break;
+	}
+	out[in ? n : 0] = '\0';
+}
+
 static int
 drop_field(void *arg, const char *field, size_t len)
 {
@@ -76,6 +97,10 @@ drop_field(void *arg, const char *field, size_t len)
 		if (v->nfrom == 0)
 			memcpy(v->from, addr, sizeof(addr));
 		v->nfrom += n > 0 ? n : 1;
+	}
+	if (mime_field_is(field, len, "Message-ID") && v->msgid[0] == '\0') {
+		mime_field_name(field, len, &val);
+		message_id(field + val, len - val, v->msgid, sizeof(v->msgid));
 	}
 	return hdr_is_ar_of(field, len, v->id);
 }
@@ -262,6 +287,10 @@ struct outcome {
 	char why[160];
 	X509 *cert;		/* the signer the properties name, or NULL */
 	char addr[320];
+	/* for --import: what the signature said about the signer */
+	char caps[256];
+	X509 *preferred;
+	STACK_OF(X509) *certs;
 	int fd;			/* content to unwrap, or -1 */
 	int crlf;
 };
@@ -315,6 +344,12 @@ judge(struct verify *v, struct cms_verified *cv, struct outcome *o)
 	if (cv->nsigners > 0) {
 		o->cert = cv->signers[pick].cert;
 		X509_up_ref(o->cert);
+		snprintf(o->caps, sizeof(o->caps), "%s",
+		    cv->signers[pick].caps);
+		if ((o->preferred = cv->signers[pick].preferred) != NULL)
+			X509_up_ref(o->preferred);
+		o->certs = cv->certs;
+		cv->certs = NULL;
 	}
 }
 
@@ -364,6 +399,8 @@ check_inner(struct verify *outer, int fd, X509_STORE *anchors,
 		}
 	}
 	X509_free(in.cert);
+	X509_free(in.preferred);
+	sk_X509_pop_free(in.certs, X509_free);
 	if (in.fd != -1)
 		close(in.fd);
 	verify_release(&w);
@@ -515,6 +552,29 @@ header(struct verify *v, struct filter *f, struct filter_result *res,
 	res->negative = o->rank != R_PASS;
 }
 
+/*
+ * --import: only a signature that passed puts anything into the store.
+ * A failure to store dies before any output: the caller keeps its copy
+ * and retries (75) or is told why.
+ */
+static void
+import(struct verify *v, const struct outcome *o)
+{
+	struct store *st;
+
+	if (o->rank != R_PASS || o->cert == NULL) {
+		verbosex("not imported: smime=%s%s%s%s", results[o->rank],
+		    *o->why != '\0' ? " (" : "", o->why,
+		    *o->why != '\0' ? ")" : "");
+		return;
+	}
+	st = store_open(opts_store_dir(), STORE_WRITE);
+	store_import(st, o->cert, o->certs, o->caps, o->preferred,
+	    v->msgid[0] != '\0' ? v->msgid : NULL);
+	store_close(st);
+	verbosex("imported the certificate of %s", o->addr);
+}
+
 static void
 finish(void *arg, struct filter *f, struct filter_result *res)
 {
@@ -524,7 +584,8 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 	char why[96];
 
 	if (v->mode != M_NONE && opt.policy != POLICY_SIGNATURE)
-		anchors = cms_anchors(opt.ca, opt.no_system_ca, opt.store);
+		anchors = cms_anchors(opt.ca, opt.no_system_ca,
+		    store_exists(opts_store_dir()) ? opts_store_dir() : NULL);
 	if (v->mode != M_NONE)
 		check_layer(v, anchors, &o);
 	else if (v->nested > 0) {
@@ -536,11 +597,15 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 	if (v->mode != M_NONE && v->nested > 0 && o.rank == R_PASS)
 		/* A signed part beside the signed top: never pass. */
 		conclude(&o, R_NEUTRAL, "more than one signed part");
+	if (opt.import)
+		import(v, &o);
 	header(v, f, res, &o);
 	res->body_fd = o.fd;
 	res->body_crlf = o.crlf;
 	res->no_output = opt.quiet;
 	X509_free(o.cert);
+	X509_free(o.preferred);
+	sk_X509_pop_free(o.certs, X509_free);
 	X509_STORE_free(anchors);
 }
 

@@ -42,12 +42,12 @@ expect_code 'smime-sign: empty input is 65' 65 \
     'smime-sign -p "$tmp/alice.p12" --passin pass:nss </dev/null'
 expect_code '--on-error=tempfail keeps 65 (bad data)' 65 \
     'smime-verify --on-error=tempfail </dev/null'
-expect_code 'smime-sign: identity from the store: not implemented yet, 70' 70 \
+expect_code 'smime-sign: no identity for a From without address: 78' 78 \
     'smime-sign <"$tmp/m.eml" >"$tmp/out"'
-check_grep 'smime-sign says so' '^smime-sign: identities from the store .* not implemented yet' "$tmp/.err"
+check_grep 'smime-sign says so' '^smime-sign: no identity: the message has no From address' "$tmp/.err"
 expect_code 'certstore without a verb is 64' 64 'certstore'
 expect_code 'certstore unknown verb is 64' 64 'certstore frobnicate'
-expect_code 'certstore list: not implemented yet is 70' 70 'certstore list'
+expect_code 'certstore list without a store is 78' 78 'certstore list'
 
 expect_code 'a full disk is transient: 75' 75 'smime-verify <"$tmp/big.eml" >/dev/full'
 

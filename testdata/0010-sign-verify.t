@@ -2,7 +2,7 @@
 # smime-sign and smime-verify over the committed test PKI: round trips,
 # openssl cms in both directions, and every outcome of the policies.
 . "$(dirname "$0")/lib.sh"
-plan 105
+plan 107
 
 pki=$testdir/pki
 for n in alice bob carol dave helpdesk expired notyet noemailprot \
@@ -258,6 +258,11 @@ expect_code 'not a message, without --wrap: 65' 65 \
     'smime-sign -p "$tmp/alice.p12" --passin pass:test <"$tmp/blob.bin"'
 expect_code '--filename without --wrap: 64' 64 \
     'msg alice@example.com | smime-sign --filename x -p "$tmp/alice.p12" --passin pass:test'
+
+ok 'smime-sign --report' \
+    'msg alice@example.com | smime-sign -p "$tmp/alice.p12" --passin pass:test --report "$tmp/sr.json" >/dev/null'
+check_eq 'smime-sign: one JSON line' "$(cat "$tmp/sr.json")" \
+    '{"tool":"smime-sign","authserv_id":"mx.example.org","result":"pass"}'
 
 # openssl cms -sign output, as mail, gives pass.
 msg alice@example.com >"$tmp/a.eml"

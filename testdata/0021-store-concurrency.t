@@ -1,0 +1,204 @@
+#!/bin/sh
+# The store under concurrent writers, killed writers and a full disk:
+# every writer that is not killed succeeds, readers never miss a
+# certificate, every file of the store parses at every moment, and fsck
+# --repair restores what a crash leaves.
+. "$(dirname "$0")/lib.sh"
+plan 25
+
+pki=$testdir/pki
+cp "$pki/sub-ca.key" "$tmp/sub-ca.key"
+chmod 600 "$tmp/sub-ca.key"
+ca="--no-system-ca --ca $pki/root-ca.pem"
+
+# 150 certificates of sub-ca on one key: user1..user150@example.com.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$tmp/ee.key" -subj /CN=test -out "$tmp/ee.csr" 2>/dev/null
+i=1
+while [ $i -le 150 ]; do
+	printf 'subjectAltName=email:user%d@example.com\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=emailProtection\n' \
+	    $i >"$tmp/ext.cnf"
+	openssl x509 -req -in "$tmp/ee.csr" -CA "$pki/sub-ca.pem" \
+	    -CAkey "$tmp/sub-ca.key" -set_serial $((0x8000 + i)) -days 3650 \
+	    -extfile "$tmp/ext.cnf" -out "$tmp/c$i.pem" 2>/dev/null
+	i=$((i + 1))
+done
+check_eq '150 certificates made' "$(ls "$tmp"/c*.pem | wc -l)" 150
+# And 10 of one sender, renewals: r1..r10, all renew@example.com.
+printf 'subjectAltName=email:renew@example.com\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=emailProtection\n' >"$tmp/ext.cnf"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	openssl x509 -req -in "$tmp/ee.csr" -CA "$pki/sub-ca.pem" \
+	    -CAkey "$tmp/sub-ca.key" -set_serial $((0x9000 + i)) -days 3650 \
+	    -extfile "$tmp/ext.cnf" -out "$tmp/r$i.pem" 2>/dev/null
+done
+chmod 600 "$tmp/ee.key"
+
+# Every file of a store parses: certificates, .meta lines, index lines.
+parses() {
+	st=$1
+	# One openssl for all: each file one whole certificate, so the
+	# concatenation parses and holds as many as there are files.
+	n=$(ls "$st"/certs | grep -c '\.pem$')
+	got=$(cat "$st"/certs/*.pem 2>/dev/null |
+	    openssl crl2pkcs7 -nocrl -certfile /dev/stdin 2>/dev/null |
+	    openssl pkcs7 -print_certs -noout 2>/dev/null | grep -c '^subject=')
+	[ "$n" -eq "$got" ] || {
+		echo "$n files, $got certificates"; return 1; }
+	for f in "$st"/certs/*.meta; do
+		[ -e "$f" ] || continue
+		grep -Evq '^[a-z0-9-]+: [ -~]*$' "$f" && {
+			echo "$f has a bad line"; return 1; }
+	done
+	cat "$st/index" "$st/index.journal" 2>/dev/null |
+	    grep -Evq '^[^	]+	[0-9a-f]{64}	[^	]+	[^	]+$' && {
+		echo "an index line is bad"; return 1; }
+	return 0
+}
+
+# 50 writers of 50 certificates, plus 5 of one certificate, at once;
+# meanwhile a reader asks for a certificate that is there all along.
+st=$tmp/store
+S="-S $st"
+certstore $S init && certstore $S $ca add "$pki/chain.pem" "$pki/alice.pem"
+mkdir "$tmp/rc"
+i=1
+while [ $i -le 50 ]; do
+	{ certstore $S $ca add "$tmp/c$i.pem"; echo $? >"$tmp/rc/w$i"; } &
+	i=$((i + 1))
+done
+for i in 1 2 3 4 5; do
+	{ certstore $S $ca add "$pki/bob.pem"; echo $? >"$tmp/rc/b$i"; } &
+done
+{
+	n=0
+	while [ $n -lt 100 ]; do
+		certstore $S get alice@example.com >/dev/null || echo miss
+		n=$((n + 1))
+	done >"$tmp/reader"
+} &
+wait
+check_eq '55 concurrent writers: all exit 0' \
+    "$(cat "$tmp"/rc/* | sort | uniq -c | sed 's/^ *//')" '55 0'
+check_eq 'the reader never missed alice meanwhile' "$(cat "$tmp/reader")" ''
+ok 'fsck: clean' 'certstore $S fsck'
+check_eq 'every certificate is there once' \
+    "$(certstore $S list | wc -l)" 54
+missing=0
+i=1
+while [ $i -le 50 ]; do
+	certstore $S get user$i@example.com >/dev/null || missing=$((missing + 1))
+	i=$((i + 1))
+done
+check_eq 'get finds each of the 50' $missing 0
+check_eq 'no temporary file left' "$(find "$st" -name '.*.??????' | wc -l)" 0
+
+# 50 deliveries at once, each smime-verify --import of its own message:
+# 40 senders, and 10 messages of one sender signed with 10 certificates.
+st=$tmp/imports
+S="-S $st"
+certstore $S init
+mkdir "$tmp/in" "$tmp/rc2"
+i=51
+while [ $i -le 90 ]; do
+	printf 'From: user%d@example.com\nTo: help@example.org\nSubject: %d\n\nhelp\n' $i $i |
+	    smime-sign -k "$tmp/ee.key" -c "$tmp/c$i.pem" --chain "$pki/sub-ca.pem" >"$tmp/in/m$i"
+	i=$((i + 1))
+done
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	printf 'From: renew@example.com\nTo: help@example.org\nSubject: r%d\n\nhelp\n' $i |
+	    smime-sign -k "$tmp/ee.key" -c "$tmp/r$i.pem" --chain "$pki/sub-ca.pem" >"$tmp/in/r$i"
+done
+for m in "$tmp"/in/*; do
+	n=${m##*/}
+	{ smime-verify $S $ca --import <"$m" >"$tmp/rc2/$n.out"; echo $? >"$tmp/rc2/$n.rc"; } &
+done
+wait
+check_eq '50 concurrent smime-verify --import: all exit 0' \
+    "$(cat "$tmp"/rc2/*.rc | sort | uniq -c | sed 's/^ *//')" '50 0'
+check_eq 'and all 50 passed' \
+    "$(cat "$tmp"/rc2/*.out | grep -c 'smime=pass')" 50
+check_eq 'all 50 certificates are in the store' \
+    "$(certstore $S list | grep -c '@example.com')" 50
+check_eq 'the one sender has its 10' \
+    "$(certstore $S list renew@example.com | wc -l)" 10
+ok 'fsck after the 50: clean' 'certstore $S fsck'
+check_eq 'parses' "$(parses "$st")" ''
+
+# SIGKILL at random moments of 100 writers (adds, and removes, whose
+# index rewrite is the largest write), each alone.
+st=$tmp/killed
+S="-S $st"
+certstore $S init && certstore $S $ca add "$pki/chain.pem" "$tmp/c150.pem"
+bad=0 unclean=0 recovered=0
+i=1
+while [ $i -le 100 ]; do
+	if [ $((i % 4)) -eq 0 ]; then
+		certstore $S remove user$((i - 1))@example.com >/dev/null 2>&1 &
+	elif [ $((i % 10)) -eq 1 ]; then
+		k=$((100 + i / 10 * 3))
+		cat "$tmp/c$((k + 1)).pem" "$tmp/c$((k + 2)).pem" \
+		    "$tmp/c$((k + 3)).pem" >"$tmp/three.pem"
+		certstore $S $ca add "$tmp/three.pem" >/dev/null 2>&1 &
+	else
+		certstore $S $ca add "$tmp/c$i.pem" >/dev/null 2>&1 &
+	fi
+	pid=$!
+	sleep "$(awk -v s=$i 'BEGIN { srand(s); printf "0.%03d", rand() * 40 }')"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	parses "$st" >"$tmp/why" || bad=$((bad + 1))
+	# No --repair: whoever takes the lock next (fsck here) finishes
+	# what a killed writer left, as its `dirty` marker tells it to.
+	certstore $S fsck -v 2>"$tmp/fsck.err" || unclean=$((unclean + 1))
+	grep -q 'completed' "$tmp/fsck.err" && recovered=$((recovered + 1))
+	i=$((i + 1))
+done
+check_eq 'after each of 100 kills every file of the store parses' $bad 0
+check_eq 'and fsck, without --repair, is clean' $unclean 0
+echo "# $recovered of the 100 kills left work that the next writer finished"
+ok 'the store still works: get user150' 'certstore $S get user150@example.com'
+check_eq 'no temporary file left' "$(find "$st" -name '.*.??????' | wc -l)" 0
+ok 'a writer after the kills' 'certstore $S $ca add "$tmp/c99.pem" && certstore $S get user99@example.com'
+
+# A full disk during an import: 75, and the store as it was.
+snap() {
+	(cd "$1" && find . \( -type f -o -type l \) -print | LC_ALL=C sort |
+	    while read -r f; do sha256sum "$f"; done)
+}
+mnt=$tmp/small
+mkdir "$mnt"
+if [ "$(id -u)" -ne 0 ]; then
+	why='mounting a 200 KiB tmpfs needs root'
+elif ! mount -t tmpfs -o size=200k none "$mnt" 2>"$tmp/mount.err"; then
+	why="mount -t tmpfs failed: $(head -1 "$tmp/mount.err")"
+else
+	why=
+	trap 'umount "$mnt" 2>/dev/null; rm -rf "$tmp"' EXIT
+fi
+if [ -n "$why" ]; then
+	for d in 'full disk: init and add' 'full disk: the disk is full' \
+	    'full disk: add is 75' 'full disk: it says try again' \
+	    'full disk: the store as it was' 'full disk: no temporary file' \
+	    'full disk: add once there is room'; do
+		skip "$d" "$why"
+	done
+else
+	st=$mnt/store
+	S="-S $st"
+	ok 'full disk: init and add' 'certstore $S init && certstore $S $ca add "$pki/chain.pem" "$pki/alice.pem"'
+	dd if=/dev/zero of="$mnt/fill" bs=1k 2>/dev/null
+	check_eq 'full disk: the disk is full' \
+	    "$(df -k "$mnt" | awk 'NR == 2 { print $4 }')" 0
+	snap "$st" >"$tmp/s0"
+	expect_code 'full disk: add is 75' 75 'certstore $S $ca add "$pki/bob.pem"'
+	check_grep 'full disk: it says try again' 'No space left on device.*try again' "$tmp/.err"
+	snap "$st" >"$tmp/s1"
+	check_same 'full disk: the store as it was' "$tmp/s0" "$tmp/s1"
+	check_eq 'full disk: no temporary file' \
+	    "$(find "$st" -name '.*.??????' | wc -l)" 0
+	rm "$mnt/fill"
+	ok 'full disk: add once there is room' 'certstore $S $ca add "$pki/bob.pem" && certstore $S fsck'
+	umount "$mnt"
+fi
+
+done_testing
