@@ -81,8 +81,8 @@ b64bio_method(void)
 	return m;
 }
 
-static BIO *
-b64bio_new(struct io_wr *w, const char *eol)
+BIO *
+cms_b64bio_new(struct io_wr *w, const char *eol)
 {
 	struct b64bio *st = xcalloc(1, sizeof(*st));
 	BIO *b = BIO_new(b64bio_method());
@@ -97,8 +97,8 @@ b64bio_new(struct io_wr *w, const char *eol)
 }
 
 /* Ends the last line and frees the BIO. */
-static void
-b64bio_end(BIO *b)
+void
+cms_b64bio_end(BIO *b)
 {
 	struct b64bio *st = BIO_get_data(b);
 	char out[B64ENC_FINAL_MAX];
@@ -251,7 +251,7 @@ cms_sign_begin(const struct identity *id, STACK_OF(X509) *chain,
 	for (i = 0; i < sk_X509_num(chain); i++)
 		CMS_add1_cert(s->cms, sk_X509_value(chain, i));
 	if (opaque) {
-		s->b64 = b64bio_new(w, eol);
+		s->b64 = cms_b64bio_new(w, eol);
 		s->in = BIO_new_CMS(s->b64, s->cms);
 	} else
 		s->in = CMS_dataInit(s->cms, NULL);
@@ -287,15 +287,15 @@ cms_sign_end(struct cms_sign *s)
 			BIO_free(s->in);
 			s->in = next;
 		}
-		b64bio_end(s->b64);
+		cms_b64bio_end(s->b64);
 	} else {
 		if (BIO_flush(s->in) <= 0 || !CMS_dataFinal(s->cms, s->in))
 			xdie_ssl(ERR_SOFTWARE, "cannot sign");
 		BIO_free_all(s->in);
-		b64 = b64bio_new(s->w, s->eol);
+		b64 = cms_b64bio_new(s->w, s->eol);
 		if (i2d_CMS_bio(b64, s->cms) <= 0)
 			xdie_ssl(ERR_SOFTWARE, "cannot encode the signature");
-		b64bio_end(b64);
+		cms_b64bio_end(b64);
 	}
 	CMS_ContentInfo_free(s->cms);
 	free(s);

@@ -1,6 +1,7 @@
 /*
- * cms: the only module that includes <openssl/cms.h>.  Signing and
- * verifying over streams; it never parses RFC 5322.
+ * cms: the only module (cms.c, and cms_env.c for encryption) that
+ * includes <openssl/cms.h>.  Signing, verifying, encrypting and
+ * decrypting over streams; it never parses RFC 5322.
  *
  * Routes to bounded memory (DESIGN-NOTES.md, checked against OpenSSL
  * 3.0.19's cms_lib.c, cms_smime.c and bio_ndef.c):
@@ -17,7 +18,7 @@
  *    is verified from its skeleton plus the content spooled apart.
  *    CMS_BINARY is required with dcont: without it OpenSSL treats the
  *    content as text and turns LF into CRLF before hashing.
- *  - decrypting (not written yet; measured on 256 MiB): CMS_decrypt with
+ *  - decrypting (cms_env.c; measured on 256 MiB): CMS_decrypt with
  *    dcont streams CBC in 6.4 MiB, but for AuthEnvelopedData it keeps the
  *    whole plaintext in a memory BIO until the tag is checked (529 MB),
  *    contrary to DESIGN-NOTES.md.  What streams GCM in 5.6 MiB:
@@ -105,5 +106,48 @@ int cms_cert_address(X509 *x, const char *addr, char *first,
  * in hex, for RFC 7281's smime-issuer and smime-serial. */
 void cms_cert_ids(X509 *x, char *issuer, size_t isz, char *serial,
     size_t ssz);
+
+/* A BIO writing the base64 of what goes in onto w, in 76-column lines
+ * ended by eol; cms_b64bio_end() ends the last line and frees it. */
+BIO *cms_b64bio_new(struct io_wr *w, const char *eol);
+void cms_b64bio_end(BIO *b);
+
+/*
+ * Encrypting (cms_env.c) to every certificate of recips with cipher
+ * ("aes-256-cbc", "aes-128-gcm", ...: GCM makes AuthEnvelopedData); RSA
+ * keys get PKCS#1 v1.5 or, with oaep, RSA-OAEP SHA-256; EC keys ECDH
+ * with the SHA-256 KDF.  The base64 of the BER goes to w as the content
+ * is written.  A key we cannot encrypt to dies 67.
+ */
+struct cms_encrypt;
+struct cms_encrypt *cms_encrypt_begin(STACK_OF(X509) *recips,
+    const char *cipher, int oaep, struct io_wr *w, const char *eol);
+void cms_encrypt_write(struct cms_encrypt *e, const void *p, size_t n);
+void cms_encrypt_end(struct cms_encrypt *e);
+/* "enveloped-data" or "authEnveloped-data", RFC 8551 3.2.2. */
+const char *cms_smime_type(const char *cipher);
+
+/*
+ * Decrypting (cms_env.c): the skeleton of an EnvelopedData or
+ * AuthEnvelopedData (ber.h), then the ciphertext as a BIO.
+ */
+struct cms_decrypt;
+/* NULL, with why, if it is no (auth)enveloped-data, or its cipher is
+ * not one we allow (AES-CBC, AES-GCM with a 12-byte nonce and 16-byte
+ * tag; 3DES with legacy): checked before any key is used.  cipher gets
+ * the algorithm's name ("aes-256-gcm") when it could be read. */
+struct cms_decrypt *cms_decrypt_open(const unsigned char *der, size_t len,
+    int legacy, char *why, size_t whysz, char *cipher, size_t ciphersz);
+int cms_decrypt_is_auth(const struct cms_decrypt *d);
+/* Does a key-transport or key-agreement RecipientInfo name x? */
+int cms_decrypt_names(struct cms_decrypt *d, X509 *x);
+/* How many RecipientInfos are of kinds we never use (password, KEK). */
+int cms_decrypt_others(struct cms_decrypt *d);
+/* Decrypts into sink; 1 if the plaintext is good (CBC padding, GCM tag
+ * checked), 0 for every failure after the key was used, alike. */
+int cms_decrypt_run(struct cms_decrypt *d, EVP_PKEY *key, X509 *cert,
+    BIO *ciphertext, int legacy,
+    int (*sink)(void *arg, const char *p, size_t n), void *arg);
+void cms_decrypt_close(struct cms_decrypt *d);
 
 #endif

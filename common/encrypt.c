@@ -1,14 +1,49 @@
 /*
  * encrypt: see encrypt.h.
+ *
+ * The recipients are known once the top-level header has been read (To,
+ * Cc and Bcc are in it), so encryption starts there and streams: the
+ * entity to protect (the message's Content-* fields, and with
+ * --protect-headers its Subject, then its body, in CRLF as RFC 8551 3.1.1
+ * wants it) goes into the CMS stream as the parser delivers it, and the
+ * base64 of the result into a spool that replaces the Content-* fields
+ * and body of the output.  Nothing is written before every recipient has
+ * a certificate: with --missing=fail the process dies 67 with stdout
+ * untouched.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
+#include <openssl/x509v3.h>
+
+#include "cms.h"
 #include "encrypt.h"
 #include "filter.h"
+#include "keys.h"
 #include "opts.h"
+#include "store.h"
+
+#define RECIPS_MAX	500	/* addresses in To, Cc, Bcc */
 
 struct encrypt {
 	int marked_no;
+	int mime_version;	/* the header has MIME-Version */
+	int encrypting;
+	/* the addresses of To, Cc, Bcc, in order, lowercased */
+	char **addrs;
+	size_t naddrs;
+	int too_many;
+	/* the root's Content-* fields, and Subject for --protect-headers */
+	char *inner;
+	size_t innerlen;
+	int in_content;		/* the current field is a Content-* one */
+	struct cms_encrypt *cms;
+	struct io_wr plain;	/* CRLF into cms */
+	struct io_wr out;	/* the new entity, into out_fd */
+	int out_fd;
+	const char *plain_reason;	/* --missing=plain: why not encrypted */
 };
 
 /* "SMIME-Encrypt: no", in any case, with comments and folds. */
@@ -25,16 +60,270 @@ says_no(const char *field, size_t len)
 	return n == 2 && strcasecmp(word, "no") == 0;
 }
 
+static void
+add_addr(void *arg, const char *addr)
+{
+	struct encrypt *e = arg;
+	size_t i;
+
+	for (i = 0; i < e->naddrs; i++)
+		if (strcmp(e->addrs[i], addr) == 0)
+			return;
+	if (e->naddrs == RECIPS_MAX) {
+		e->too_many = 1;
+		return;
+	}
+	e->addrs = xrealloc(e->addrs, (e->naddrs + 1) * sizeof(*e->addrs));
+	e->addrs[e->naddrs++] = xstrdup(addr);
+}
+
+static void
+keep_inner(struct encrypt *e, const char *p, size_t n)
+{
+	if (e->innerlen + n > (1 << 20))
+		xdie(ERR_DATA, "the Content-* fields are too long");
+	e->inner = xrealloc(e->inner, e->innerlen + n);
+	memcpy(e->inner + e->innerlen, p, n);
+	e->innerlen += n;
+}
+
 static int
 drop_field(void *arg, const char *field, size_t len)
 {
 	struct encrypt *e = arg;
+	size_t v;
 
-	if (!mime_field_is(field, len, "SMIME-Encrypt"))
-		return 0;
-	if (says_no(field, len))
-		e->marked_no = 1;
-	return 1;
+	e->in_content = 0;
+	if (mime_field_is(field, len, "SMIME-Encrypt")) {
+		if (says_no(field, len))
+			e->marked_no = 1;
+		return 1;
+	}
+	if (mime_field_is(field, len, "MIME-Version"))
+		e->mime_version = 1;
+	if (mime_field_is(field, len, "To") || mime_field_is(field, len, "Cc") ||
+	    mime_field_is(field, len, "Bcc")) {
+		mime_field_name(field, len, &v);
+		hdr_address_each(field + v, len - v, add_addr, e);
+	}
+	if (strncasecmp(field, "Content-", 8) == 0) {
+		e->in_content = 1;
+		keep_inner(e, field, len);
+	}
+	if (opt.protect_headers && mime_field_is(field, len, "Subject")) {
+		keep_inner(e, field, len);
+		return 1;
+	}
+	/* SPEC.md: Bcc never leaves, encrypted or not. */
+	return mime_field_is(field, len, "Bcc");
+}
+
+static int
+to_cms(void *arg, const char *p, size_t n)
+{
+	cms_encrypt_write(arg, p, n);
+	return 0;
+}
+
+/* Can x be encrypted to, now (RFC 8550 4.4.2)? */
+static const char *
+unusable(X509 *x)
+{
+	uint32_t ku = X509_get_key_usage(x);
+	int id = EVP_PKEY_get_base_id(X509_get0_pubkey(x));
+
+	if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0)
+		return "expired";
+	if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0)
+		return "not yet valid";
+	if (id != EVP_PKEY_RSA && id != EVP_PKEY_EC)
+		return "not an RSA or EC key";
+	if (ku != UINT32_MAX && !(ku & (id == EVP_PKEY_RSA ?
+	    KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT)))
+		return "its key usage does not allow encryption";
+	if ((X509_get_extension_flags(x) & EXFLAG_XKUSAGE) &&
+	    !(X509_get_extended_key_usage(x) & XKU_SMIME))
+		return "not for e-mail protection";
+	return NULL;
+}
+
+static void
+push(STACK_OF(X509) *sk, X509 *x)
+{
+	if (!sk_X509_push(sk, x))
+		xdie(ERR_TEMP, "out of memory");
+}
+
+/*
+ * The recipients' certificates, and whether every one of them said it
+ * takes AES-256-GCM; NULL if some address has none (missing lists them).
+ */
+static STACK_OF(X509) *
+recipients(struct encrypt *e, int *gcm_ok, char *missing, size_t msz)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null(), *file;
+	struct store *st = NULL;
+	struct identity id = { 0 };
+	const char **a, *why;
+	char caps[256];
+	size_t i, n = 0;
+	X509 *x;
+	int bad = 0;
+
+	if (sk == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	*gcm_ok = 1;
+	*missing = '\0';
+	for (a = opt.recip_files; a != NULL && *a != NULL; a++) {
+		file = keys_load_certs(*a);
+		while ((x = sk_X509_shift(file)) != NULL) {
+			if ((why = unusable(x)) != NULL)
+				xdie(ERR_NOUSER, "-r '%s': cannot encrypt to "
+				    "this certificate: %s", *a, why);
+			push(sk, x);
+			/* No capabilities are known for a bare file. */
+			*gcm_ok = 0;
+		}
+		sk_X509_free(file);
+	}
+	if (opt.recip_addrs != NULL || (opt.recip_files == NULL)) {
+		if (opt.recip_addrs != NULL) {
+			for (i = 0; i < e->naddrs; i++)
+				free(e->addrs[i]);
+			e->naddrs = 0;
+			for (a = opt.recip_addrs; *a != NULL; a++)
+				add_addr(e, *a);
+		}
+		if (e->too_many)
+			xdie(ERR_DATA, "more than %d recipients", RECIPS_MAX);
+		if (e->naddrs > 0)
+			st = store_open(opts_store_dir(), 0);
+		for (i = 0; i < e->naddrs; i++) {
+			x = store_best(st, e->addrs[i], caps, sizeof(caps));
+			if (x == NULL) {
+				n += (size_t)snprintf(missing + n, n < msz ?
+				    msz - n : 0, "%s%s", bad++ ? ", " : "",
+				    e->addrs[i]);
+				continue;
+			}
+			if (strstr(caps, "aes-256-gcm") == NULL)
+				*gcm_ok = 0;
+			push(sk, x);
+		}
+	}
+	if (opt.self || opt.as != NULL) {
+		/* Our own certificate: we read GCM, it needs no caps. */
+		if (opt.as != NULL || (opt.cert == NULL && opt.p12 == NULL)) {
+			if (st == NULL)
+				st = store_open(opts_store_dir(), 0);
+			push(sk, store_identity_cert(st, opt.as));
+		} else if (opt.p12 != NULL) {
+			keys_load_identity(&id, NULL, NULL, opt.p12,
+			    opt.passin);
+			X509_up_ref(id.cert);
+			push(sk, id.cert);
+			identity_release(&id);
+		} else {
+			file = keys_load_certs(opt.cert);
+			push(sk, sk_X509_shift(file));
+			sk_X509_pop_free(file, X509_free);
+		}
+	}
+	store_close(st);
+	if (bad) {
+		sk_X509_pop_free(sk, X509_free);
+		return NULL;
+	}
+	if (sk_X509_num(sk) == 0)
+		xdie(ERR_NOUSER, "no recipients: the message has no To, Cc or "
+		    "Bcc address, and no -r or -t was given");
+	return sk;
+}
+
+static const char *
+cipher_name(int gcm_ok)
+{
+	switch (opt.cipher) {
+	case CIPHER_AES128_GCM:
+		return "aes-128-gcm";
+	case CIPHER_AES256_GCM:
+		return "aes-256-gcm";
+	case CIPHER_AES128_CBC:
+		return "aes-128-cbc";
+	case CIPHER_AES256_CBC:
+		return "aes-256-cbc";
+	default:
+		return gcm_ok ? "aes-256-gcm" : "aes-256-cbc";
+	}
+}
+
+/* At the end of the top-level header: encrypt or not, and to whom. */
+static void
+start(struct encrypt *e, struct filter *f)
+{
+	STACK_OF(X509) *sk;
+	char missing[1024];
+	const char *cipher, *eol = "\r\n";
+	int gcm_ok;
+
+	if (opt.no_encrypt || e->marked_no) {
+		verbosex("not encrypted: %s", opt.no_encrypt ?
+		    "--no-encrypt" : "marked SMIME-Encrypt: no");
+		return;
+	}
+	if (filter_bare_cms(f))
+		xdie(ERR_DATA, "the input is not a message");
+	sk = recipients(e, &gcm_ok, missing, sizeof(missing));
+	if (sk == NULL && !opt.missing_plain)
+		xdie(ERR_NOUSER, "no certificate for %s: nothing sent "
+		    "(certstore add, or --missing=plain)", missing);
+	if (sk == NULL) {
+		warnx("no certificate for %s: passed through unencrypted "
+		    "(--missing=plain)", missing);
+		e->plain_reason = "missing certificate";
+		return;
+	}
+	cipher = cipher_name(gcm_ok);
+	e->out_fd = io_spool_open();
+	io_wr_init(&e->out, e->out_fd, IO_EOL_KEEP);
+	if (!e->mime_version)
+		io_wr_puts(&e->out, "MIME-Version: 1.0\r\n");
+	if (opt.protect_headers)
+		io_wr_puts(&e->out, "Subject: ...\r\n");
+	io_wr_puts(&e->out, "Content-Type: application/pkcs7-mime; "
+	    "smime-type=");
+	io_wr_puts(&e->out, cms_smime_type(cipher));
+	io_wr_puts(&e->out, "; name=smime.p7m\r\n"
+	    "Content-Transfer-Encoding: base64\r\n"
+	    "Content-Disposition: attachment; filename=smime.p7m\r\n\r\n");
+	e->cms = cms_encrypt_begin(sk, cipher, opt.oaep, &e->out, eol);
+	sk_X509_pop_free(sk, X509_free);
+	io_wr_init_sink(&e->plain, to_cms, e->cms, IO_EOL_CRLF);
+	if (e->innerlen == 0)
+		io_wr_puts(&e->plain, "Content-Type: text/plain; "
+		    "charset=us-ascii\r\n");
+	io_wr_write(&e->plain, e->inner, e->innerlen);
+	io_wr_puts(&e->plain, "\r\n");
+	e->encrypting = 1;
+	verbosex("encrypting with %s", cipher);
+}
+
+static void
+event(void *arg, struct filter *f, const struct mime_event *ev)
+{
+	struct encrypt *e = arg;
+
+	if (ev->type == MIME_EV_FIELD_MORE && ev->part->depth == 0 &&
+	    e->in_content)
+		keep_inner(e, ev->data, ev->len);
+	if (ev->type == MIME_EV_HEADER_END && ev->part->depth == 0) {
+		start(e, f);
+		return;
+	}
+	if (e->encrypting && ev->len > 0 && (ev->part->depth > 0 ||
+	    (ev->type != MIME_EV_FIELD && ev->type != MIME_EV_FIELD_MORE &&
+	    ev->type != MIME_EV_FROM)))
+		io_wr_write(&e->plain, ev->data, ev->len);
 }
 
 static void
@@ -43,21 +332,39 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 	struct encrypt *e = arg;
 
 	(void)f;
-	if (!opt.no_encrypt && !e->marked_no)
-		xdie(ERR_SOFTWARE, "encrypting is not implemented yet; "
-		    "--no-encrypt passes the message through");
-	verbosex("not encrypted: %s", opt.no_encrypt ? "--no-encrypt" :
-	    "marked SMIME-Encrypt: no");
 	res->result = "none";
+	if (!e->encrypting) {
+		if (e->plain_reason != NULL)
+			res->comment = xstrdup(e->plain_reason);
+		return;
+	}
+	if (io_wr_flush(&e->plain) != 0)
+		xdie(ERR_TEMP, "cannot encrypt: %s", strerror(e->plain.err));
+	cms_encrypt_end(e->cms);
+	if (io_wr_flush(&e->out) != 0)
+		xdie(io_errclass(e->out.err), "cannot write the spool: %s",
+		    strerror(e->out.err));
+	res->result = "pass";
+	res->body_fd = e->out_fd;
+	res->body_crlf = 1;
+	e->out_fd = -1;
 }
 
 enum err_class
 encrypt_main(void)
 {
 	static const struct filter_ops ops = {
-		"smime-encrypt", drop_field, NULL, finish
+		"smime-encrypt", drop_field, event, finish
 	};
-	struct encrypt e = { 0 };
+	static struct encrypt e;
+	enum err_class rc;
+	size_t i;
 
-	return filter_main(&ops, &e);
+	e.out_fd = -1;
+	rc = filter_main(&ops, &e);
+	for (i = 0; i < e.naddrs; i++)
+		free(e.addrs[i]);
+	free(e.addrs);
+	free(e.inner);
+	return rc;
 }

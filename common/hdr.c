@@ -219,14 +219,13 @@ mailbox(const char *s, size_t start, size_t end, char *out, size_t outsz)
 }
 
 int
-hdr_addresses(const char *s, size_t len, char *out, size_t outsz)
+hdr_address_each(const char *s, size_t len,
+    void (*fn)(void *arg, const char *addr), void *arg)
 {
 	char tmp[320];
 	size_t i, start = 0;
 	int count = 0, quoted = 0, depth = 0, angle = 0;
 
-	if (outsz > 0)
-		out[0] = '\0';
 	for (i = 0; i <= len; i++) {
 		if (i < len && s[i] == '\\') {
 			i++;
@@ -249,11 +248,37 @@ hdr_addresses(const char *s, size_t len, char *out, size_t outsz)
 		    (s[i] == ',' || s[i] == ';'))) {
 			mailbox(s, start, i, tmp, sizeof(tmp));
 			if (strchr(tmp, '@') != NULL) {
-				if (count++ == 0 && outsz > 0)
-					snprintf(out, outsz, "%s", tmp);
+				if (fn != NULL)
+					fn(arg, tmp);
+				count++;
 			}
 			start = i + 1;
 		}
 	}
 	return count;
+}
+
+struct first {
+	char *out;
+	size_t outsz;
+	int seen;
+};
+
+static void
+keep_first(void *arg, const char *addr)
+{
+	struct first *f = arg;
+
+	if (f->seen++ == 0 && f->outsz > 0)
+		snprintf(f->out, f->outsz, "%s", addr);
+}
+
+int
+hdr_addresses(const char *s, size_t len, char *out, size_t outsz)
+{
+	struct first f = { out, outsz, 0 };
+
+	if (outsz > 0)
+		out[0] = '\0';
+	return hdr_address_each(s, len, keep_first, &f);
 }

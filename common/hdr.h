@@ -55,5 +55,8 @@ char *hdr_comment(const char *s, size_t len);
  * returns how many there are (0: none found).
  */
 int hdr_addresses(const char *value, size_t len, char *out, size_t outsz);
+/* The same, calling fn with each address (lowercased) in turn. */
+int hdr_address_each(const char *value, size_t len,
+    void (*fn)(void *arg, const char *addr), void *arg);
 
 #endif

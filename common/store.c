@@ -2481,6 +2481,56 @@ identity_chain(struct store *s, struct identity *id)
 	judge_release(&j);
 }
 
+static void
+id_collect(struct store *s, const char *fp, void *arg)
+{
+	X509 *x = load_cert(s, "certs", fp);
+
+	if (x != NULL && !sk_X509_push(arg, x))
+		xdie(ERR_TEMP, "out of memory");
+}
+
+STACK_OF(X509) *
+store_identity_certs(struct store *s)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+
+	if (sk == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	each_file(s, "keys", ".pem", id_collect, sk);
+	return sk;
+}
+
+void
+store_identity_of(struct store *s, X509 *x, const char *passin,
+    struct identity *id)
+{
+	char fp[FPLEN + 1], kpath[PATH_MAX], cpath[PATH_MAX];
+
+	cert_fp(x, fp);
+	spath(kpath, s, "keys/%s.pem", fp);
+	spath(cpath, s, "certs/%s.pem", fp);
+	keys_load_identity(id, kpath, cpath, NULL, passin);
+}
+
+X509 *
+store_identity_cert(struct store *s, const char *addr)
+{
+	char key[ADDR_MAX + 1];
+	struct idpick p = { 0 };
+
+	if (addr != NULL && !addr_key(addr, key))
+		xdie(ERR_CONFIG, "no identity for '%s' in the store", addr);
+	p.key = addr != NULL ? key : NULL;
+	each_file(s, "keys", ".pem", id_consider, &p);
+	if (p.n == 0 || (addr == NULL && p.n > 1))
+		xdie(ERR_CONFIG, "%s%s%s in the store '%s' (certstore identity "
+		    "add)", addr != NULL ? "no identity for '" :
+		    p.n == 0 ? "no identity" : "more than one identity",
+		    addr != NULL ? addr : "", addr != NULL ? "'" : "", s->dir);
+	return p.x;
+}
+
 void
 store_identity(struct store *s, const char *addr, const char *passin,
     struct identity *id)

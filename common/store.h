@@ -52,6 +52,16 @@ void store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
 void store_identity(struct store *s, const char *addr, const char *passin,
     struct identity *id);
 
+/* Every identity's certificate: smime-decrypt matches them against the
+ * RecipientInfos before it loads a key. */
+STACK_OF(X509) *store_identity_certs(struct store *s);
+/* The identity whose certificate is x, one of store_identity_certs'. */
+void store_identity_of(struct store *s, X509 *x, const char *passin,
+    struct identity *id);
+/* The certificate of our identity for addr (NULL: the only one), without
+ * its key (smime-encrypt --as); dies 78 if there is none. */
+X509 *store_identity_cert(struct store *s, const char *addr);
+
 /* The best certificate to encrypt to addr, as certstore get chooses it
  * (SPEC.md "certstore"), with its capabilities; NULL if none. */
 X509 *store_best(struct store *s, const char *addr, char *caps,

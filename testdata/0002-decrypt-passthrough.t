@@ -32,12 +32,12 @@ expect_code '--strict: not decrypted exits 1' 1 \
 check_same '--strict: the message is still written' "$tmp/out" "$tmp/in.expect"
 
 m=$corpus/thunderbird-nss/smime/alice.env.eml
-expect_code 'a whole encrypted message: not implemented yet' 70 \
+expect_code 'encrypted, but no key and no store: 78' 78 \
     'smime-decrypt <"$m" >"$tmp/out"'
-check_eq 'not implemented: nothing on stdout' "$(wc -c <"$tmp/out")" 0
-expect_code 'bare CMS (DER): not implemented yet' 70 \
+check_eq 'no key: nothing on stdout' "$(wc -c <"$tmp/out")" 0
+expect_code 'bare CMS (DER), no key: 78' 78 \
     'smime-decrypt <"$corpus/kde-mimetreeparser/testdata/smime.p7m" >"$tmp/out"'
-expect_code '--on-error=tempfail maps 70 to 75' 75 \
+expect_code '--on-error=tempfail maps 78 to 75' 75 \
     'smime-decrypt --on-error=tempfail <"$m" >"$tmp/out"'
 
 done_testing
