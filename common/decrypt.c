@@ -331,6 +331,10 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 		snprintf(o.why, sizeof(o.why), "%s", d->nested ?
 		    "only a nested part is encrypted: not decrypted" :
 		    "not encrypted");
+	/* A bare CMS file that was not decrypted is no message to
+	 * annotate (smime-decrypt(1), EXIT STATUS). */
+	if (filter_bare_cms(f) && strcmp(o.result, "pass") != 0)
+		xdie(ERR_DATA, "the CMS file was not decrypted: %s", o.why);
 	hdr_field_init(&res->field, "SMIME-Decrypt", filter_eol(f));
 	hdr_field_add(&res->field, "", opts_authserv_id());
 	snprintf(item, sizeof(item), "result=%s", o.result);

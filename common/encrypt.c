@@ -30,6 +30,7 @@
 struct encrypt {
 	int marked_no;
 	int mime_version;	/* the header has MIME-Version */
+	char from[320];		/* the From address, for --self */
 	int encrypting;
 	/* the addresses of To, Cc, Bcc, in order, lowercased */
 	char **addrs;
@@ -101,6 +102,10 @@ drop_field(void *arg, const char *field, size_t len)
 	}
 	if (mime_field_is(field, len, "MIME-Version"))
 		e->mime_version = 1;
+	if (mime_field_is(field, len, "From") && *e->from == '\0') {
+		mime_field_name(field, len, &v);
+		hdr_addresses(field + v, len - v, e->from, sizeof(e->from));
+	}
 	if (mime_field_is(field, len, "To") || mime_field_is(field, len, "Cc") ||
 	    mime_field_is(field, len, "Bcc")) {
 		mime_field_name(field, len, &v);
@@ -216,7 +221,12 @@ recipients(struct encrypt *e, int *gcm_ok, char *missing, size_t msz)
 		if (opt.as != NULL || (opt.cert == NULL && opt.p12 == NULL)) {
 			if (st == NULL)
 				st = store_open(opts_store_dir(), 0);
-			push(sk, store_identity_cert(st, opt.as));
+			/* --as ADDR, else the identity of From. */
+			if (opt.as == NULL && *e->from == '\0')
+				xdie(ERR_CONFIG, "--self: no -c, -p or --as, "
+				    "and the message has no From address");
+			push(sk, store_identity_cert(st, opt.as != NULL ?
+			    opt.as : e->from));
 		} else if (opt.p12 != NULL) {
 			keys_load_identity(&id, NULL, NULL, opt.p12,
 			    opt.passin);

@@ -6,7 +6,7 @@
 # message gives no plaintext, a cipher swapped for OFB and a 1-byte tag
 # are refused, CBC is refused under --require-integrity.
 . "$(dirname "$0")/lib.sh"
-plan 70
+plan 76
 
 pki=$testdir/pki
 for n in alice bob carol helpdesk; do
@@ -200,5 +200,25 @@ ok '--as: encrypt to ourselves too' \
     'smime-encrypt $S --as help@example.org <"$tmp/m.nobcc" >"$tmp/e3.eml"'
 smime-decrypt $S --as help@example.org --passin pass:test <"$tmp/e3.eml" >"$tmp/d.eml"
 check_grep '--as: the sent copy is readable by us' 'result=pass' "$tmp/d.eml"
+
+printf 'From: Help <help@example.org>\nTo: alice@example.com\n\nreply\n' >"$tmp/r.eml"
+ok '--self: the identity of the From address' \
+    'smime-encrypt $S --self <"$tmp/r.eml" >"$tmp/e4.eml"'
+smime-decrypt $S --as help@example.org --passin pass:test <"$tmp/e4.eml" >"$tmp/d.eml"
+check_grep '--self: readable by us' 'result=pass' "$tmp/d.eml"
+printf 'From: nobody@example.org\nTo: alice@example.com\n\nreply\n' |
+    smime-encrypt $S --self >"$tmp/out" 2>"$tmp/err"
+check_eq '--self without an identity for From: 78, nothing written' "$?:$(wc -c <"$tmp/out")" 78:0
+
+# A bare CMS file (DER), as a .p7m attachment saved to disk.
+printf 'Content-Type: text/plain\n\nfile contents\n' |
+    openssl cms -encrypt -aes-256-gcm -outform DER "$pki/alice.pem" >"$tmp/bare.p7m"
+ok 'bare CMS: decrypted' 'smime-decrypt $A <"$tmp/bare.p7m" >"$tmp/d.eml"'
+check_eq 'bare CMS: the entity under our field' "$(undres "$tmp/d.eml" | tr -d '\r')" \
+    "Content-Type: text/plain
+
+file contents"
+expect_code 'bare CMS, no key for it: 65' 65 \
+    'smime-decrypt -k "$tmp/bob.key" -c "$pki/bob.pem" <"$tmp/bare.p7m"'
 
 done_testing
