@@ -35,7 +35,7 @@ struct decrypt {
 	unsigned nested;	/* encrypted entities inside it */
 	const char *perm;	/* a structural problem */
 	int der;		/* bare CMS in DER */
-	int armour, bol;	/* bare PEM: skipping "-----" lines */
+	int pem, armour, bol;	/* bare PEM; skipping "-----" lines */
 	struct b64dec dec;
 	struct ber_split *ber;
 	struct io_wr ct;	/* the ciphertext */
@@ -114,9 +114,9 @@ feed(struct decrypt *d, const char *p, size_t n)
 			e = ber_split_feed(d->ber, (const unsigned char *)p +
 			    off, k);
 		else {
-			t = unarmour(d, p + off, k, text);
+			t = d->pem ? unarmour(d, p + off, k, text) : k;
 			e = ber_split_feed(d->ber, buf, b64dec_update(&d->dec,
-			    text, t, buf));
+			    d->pem ? text : p + off, t, buf));
 		}
 	}
 	if (e != 0)
@@ -153,6 +153,9 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 		if (!d->whole && filter_bare_cms(f)) {
 			start(d);
 			d->der = (unsigned char)ev->data[0] == 0x30;
+			/* Only PEM has lines that are not base64. */
+			d->pem = ev->len >= 5 &&
+			    memcmp(ev->data, "-----", 5) == 0;
 		}
 		if (d->whole)
 			feed(d, ev->data, ev->len);

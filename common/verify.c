@@ -55,7 +55,7 @@ struct verify {
 	size_t siglen;
 	/* opaque */
 	int der;		/* bare CMS in DER: fed as it is */
-	int armour;		/* bare PEM: skipping a "-----" line */
+	int pem, armour;	/* bare PEM; skipping a "-----" line */
 	int bol;
 	struct ber_split *ber;
 	struct io_wr content;
@@ -170,9 +170,9 @@ feed_opaque(struct verify *v, const char *p, size_t n)
 			e = ber_split_feed(v->ber, (const unsigned char *)p +
 			    off, k);
 		else {
-			t = unarmour(v, p + off, k, text);
+			t = v->pem ? unarmour(v, p + off, k, text) : k;
 			e = ber_split_feed(v->ber, buf, b64dec_update(&v->dec,
-			    text, t, buf));
+			    v->pem ? text : p + off, t, buf));
 		}
 	}
 	if (e != 0)
@@ -260,6 +260,9 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 			/* A .p7m/.p7s file: DER, PEM or base64. */
 			start_opaque(v);
 			v->der = (unsigned char)ev->data[0] == 0x30;
+			/* Only PEM has lines that are not base64. */
+			v->pem = ev->len >= 5 &&
+			    memcmp(ev->data, "-----", 5) == 0;
 		}
 		if (top && part->index == 2)
 			decode_sig(v, ev->data, ev->len);

@@ -6,7 +6,7 @@
 # message gives no plaintext, a cipher swapped for OFB and a 1-byte tag
 # are refused, CBC is refused under --require-integrity.
 . "$(dirname "$0")/lib.sh"
-plan 76
+plan 79
 
 pki=$testdir/pki
 for n in alice bob carol helpdesk; do
@@ -220,5 +220,15 @@ check_eq 'bare CMS: the entity under our field' "$(undres "$tmp/d.eml" | tr -d '
 file contents"
 expect_code 'bare CMS, no key for it: 65' 65 \
     'smime-decrypt -k "$tmp/bob.key" -c "$pki/bob.pem" <"$tmp/bare.p7m"'
+printf 'Content-Type: text/plain\n\nfile contents\n' |
+    openssl cms -encrypt -aes-128-cbc -outform PEM "$pki/alice.pem" >"$tmp/bare.pem"
+smime-decrypt $A <"$tmp/bare.pem" >"$tmp/d.eml"
+check_grep 'bare CMS in PEM: decrypted' 'result=pass; cipher=aes-128-cbc' "$tmp/d.eml"
+# openssl cms -encrypt's default is 3DES: only with --allow-legacy.
+printf 'Content-Type: text/plain\n\nold\n' | openssl cms -encrypt "$pki/alice.pem" >"$tmp/3des.eml"
+smime-decrypt $A <"$tmp/3des.eml" >"$tmp/d.eml"
+check_grep '3DES: cipher not allowed' 'result=fail \(cipher not allowed\)' "$tmp/d.eml"
+smime-decrypt --allow-legacy $A <"$tmp/3des.eml" >"$tmp/d.eml"
+check_grep '3DES with --allow-legacy: pass' 'result=pass; cipher=des-ede3-cbc' "$tmp/d.eml"
 
 done_testing
