@@ -315,6 +315,7 @@ start(struct encrypt *e, struct filter *f)
 	io_wr_write(&e->plain, e->inner, e->innerlen);
 	io_wr_puts(&e->plain, "\r\n");
 	e->encrypting = 1;
+	filter_body_replaced(f);
 	verbosex("encrypting with %s", cipher);
 }
 

@@ -8,15 +8,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "filter.h"
 #include "io.h"
 #include "opts.h"
 
+/* A range of the source left out of the output. */
+struct range {
+	uint64_t from, to;
+};
+
 struct filter {
 	const struct filter_ops *ops;
 	void *ctx;
+	/*
+	 * The source the output is copied from: the spool, or, when the
+	 * input is a regular file, the input itself, read a second time
+	 * from where it started (off0): nothing is copied then, and the
+	 * dropped fields are ranges to leave out.
+	 */
+	int src;
+	int seekable;
+	uint64_t off0;
+	struct range *skip;
+	size_t nskip;
+	int body_done;		/* the command replaces the body: stop */
 	struct io_wr spool;
 	uint64_t from_len;	/* the mbox From line, first in the spool */
 	uint64_t in_len;
@@ -25,7 +43,7 @@ struct filter {
 	int bare_cms, body_seen;
 	const char *in_eol;	/* the input's first line end, or NULL */
 	/* Where the root's Content-* fields and its header's end are in the
-	 * spool, for unwrapping. */
+	 * source, for unwrapping. */
 	uint64_t (*cfields)[2];
 	size_t ncfields;
 	int in_cfield;
@@ -71,10 +89,36 @@ sniff_bare(struct filter *f, const struct mime_event *ev)
 	    memcmp(s, "MI", 2) == 0;
 }
 
+/* The source position of ev's first byte. */
+static uint64_t
+src_pos(const struct filter *f, const struct mime_event *ev)
+{
+	return f->seekable ? f->off0 + ev->offset : f->spool.total;
+}
+
+static void
+add_skip(struct filter *f, uint64_t from, uint64_t to)
+{
+	if (f->nskip > 0 && f->skip[f->nskip - 1].to == from) {
+		f->skip[f->nskip - 1].to = to;
+		return;
+	}
+	f->skip = xrealloc(f->skip, (f->nskip + 1) * sizeof(*f->skip));
+	f->skip[f->nskip].from = from;
+	f->skip[f->nskip++].to = to;
+}
+
+void
+filter_body_replaced(struct filter *f)
+{
+	f->body_done = 1;
+}
+
 static void
 event(void *arg, const struct mime_event *ev)
 {
 	struct filter *f = arg;
+	uint64_t pos = src_pos(f, ev);
 
 	f->in_len += ev->len;
 	if (ev->part->depth == 0) {
@@ -85,8 +129,11 @@ event(void *arg, const struct mime_event *ev)
 			    f->ops->drop_field(f->ctx, ev->data, ev->len);
 		}
 		if ((ev->type == MIME_EV_FIELD ||
-		    ev->type == MIME_EV_FIELD_MORE) && f->drop)
+		    ev->type == MIME_EV_FIELD_MORE) && f->drop) {
+			if (f->seekable)
+				add_skip(f, pos, pos + ev->len);
 			goto watch;
+		}
 		if (ev->type == MIME_EV_FROM)
 			f->from_len = ev->len;
 		if (ev->type == MIME_EV_FIELD)
@@ -94,16 +141,17 @@ event(void *arg, const struct mime_event *ev)
 		if (ev->type == MIME_EV_FIELD && f->in_cfield) {
 			f->cfields = xrealloc(f->cfields,
 			    (f->ncfields + 1) * sizeof(*f->cfields));
-			f->cfields[f->ncfields][0] = f->spool.total;
-			f->cfields[f->ncfields++][1] = f->spool.total + ev->len;
+			f->cfields[f->ncfields][0] = pos;
+			f->cfields[f->ncfields++][1] = pos + ev->len;
 		} else if (ev->type == MIME_EV_FIELD_MORE && f->in_cfield)
 			f->cfields[f->ncfields - 1][1] += ev->len;
 		if (ev->type == MIME_EV_HEADER_END)
-			f->hdr_end = f->spool.total;
+			f->hdr_end = pos;
 		if (ev->type == MIME_EV_BODY && !f->body_seen)
 			sniff_bare(f, ev);
 	}
-	io_wr_write(&f->spool, ev->data, ev->len);
+	if (!f->seekable && !f->body_done)
+		io_wr_write(&f->spool, ev->data, ev->len);
 watch:
 	if (f->ops->event != NULL)
 		f->ops->event(f->ctx, f, ev);
@@ -118,9 +166,45 @@ copy_n(struct io_wr *w, int fd, uint64_t n)
 	while (n > 0) {
 		k = io_read(fd, buf, n < sizeof(buf) ? (size_t)n : sizeof(buf));
 		if (k == 0)
-			xdie(ERR_TEMP, "spool file shrank");
+			xdie(ERR_TEMP, "the input or its spool shrank while it was read");
 		io_wr_write(w, buf, k);
 		n -= k;
+	}
+}
+
+/* Copies [from, to) of the source, less its skip ranges and extra
+ * (sorted, not overlapping them), to w. */
+static void
+copy_src(struct filter *f, struct io_wr *w, uint64_t from, uint64_t to,
+    const uint64_t (*extra)[2], size_t nextra)
+{
+	size_t i = 0, k = 0;
+	uint64_t a, b;
+
+	while (from < to) {
+		/* the next range to leave out, of either list */
+		a = b = to;
+		while (i < f->nskip && f->skip[i].to <= from)
+			i++;
+		while (k < nextra && extra[k][1] <= from)
+			k++;
+		if (i < f->nskip && f->skip[i].from < a) {
+			a = f->skip[i].from;
+			b = f->skip[i].to;
+		}
+		if (k < nextra && extra[k][0] < a) {
+			a = extra[k][0];
+			b = extra[k][1];
+		}
+		if (a > to)
+			a = to;
+		if (a > from) {
+			if (lseek(f->src, (off_t)from, SEEK_SET) == -1)
+				xdie(ERR_TEMP, "cannot seek the input: %s",
+				    strerror(errno));
+			copy_n(w, f->src, a - from);
+		}
+		from = b > a ? b : a;
 	}
 }
 
@@ -182,31 +266,22 @@ filter_report(const char *tool, const char *result, const char *comment)
 }
 
 static void
-write_output(struct filter *f, struct filter_result *res, int spool)
+write_output(struct filter *f, struct filter_result *res)
 {
 	static struct io_wr out;
-	uint64_t pos;
-	size_t i;
+	uint64_t end;
 
 	io_wr_init(&out, io_out_open(opt.out), opt.eol);
-	if (lseek(spool, 0, SEEK_SET) == -1)
-		xdie(ERR_TEMP, "cannot rewind the spool: %s", strerror(errno));
-	copy_n(&out, spool, f->from_len);
+	end = f->seekable ? f->off0 + f->in_len : f->spool.total;
+	copy_src(f, &out, f->off0, f->off0 + f->from_len, NULL, 0);
 	io_wr_write(&out, res->field.buf, res->field.len);
 	if (res->body_fd == -1) {
-		io_wr_copyfd(&out, spool);
+		copy_src(f, &out, f->off0 + f->from_len, end, NULL, 0);
 		goto done;
 	}
 	/* The outer header without its Content-* fields, then the entity. */
-	pos = f->from_len;
-	for (i = 0; i < f->ncfields; i++) {
-		copy_n(&out, spool, f->cfields[i][0] - pos);
-		if (lseek(spool, (off_t)f->cfields[i][1], SEEK_SET) == -1)
-			xdie(ERR_TEMP, "cannot seek the spool: %s",
-			    strerror(errno));
-		pos = f->cfields[i][1];
-	}
-	copy_n(&out, spool, f->hdr_end - pos);
+	copy_src(f, &out, f->off0 + f->from_len, f->hdr_end,
+	    (const uint64_t (*)[2])f->cfields, f->ncfields);
 	if (lseek(res->body_fd, 0, SEEK_SET) == -1)
 		xdie(ERR_TEMP, "cannot rewind the spool: %s", strerror(errno));
 	if (res->body_crlf && opt.eol == IO_EOL_KEEP)
@@ -227,14 +302,27 @@ filter_main(const struct filter_ops *ops, void *ctx)
 	struct filter_result res = { .body_fd = -1 };
 	struct mime_parser *p;
 	static char buf[IO_BUFSIZE];
+	struct stat st;
+	off_t pos;
 	int in, spool;
 	size_t n;
 
 	f.ops = ops;
 	f.ctx = ctx;
 	in = io_in_open(opt.in);
-	spool = io_spool_open();
-	io_wr_init(&f.spool, spool, IO_EOL_KEEP);
+	/* A regular file is read twice rather than copied (DESIGN-NOTES:
+	 * a seekable stdin), from wherever the caller left its offset. */
+	if (fstat(in, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (pos = lseek(in, 0, SEEK_CUR)) != -1) {
+		f.seekable = 1;
+		f.off0 = (uint64_t)pos;
+		spool = -1;
+		f.src = in;
+	} else {
+		spool = io_spool_open();
+		io_wr_init(&f.spool, spool, IO_EOL_KEEP);
+		f.src = spool;
+	}
 	p = mime_parser_new(event, &f);
 	while ((n = io_read(in, buf, sizeof(buf))) > 0) {
 		mime_parser_feed(p, buf, n);
@@ -247,17 +335,19 @@ filter_main(const struct filter_ops *ops, void *ctx)
 	io_in_eof();
 	if (f.in_len == 0)
 		xdie(ERR_DATA, "empty input: not a message");
-	if (io_wr_flush(&f.spool) != 0)
+	if (!f.seekable && io_wr_flush(&f.spool) != 0)
 		xdie(ERR_TEMP, "cannot write the spool: %s",
 		    strerror(f.spool.err));
 	ops->finish(ctx, &f, &res);
 	if (!res.no_output)
-		write_output(&f, &res, spool);
+		write_output(&f, &res);
 	filter_report(ops->name, res.result, res.comment);
-	close(spool);
+	if (spool != -1)
+		close(spool);
 	if (res.body_fd != -1)
 		close(res.body_fd);
 	free(f.cfields);
+	free(f.skip);
 	hdr_field_release(&res.field);
 	free(res.comment);
 	return res.negative && (opt.strict || res.no_output) ?

@@ -52,6 +52,9 @@ enum err_class filter_main(const struct filter_ops *ops, void *ctx);
 void filter_report(const char *tool, const char *result,
     const char *comment);
 
+/* For ops, at the end of the top-level header: the command will give a
+ * body_fd, so the driver need not keep the body. */
+void filter_body_replaced(struct filter *f);
 /* For ops: the line end our fields use (the output's). */
 const char *filter_eol(const struct filter *f);
 /* The input is a bare CMS object (DER, PEM or base64), not a message. */

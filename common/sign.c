@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -437,6 +439,8 @@ sign_main(void)
 	static struct io_wr spool, sigw;
 	STACK_OF(X509) *chain = NULL;
 	struct identity id = { 0 };
+	struct stat st;
+	off_t off0;
 	int in, fd1, fd2;
 
 	if (opt.filename != NULL && !opt.wrap)
@@ -452,8 +456,15 @@ sign_main(void)
 		chain = keys_load_certs(opt.chain);
 
 	in = io_in_open(opt.in);
-	fd1 = io_spool_open();
-	io_wr_init(&spool, fd1, IO_EOL_KEEP);
+	/* A regular file is read twice rather than copied to a spool. */
+	if (!opt.wrap && fstat(in, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (off0 = lseek(in, 0, SEEK_CUR)) != -1)
+		fd1 = in;
+	else {
+		off0 = 0;
+		fd1 = io_spool_open();
+		io_wr_init(&spool, fd1, IO_EOL_KEEP);
+	}
 	if (opt.wrap) {
 		/* The entity made of the file is the message to sign. */
 		wrap(in, &spool);
@@ -462,7 +473,8 @@ sign_main(void)
 			xdie(io_errclass(spool.err), "cannot write the spool");
 		in = fd1;
 	}
-	parse_fd(in, decide, &s, opt.wrap ? NULL : &spool, &s.eol);
+	parse_fd(in, decide, &s, opt.wrap || fd1 == in ? NULL : &spool,
+	    &s.eol);
 	io_in_eof();
 	if (!opt.wrap && s.root_fields == 0)
 		xdie(ERR_DATA, "the input is not a message (no header); "
@@ -474,10 +486,10 @@ sign_main(void)
 			    s.nfrom == 0 ? "no" : "more than one");
 		identity_from_store(s.from, &id);
 	}
-	if (!opt.wrap && io_wr_flush(&spool) != 0)
+	if (!opt.wrap && fd1 != in && io_wr_flush(&spool) != 0)
 		xdie(io_errclass(spool.err), "cannot write the spool");
-	if (lseek(fd1, 0, SEEK_SET) == -1)
-		xdie(ERR_TEMP, "cannot rewind the spool");
+	if (lseek(fd1, off0, SEEK_SET) == -1)
+		xdie(ERR_TEMP, "cannot rewind the input: %s", strerror(errno));
 	if (opt.wrap)
 		s.eol = "\n";	/* a file has no line ends to follow */
 	if (opt.eol != IO_EOL_KEEP)
@@ -501,7 +513,8 @@ sign_main(void)
 	write_output(&s, fd2);
 	filter_report("smime-sign", "pass", NULL);
 
-	close(fd1);
+	if (fd1 != in)
+		close(fd1);
 	close(fd2);
 	free(s.enc);
 	free(s.outer.p);

@@ -198,8 +198,11 @@ start_root(struct verify *v, const struct mime_part *part)
 		v->mode = M_DETACHED;
 		v->canon_fd = io_spool_open();
 		io_wr_init(&v->canon, v->canon_fd, IO_EOL_CRLF);
-		v->raw_fd = io_spool_open();
-		io_wr_init(&v->raw, v->raw_fd, IO_EOL_KEEP);
+		/* The signed part as received: only --unwrap writes it. */
+		if (opt.unwrap && v->layer == 0) {
+			v->raw_fd = io_spool_open();
+			io_wr_init(&v->raw, v->raw_fd, IO_EOL_KEEP);
+		}
 		b64dec_init(&v->dec);
 		break;
 	case MIME_SMIME_OPAQUE:
@@ -223,7 +226,8 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 
 	if (v->in_first && ev->len > 0) {
 		io_wr_write(&v->canon, ev->data, ev->len);
-		io_wr_write(&v->raw, ev->data, ev->len);
+		if (v->raw_fd != -1)
+			io_wr_write(&v->raw, ev->data, ev->len);
 	}
 	switch (ev->type) {
 	case MIME_EV_BEGIN:
@@ -427,7 +431,8 @@ check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	v->sig = xrealloc(v->sig, v->siglen + n);
 	memcpy(v->sig + v->siglen, tail, n);
 	v->siglen += n;
-	if (io_wr_flush(&v->canon) != 0 || io_wr_flush(&v->raw) != 0 ||
+	if (io_wr_flush(&v->canon) != 0 ||
+	    (v->raw_fd != -1 && io_wr_flush(&v->raw) != 0) ||
 	    lseek(v->canon_fd, 0, SEEK_SET) == -1)
 		xdie(ERR_TEMP, "cannot write the spool");
 	content = BIO_new_fd(v->canon_fd, BIO_NOCLOSE);
