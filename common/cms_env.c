@@ -206,7 +206,7 @@ check_alg(const unsigned char *der, size_t len, int auth, int legacy,
 	const unsigned char *p = der;
 	const ASN1_TYPE *mac, *nonce, *icv, *t;
 	X509_ALGOR *alg = NULL;
-	const char *why = "malformed CMS structure";
+	const char *why = "unreadable CMS structure";
 	int nid, ptype, ivlen = -1;
 	const void *pval;
 
@@ -285,7 +285,9 @@ cms_decrypt_open(const unsigned char *der, size_t len, int legacy,
 	*cipher = '\0';
 	cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
 	if (cms == NULL || p != der + len) {
-		snprintf(why, whysz, "malformed CMS structure");
+		/* Well-formed BER (ber.c said so) that OpenSSL's templates
+		 * reject: RFC 5083 authAttrs, for one, in 3.0. */
+		snprintf(why, whysz, "unreadable CMS structure");
 		CMS_ContentInfo_free(cms);
 		ERR_clear_error();
 		return NULL;

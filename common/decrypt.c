@@ -42,6 +42,7 @@ struct decrypt {
 	int ct_fd;
 	/* the plaintext, its SMIME-Decrypt fields dropped */
 	struct mime_parser *pp;
+	struct filter *f;
 	int pdrop;
 	struct io_wr pt;
 	int pt_fd;
@@ -172,12 +173,20 @@ pt_event(void *arg, const struct mime_event *ev)
 {
 	struct decrypt *d = arg;
 
-	if (ev->part->depth == 0 && ev->type == MIME_EV_FIELD)
+	if (ev->part->depth == 0 && ev->type == MIME_EV_FIELD) {
 		d->pdrop = mime_field_is(ev->data, ev->len, "SMIME-Decrypt");
-	else if (ev->part->depth != 0 || ev->type != MIME_EV_FIELD_MORE)
+		/* A protected From, Subject, ... replaces the outer one. */
+		if (filter_is_once(ev->data, ev->len))
+			filter_omit_field(d->f, ev->data, ev->len);
+	} else if (ev->part->depth != 0 || ev->type != MIME_EV_FIELD_MORE)
 		d->pdrop = 0;
 	if (!d->pdrop)
 		io_wr_write(&d->pt, ev->data, ev->len);
+	/* An entity without a header (or one cut short) still needs the
+	 * empty line that ends the outer header it joins. */
+	if (ev->part->depth == 0 && ev->type == MIME_EV_HEADER_END &&
+	    ev->len == 0)
+		io_wr_puts(&d->pt, "\r\n");
 }
 
 static int
@@ -328,6 +337,7 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 	struct outcome o = { .result = "none" };
 	char item[160];
 
+	d->f = f;
 	if (d->whole)
 		decrypt_whole(d, &o);
 	else

@@ -47,6 +47,16 @@ struct filter {
 	uint64_t (*cfields)[2];
 	size_t ncfields;
 	int in_cfield;
+	/* The originator, destination, identification and informational
+	 * fields RFC 5322 3.6 allows once, that a protected header inside
+	 * may replace: where they are, and whether they are left out. */
+	struct once {
+		char name[16];
+		uint64_t from, to;
+		int omit;
+	} *once;
+	size_t nonce;
+	int in_once;
 	uint64_t hdr_end;
 };
 
@@ -108,6 +118,39 @@ add_skip(struct filter *f, uint64_t from, uint64_t to)
 	f->skip[f->nskip++].to = to;
 }
 
+#define ONCE_MAX	1000	/* more fields: no protected-header merge */
+
+static const char *
+once_name(const char *field, size_t len)
+{
+	static const char *const names[] = { "Date", "From", "Sender",
+		"Reply-To", "To", "Cc", "Message-ID", "In-Reply-To",
+		"References", "Subject", NULL };
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (mime_field_is(field, len, names[i]))
+			return names[i];
+	return NULL;
+}
+
+int
+filter_is_once(const char *field, size_t len)
+{
+	return once_name(field, len) != NULL;
+}
+
+void
+filter_omit_field(struct filter *f, const char *field, size_t len)
+{
+	const char *name = once_name(field, len);
+	size_t i;
+
+	for (i = 0; name != NULL && i < f->nonce; i++)
+		if (strcmp(f->once[i].name, name) == 0)
+			f->once[i].omit = 1;
+}
+
 void
 filter_body_replaced(struct filter *f)
 {
@@ -138,6 +181,21 @@ event(void *arg, const struct mime_event *ev)
 			f->from_len = ev->len;
 		if (ev->type == MIME_EV_FIELD)
 			f->in_cfield = strncasecmp(ev->data, "Content-", 8) == 0;
+		if (ev->type == MIME_EV_FIELD) {
+			const char *n = once_name(ev->data, ev->len);
+
+			f->in_once = n != NULL && f->nonce < ONCE_MAX;
+			if (f->in_once) {
+				f->once = xrealloc(f->once, (f->nonce + 1) *
+				    sizeof(*f->once));
+				snprintf(f->once[f->nonce].name,
+				    sizeof(f->once[0].name), "%s", n);
+				f->once[f->nonce].from = pos;
+				f->once[f->nonce].to = pos + ev->len;
+				f->once[f->nonce++].omit = 0;
+			}
+		} else if (ev->type == MIME_EV_FIELD_MORE && f->in_once)
+			f->once[f->nonce - 1].to += ev->len;
 		if (ev->type == MIME_EV_FIELD && f->in_cfield) {
 			f->cfields = xrealloc(f->cfields,
 			    (f->ncfields + 1) * sizeof(*f->cfields));
@@ -269,7 +327,8 @@ static void
 write_output(struct filter *f, struct filter_result *res)
 {
 	static struct io_wr out;
-	uint64_t end;
+	uint64_t end, (*omit)[2];
+	size_t i, k, n = 0;
 
 	io_wr_init(&out, io_out_open(opt.out), opt.eol);
 	end = f->seekable ? f->off0 + f->in_len : f->spool.total;
@@ -279,9 +338,24 @@ write_output(struct filter *f, struct filter_result *res)
 		copy_src(f, &out, f->off0 + f->from_len, end, NULL, 0);
 		goto done;
 	}
-	/* The outer header without its Content-* fields, then the entity. */
+	/* The outer header without its Content-* fields (nor those the
+	 * entity's header replaces), then the entity. */
+	omit = xcalloc(f->ncfields + f->nonce + 1, sizeof(*omit));
+	for (i = k = 0; i < f->ncfields || k < f->nonce;) {
+		while (k < f->nonce && !f->once[k].omit)
+			k++;
+		if (k < f->nonce && (i == f->ncfields ||
+		    f->once[k].from < f->cfields[i][0])) {
+			omit[n][0] = f->once[k].from;
+			omit[n++][1] = f->once[k++].to;
+		} else if (i < f->ncfields) {
+			omit[n][0] = f->cfields[i][0];
+			omit[n++][1] = f->cfields[i++][1];
+		}
+	}
 	copy_src(f, &out, f->off0 + f->from_len, f->hdr_end,
-	    (const uint64_t (*)[2])f->cfields, f->ncfields);
+	    (const uint64_t (*)[2])omit, n);
+	free(omit);
 	if (lseek(res->body_fd, 0, SEEK_SET) == -1)
 		xdie(ERR_TEMP, "cannot rewind the spool: %s", strerror(errno));
 	if (res->body_crlf && opt.eol == IO_EOL_KEEP)
@@ -348,6 +422,7 @@ filter_main(const struct filter_ops *ops, void *ctx)
 		close(res.body_fd);
 	free(f.cfields);
 	free(f.skip);
+	free(f.once);
 	hdr_field_release(&res.field);
 	free(res.comment);
 	return res.negative && (opt.strict || res.no_output) ?
