@@ -2,10 +2,13 @@
 #
 #   make            build the five commands (installs missing build deps)
 #   make check      unit and end-to-end tests: a plain build, an ASan+UBSan
-#                   build and a valgrind pass, then mandoc -Tlint
+#                   build and a valgrind pass, mandoc -Tlint, then each
+#                   libFuzzer target for FUZZTIME (60) seconds
+#   make fuzz       the libFuzzer targets alone (FUZZTIME=1800 for a long run)
 #   make check SAN=1  only the ASan+UBSan pass
 #   make demo       show what the tools do on a sample message
-#   make bench      peak memory and time on large messages (not a test)
+#   make bench      time and memory next to openssl cms, certstore at
+#                   scale (not a test)
 #   make install / uninstall   PREFIX, DESTDIR, BINDIR, MANDIR honoured
 
 VERSION = 0.1.0
@@ -57,7 +60,7 @@ MAN1 = $(TOOLS:%=man/%.1)
 MAN5 = man/certstore.5
 MAN7 = man/smimetools.7
 
-.PHONY: all deps deps-test check check-one check-valgrind lint demo bench fuzz \
+.PHONY: all deps deps-test check check-one check-valgrind lint demo bench fuzz fuzz-build \
 	install uninstall clean
 
 all: deps $(BINS)
@@ -121,27 +124,51 @@ check: deps-test
 	@$(MAKE) --no-print-directory check-one SAN=1
 	@$(MAKE) --no-print-directory check-valgrind
 	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory fuzz
 endif
 
 # libFuzzer targets (clang).  FUZZTIME seconds each; corpora are seeded
-# from testdata/ and kept in fuzz/corpus-NAME (not committed).
-FUZZERS = mime
+# from testdata/ and the corpus and kept in fuzz/corpus-NAME (not
+# committed).  mime fuzzes the parser alone, with leak detection; verify
+# and decrypt run the whole filter in-process, where a fatal error
+# longjmp()s back instead of exiting and leaks what exit would free, so
+# they run without it; certstore fuzzes what certstore add reads.
+FUZZERS = mime verify decrypt certstore
 FUZZTIME ?= 60
 FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon \
-	-D_POSIX_C_SOURCE=200809L -std=c11
-FUZZSRC = common/mime.c common/mime_field.c common/err.c
+	-D_POSIX_C_SOURCE=200809L -std=c11 -DVERSION='"fuzz"' \
+	-DPKI_DIR='"$(CURDIR)/testdata/pki"'
+FUZZSRC_mime = common/mime.c common/mime_field.c common/err.c
+FUZZSRC_all = $(MODULES:%=common/%.c)
+FUZZLIBS = -lcrypto -lmagic -lpopt
 
-build-fuzz/%_fuzz: fuzz/%_fuzz.c $(FUZZSRC)
+build-fuzz/mime_fuzz: fuzz/mime_fuzz.c $(FUZZSRC_mime)
 	@mkdir -p build-fuzz
-	clang $(FUZZFLAGS) $< $(FUZZSRC) -lcrypto -o $@
+	clang $(FUZZFLAGS) $< $(FUZZSRC_mime) -lcrypto -o $@
 
-fuzz: deps-test $(FUZZERS:%=build-fuzz/%_fuzz)
+build-fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/tool_fuzz.h $(FUZZSRC_all)
+	@mkdir -p build-fuzz
+	clang $(FUZZFLAGS) $< $(FUZZSRC_all) $(FUZZLIBS) -o $@
+
+fuzz-build: deps-test $(FUZZERS:%=build-fuzz/%_fuzz)
+
+fuzz: fuzz-build
 	@for f in $(FUZZERS); do \
 	    mkdir -p fuzz/corpus-$$f; \
-	    find testdata -name '*.eml' -o -name '*.mbox' -o -name '*.message' | \
+	    case $$f in \
+	    certstore) seeds='*.pem *.der *.p7b *.p7c *.crt *.cer *.p7s *.eml' ;; \
+	    *) seeds='*.eml *.mbox *.message *.p7m *.msg' ;; esac; \
+	    for g in $$seeds; do find testdata -name "$$g"; done | head -2000 | \
 	        while read -r s; do cp "$$s" fuzz/corpus-$$f/ 2>/dev/null; done; \
-	    build-fuzz/$${f}_fuzz -max_total_time=$(FUZZTIME) -max_len=200000 \
-	        -timeout=10 fuzz/corpus-$$f || exit 1; done
+	    case $$f in mime) leaks=1 ;; *) leaks=0 ;; esac; \
+	    echo "== fuzz $$f, $(FUZZTIME) s"; \
+	    ASAN_OPTIONS=detect_leaks=$$leaks build-fuzz/$${f}_fuzz \
+	        -max_total_time=$(FUZZTIME) -max_len=200000 \
+	        -timeout=10 -rss_limit_mb=4096 -detect_leaks=$$leaks \
+	        -print_final_stats=1 fuzz/corpus-$$f 2>&1 | \
+	        grep -E '^(stat::|#[0-9]+.*(DONE|pulse))|ERROR|SUMMARY|crash-|leak-|timeout-' | tail -12; \
+	    test -z "$$(ls crash-* leak-* timeout-* oom-* 2>/dev/null)" || exit 1; \
+	done
 
 lint: deps-test
 	@echo "== mandoc -Tlint"

@@ -383,6 +383,7 @@ decrypt_main(void)
 	static struct decrypt d;
 	enum err_class rc;
 
+	memset(&d, 0, sizeof(d));
 	d.ct_fd = d.pt_fd = -1;
 	rc = filter_main(&ops, &d);
 	if (d.ct_fd != -1)

@@ -371,6 +371,7 @@ encrypt_main(void)
 	enum err_class rc;
 	size_t i;
 
+	memset(&e, 0, sizeof(e));
 	e.out_fd = -1;
 	rc = filter_main(&ops, &e);
 	for (i = 0; i < e.naddrs; i++)

@@ -106,11 +106,28 @@ err_atexit(void (*fn)(void))
 		hooks[nhooks++] = fn;
 }
 
+static jmp_buf *trap;
+
+void
+err_reset(void)
+{
+	nhooks = 0;
+	tempfail = quiet = verbose = 0;
+}
+
+void
+err_set_trap(jmp_buf *t)
+{
+	trap = t;
+}
+
 noreturn void
 err_exit(enum err_class c)
 {
 	while (nhooks > 0)
 		hooks[--nhooks]();
+	if (trap != NULL)
+		longjmp(*trap, 1);
 	exit(err_code(c));
 }
 

@@ -15,6 +15,7 @@
 #ifndef SMIMETOOLS_ERR_H
 #define SMIMETOOLS_ERR_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdnoreturn.h>
@@ -55,6 +56,14 @@ int err_sysexits(enum err_class c);
 
 /* Run at exit by xdie() and err_exit(), last registered first. */
 void err_atexit(void (*fn)(void));
+
+/*
+ * For the fuzz targets, which run a whole command in one process over and
+ * over: err_reset() forgets the hooks and flags, and with a trap set,
+ * err_exit() runs the hooks and longjmp()s there instead of exiting.
+ */
+void err_reset(void);
+void err_set_trap(jmp_buf *trap);
 
 noreturn void xdie(enum err_class c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

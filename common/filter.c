@@ -381,6 +381,7 @@ filter_main(const struct filter_ops *ops, void *ctx)
 	int in, spool;
 	size_t n;
 
+	memset(&f, 0, sizeof(f));
 	f.ops = ops;
 	f.ctx = ctx;
 	in = io_in_open(opt.in);

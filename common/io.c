@@ -90,6 +90,9 @@ io_errclass(int errnum)
 void
 io_init(void)
 {
+	in_fd = STDIN_FILENO;
+	in_done = 0;
+	out_fd = -1;
 	err_atexit(io_in_drain);
 	/* A closed reader is a write error (74) with a message, not a
 	 * silent death by SIGPIPE. */

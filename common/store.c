@@ -1912,6 +1912,22 @@ parse_input(const char *buf, size_t n, struct input *in, char *why,
 
 /* Reads a named input (or stdin for NULL or "-"), at most INPUT_MAX
  * bytes.  Dies 66 if it cannot be opened; NULL if it is too large. */
+int
+store_parse(const char *buf, size_t n, char *why, size_t whysz)
+{
+	struct input in;
+	const char *err;
+	int count;
+
+	*why = '\0';
+	err = parse_input(buf, n, &in, why, whysz);
+	if (err != NULL && *why == '\0')
+		snprintf(why, whysz, "%s", err);
+	count = err != NULL ? -1 : sk_X509_num(in.certs);
+	input_release(&in);
+	return count;
+}
+
 static char *
 read_input(const char *path, size_t *n)
 {

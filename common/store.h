@@ -67,6 +67,11 @@ X509 *store_identity_cert(struct store *s, const char *addr);
 X509 *store_best(struct store *s, const char *addr, char *caps,
     size_t capssz);
 
+/* What certstore add makes of a file's bytes (sniffed: PEM, DER,
+ * PKCS#7, a signed message): the number of certificates, or -1 with
+ * why.  For the fuzz target; nothing is stored. */
+int store_parse(const char *buf, size_t n, char *why, size_t whysz);
+
 /* Runs `certstore VERB ARGS...`; args is NULL-terminated. */
 enum err_class store_main(const char *verb, const char **args);
 

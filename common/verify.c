@@ -639,6 +639,7 @@ verify_main(void)
 	static struct verify v;
 	enum err_class rc;
 
+	memset(&v, 0, sizeof(v));
 	v.id = opts_authserv_id();
 	v.canon_fd = v.raw_fd = v.content_fd = -1;
 	rc = filter_main(&ops, &v);

@@ -1,0 +1,108 @@
+/*
+ * tool_fuzz.h: runs a whole filter (verify_main, decrypt_main) in the
+ * fuzzer's process, once per input.
+ *
+ * The input becomes stdin: a memfd (a regular file: the filter reads it
+ * twice) or, for inputs under a pipe's capacity whose first byte is odd,
+ * a pipe (the filter spools it), so that both ways in are fuzzed.
+ * Output and diagnostics go to /dev/null.  A fatal error longjmp()s back
+ * here (err_set_trap) instead of exiting; what the process would have
+ * freed by exiting is leaked, so these targets run with -detect_leaks=0,
+ * and the descriptors it would have closed are closed here.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "io.h"
+#include "opts.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct opts defaults;
+static int ready, keep[64], nkeep;
+
+/* The descriptors open before the first run are the fuzzer's. */
+static void
+note_fds(void)
+{
+	struct dirent *d;
+	DIR *dp = opendir("/proc/self/fd");
+
+	while (dp != NULL && (d = readdir(dp)) != NULL && nkeep < 64)
+		if (d->d_name[0] != '.')
+			keep[nkeep++] = atoi(d->d_name);
+	if (dp != NULL)
+		closedir(dp);
+}
+
+static void
+close_ours(void)
+{
+	int fd, i, mine;
+
+	for (fd = 3; fd < 1024; fd++) {
+		for (mine = 1, i = 0; i < nkeep; i++)
+			if (keep[i] == fd)
+				mine = 0;
+		if (mine)
+			close(fd);
+	}
+}
+
+static void
+run_tool(const uint8_t *data, size_t size, enum err_class (*tool)(void),
+    void (*setup)(void))
+{
+	static jmp_buf trap;
+	int saved[3], fd, p[2], devnull, i;
+
+	if (!ready) {
+		defaults = opt;
+		note_fds();
+		ready = 1;
+	}
+	for (i = 0; i < 3; i++)
+		saved[i] = dup(i);
+	if (size > 0 && size < 60000 && (data[0] & 1) && pipe(p) == 0) {
+		if (write(p[1], data, size) != (ssize_t)size)
+			abort();
+		close(p[1]);
+		fd = p[0];
+	} else {
+		fd = memfd_create("fuzz-input", 0);
+		if (fd == -1 || (size > 0 &&
+		    write(fd, data, size) != (ssize_t)size) ||
+		    lseek(fd, 0, SEEK_SET) == -1)
+			abort();
+	}
+	devnull = open("/dev/null", O_WRONLY);
+	dup2(fd, 0);
+	dup2(devnull, 1);
+	dup2(devnull, 2);
+	close(fd);
+	close(devnull);
+
+	opt = defaults;
+	err_reset();
+	io_init();
+	setup();
+	if (setjmp(trap) == 0) {
+		err_set_trap(&trap);
+		(void)tool();
+	}
+	err_set_trap(NULL);
+
+	for (i = 0; i < 3; i++) {
+		dup2(saved[i], i);
+		close(saved[i]);
+	}
+	close_ours();
+}
