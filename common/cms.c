@@ -14,6 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include "cms.h"
+#include "opts.h"
 #include "err.h"
 #include "mime_cte.h"
 
@@ -377,7 +378,7 @@ check_chain(X509 *cert, STACK_OF(X509) *untrusted, X509_STORE *anchors,
 	 * `untrusted`, and partial chains are not accepted. */
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SMIME_SIGN);
 	X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx),
-	    CMS_CHAIN_MAX);
+	    (int)opt.lim.chain);
 	if (crl_check)
 		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK |
 		    X509_V_FLAG_CRL_CHECK_ALL);
@@ -565,8 +566,8 @@ cms_verify(const unsigned char *der, size_t len, BIO *content,
 	sis = CMS_get0_SignerInfos(cms);
 	n = sk_CMS_SignerInfo_num(sis);
 	certs = CMS_get1_certs(cms);
-	if (n <= 0 || n > CMS_SIGNERS_MAX ||
-	    sk_X509_num(certs) > CMS_CERTS_MAX) {
+	if (n <= 0 || n > (int)opt.lim.signers ||
+	    sk_X509_num(certs) > (int)opt.lim.certs) {
 		verdict(v, CMSV_PERMERROR, n <= 0 ? "no signers" :
 		    "too many signers or certificates");
 		goto out;

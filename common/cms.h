@@ -37,9 +37,9 @@
 #include "keys.h"
 #include "policy.h"
 
-#define CMS_SIGNERS_MAX	8	/* more is an attack, not a message */
-#define CMS_CERTS_MAX	64
-#define CMS_CHAIN_MAX	8	/* intermediates between signer and anchor */
+/* The most --limit signers= allows (the default is 8: more is an
+ * attack, not a message); certs and chain come from opt.lim. */
+#define CMS_SIGNERS_MAX	64
 
 struct cms_sign;
 

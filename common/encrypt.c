@@ -25,7 +25,6 @@
 #include "opts.h"
 #include "store.h"
 
-#define RECIPS_MAX	500	/* addresses in To, Cc, Bcc */
 
 struct encrypt {
 	int marked_no;
@@ -70,7 +69,7 @@ add_addr(void *arg, const char *addr)
 	for (i = 0; i < e->naddrs; i++)
 		if (strcmp(e->addrs[i], addr) == 0)
 			return;
-	if (e->naddrs == RECIPS_MAX) {
+	if (e->naddrs == opt.lim.recipients) {
 		e->too_many = 1;
 		return;
 	}
@@ -200,7 +199,8 @@ recipients(struct encrypt *e, int *gcm_ok, char *missing, size_t msz)
 				add_addr(e, *a);
 		}
 		if (e->too_many)
-			xdie(ERR_DATA, "more than %d recipients", RECIPS_MAX);
+			xdie(ERR_DATA, "more than %u recipients (--limit recipients=)",
+			    opt.lim.recipients);
 		if (e->naddrs > 0)
 			st = store_open(opts_store_dir(), 0);
 		for (i = 0; i < e->naddrs; i++) {

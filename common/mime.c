@@ -22,6 +22,8 @@
 
 #define NAME_LOOK	1000	/* RFC 5322 2.1.1: a line is at most 998 */
 #define DELIM_LOOK	(2 + MIME_BOUNDARY_MAX + 2 + 998)
+unsigned mime_depth_max = 100, mime_parts_max = 10000;
+
 #define BUFCAP		(MIME_FIELD_MAX + 16 * 1024)
 
 enum { ST_HEADER, ST_BODY, ST_PREAMBLE, ST_CHILD, ST_EPILOGUE };
@@ -82,7 +84,7 @@ begin(struct mime_parser *p, struct mime_part *parent, uint64_t offset)
 	} else
 		p->root = part;
 	p->cur = part;
-	if (++p->count > MIME_PARTS_MAX)
+	if (++p->count > mime_parts_max)
 		p->root->flags |= MIME_F_TOOMANY;
 	emit(p, MIME_EV_BEGIN, part, NULL, 0, offset);
 }
@@ -180,7 +182,7 @@ finish_header(struct mime_part *part, uint64_t body_offset)
 		if (n < 1 || n > MIME_BOUNDARY_MAX ||
 		    strcspn(b, "\r\n") != (size_t)n)
 			part->flags |= MIME_F_NOBOUNDARY;
-		else if (part->depth + 1 >= MIME_DEPTH_MAX)
+		else if (part->depth + 1 >= mime_depth_max)
 			part->flags |= MIME_F_DEPTH;
 		else {
 			part->boundary = xstrdup(b);
@@ -200,7 +202,7 @@ holds_message(struct mime_part *part)
 	if (strcmp(part->cte, "7bit") != 0 && strcmp(part->cte, "8bit") !=
 	    0 && strcmp(part->cte, "binary") != 0)
 		return 0;
-	if (part->depth + 1 >= MIME_DEPTH_MAX) {
+	if (part->depth + 1 >= mime_depth_max) {
 		part->flags |= MIME_F_DEPTH;
 		return 0;
 	}

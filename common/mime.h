@@ -39,8 +39,10 @@
 
 #define MIME_FIELD_MAX		(64 * 1024)
 #define MIME_BOUNDARY_MAX	200	/* RFC 2046 says 70; be lenient */
-#define MIME_DEPTH_MAX		100
-#define MIME_PARTS_MAX		10000
+#define MIME_DEPTH_MAX		1000	/* the most --limit depth= allows */
+
+/* The limits in force (--limit depth=, parts=): 100 and 10000. */
+extern unsigned mime_depth_max, mime_parts_max;
 
 enum mime_ev {
 	MIME_EV_FROM,		/* the mbox "From " line, line end included */
@@ -64,7 +66,7 @@ enum mime_ev {
 #define MIME_F_NOBOUNDARY	0x0008	/* multipart without usable boundary */
 #define MIME_F_NOCLOSE		0x0010	/* multipart without close delimiter */
 #define MIME_F_DEPTH		0x0020	/* multipart/message too deep: a leaf */
-#define MIME_F_TOOMANY		0x0040	/* root: more than MIME_PARTS_MAX */
+#define MIME_F_TOOMANY		0x0040	/* root: more than mime_parts_max */
 #define MIME_F_BADCT		0x0080	/* Content-Type unparseable */
 #define MIME_F_DUPCT		0x0100	/* more than one Content-Type */
 #define MIME_F_NUL		0x0200	/* header holds a NUL byte */

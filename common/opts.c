@@ -3,12 +3,16 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cms.h"
 #include "err.h"
+#include "mime.h"
 #include "opts.h"
 
 #ifndef VERSION
@@ -20,7 +24,24 @@ struct opts opt = {
 	.policy = POLICY_CHAIN,
 	.cipher = CIPHER_AUTO,
 	.grace_days = 0,
+	.lim = { 100, 10000, 8, 64, 8, 4, 500 },
 };
+
+/* --limit NAME=N: the name, where it lives, its hard cap. */
+static const struct {
+	const char *name;
+	size_t off;
+	unsigned max;
+} limit_names[] = {
+	{ "depth", offsetof(struct limits, depth), MIME_DEPTH_MAX },
+	{ "parts", offsetof(struct limits, parts), 1000000 },
+	{ "signers", offsetof(struct limits, signers), CMS_SIGNERS_MAX },
+	{ "certs", offsetof(struct limits, certs), 1000 },
+	{ "chain", offsetof(struct limits, chain), 32 },
+	{ "layers", offsetof(struct limits, layers), 16 },
+	{ "recipients", offsetof(struct limits, recipients), 10000 },
+};
+static const char **limits;
 
 /* popt stores strings and flags straight into `opt`; the values with a
  * fixed set of choices are read into these and checked afterwards. */
@@ -44,6 +65,7 @@ static void
 free_context(void)
 {
 	free_argv(&opt.ca);
+	free_argv(&limits);
 	free_argv(&opt.recip_files);
 	free_argv(&opt.recip_addrs);
 	if (context != NULL)
@@ -77,6 +99,9 @@ struct poptOption opts_common[] = {
 	{ "authserv-id", '\0', POPT_ARG_STRING, &opt.authserv_id, 0,
 	  "id in result headers (default $SMIME_AUTHSERV_ID, else host name)",
 	  "ID" },
+	{ "limit", '\0', POPT_ARG_ARGV, &limits, 0,
+	  "change a limit: depth, parts, signers, certs, chain, layers, "
+	  "recipients (see smimetools(7))", "NAME=N" },
 	{ "on-error", '\0', POPT_ARG_STRING, &on_error, 0,
 	  "tempfail: map every operational failure to exit 75",
 	  "exit|tempfail" },
@@ -185,8 +210,36 @@ choose(const char *what, const char *val, const char *const *choices)
 }
 
 static void
+set_limit(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	unsigned long v;
+	char *end;
+	size_t i;
+
+	for (i = 0; eq != NULL && i < sizeof(limit_names) /
+	    sizeof(limit_names[0]); i++) {
+		if (strlen(limit_names[i].name) != (size_t)(eq - arg) ||
+		    strncmp(arg, limit_names[i].name, (size_t)(eq - arg)) != 0)
+			continue;
+		errno = 0;
+		v = strtoul(eq + 1, &end, 10);
+		if (eq[1] == '\0' || *end != '\0' || errno != 0 || v < 1 ||
+		    v > limit_names[i].max)
+			xdie(ERR_USAGE, "bad --limit '%s': %s is 1 to %u", arg,
+			    limit_names[i].name, limit_names[i].max);
+		*(unsigned *)((char *)&opt.lim + limit_names[i].off) =
+		    (unsigned)v;
+		return;
+	}
+	xdie(ERR_USAGE, "bad --limit '%s' (see smimetools(7), LIMITS)", arg);
+}
+
+static void
 check_values(void)
 {
+	const char **l;
+
 	static const char *const on_errors[] = { "exit", "tempfail", NULL };
 	static const char *const policies[] = {
 		"signature", "chain", "strict", NULL
@@ -216,6 +269,10 @@ check_values(void)
 	if (opt.grace_days < 0)
 		xdie(ERR_USAGE, "bad --grace '%d' (see --help)",
 		    opt.grace_days);
+	for (l = limits; l != NULL && *l != NULL; l++)
+		set_limit(*l);
+	mime_depth_max = opt.lim.depth;
+	mime_parts_max = opt.lim.parts;
 	if (opt.verbose && opt.quiet)
 		xdie(ERR_USAGE, "-v and -q exclude each other");
 	err_set_verbose(opt.verbose);

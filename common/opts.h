@@ -29,6 +29,21 @@ enum opt_cipher {
 	CIPHER_AES128_CBC, CIPHER_AES256_CBC
 };
 
+/*
+ * The limits on what a message may hold (smimetools(7) LIMITS): beyond
+ * them a message is a permerror or a fail, quickly, never a crash.
+ * --limit NAME=N changes one, up to its hard cap.
+ */
+struct limits {
+	unsigned depth;		/* nested multiparts and messages */
+	unsigned parts;		/* entities in a message */
+	unsigned signers;	/* SignerInfos in one signature */
+	unsigned certs;		/* certificates a signature carries */
+	unsigned chain;		/* intermediates between signer and anchor */
+	unsigned layers;	/* signatures nested in signatures */
+	unsigned recipients;	/* addresses smime-encrypt takes */
+};
+
 struct opts {
 	/* common */
 	const char *in, *out, *store, *passin, *authserv_id, *report;
@@ -53,6 +68,7 @@ struct opts {
 	int allow_legacy, require_integrity;
 	/* store */
 	int grace_days, repair;
+	struct limits lim;
 };
 
 extern struct opts opt;

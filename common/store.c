@@ -2090,7 +2090,7 @@ issuers(struct judge *j, X509 *x, STACK_OF(X509) *out, int depth)
 	STACK_OF(X509) *sk;
 	int i;
 
-	if (depth > CMS_CHAIN_MAX || X509_check_issued(x, x) == X509_V_OK)
+	if (depth > (int)opt.lim.chain || X509_check_issued(x, x) == X509_V_OK)
 		return;
 	key.hash = X509_issuer_name_hash(x);
 	r = j->ncas > 0 ? bsearch(&key, j->cas, j->ncas, sizeof(*j->cas),
@@ -2137,7 +2137,7 @@ judge(struct judge *j, X509 *x)
 	 * keyAgreement-only ones. */
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
 	X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx),
-	    CMS_CHAIN_MAX);
+	    (int)opt.lim.chain);
 	if (opt.policy == POLICY_STRICT)
 		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK |
 		    X509_V_FLAG_CRL_CHECK_ALL);

@@ -308,7 +308,6 @@ static const char *const results[] = {
 	"none", "pass", "neutral", "temperror", "policy", "permerror", "fail"
 };
 
-#define LAYERS_MAX	4	/* signatures nested inside signatures */
 
 static void
 conclude(struct outcome *o, int rank, const char *why)
@@ -395,7 +394,7 @@ check_inner(struct verify *outer, int fd, X509_STORE *anchors,
 	mime_parser_finish(p);
 	mime_parser_free(p);
 	if (w.mode != M_NONE) {
-		if (w.layer >= LAYERS_MAX)
+		if (w.layer >= (int)opt.lim.layers)
 			conclude(&in, R_PERMERROR, "signatures nested too deep");
 		else
 			check_layer(&w, anchors, &in);

@@ -4,7 +4,7 @@
 # command, stdin read to its end on every exit path.
 . "$(dirname "$0")/lib.sh"
 tools="smime-sign smime-verify smime-encrypt smime-decrypt certstore"
-plan 69
+plan 74
 
 printf 'From: a\n\nx\n' >"$tmp/m.eml"
 head -c 2000000 /dev/zero | tr '\0' 'a' | fold -w 70 >"$tmp/big-body"
@@ -56,6 +56,18 @@ printf 'smime-verify alias --helpdesk --authserv-id=help.example.org\n' >"$HOME/
 ok 'popt alias from ~/.popt' 'smime-verify --helpdesk <"$tmp/m.eml"'
 check_grep 'the alias took effect' '^Authentication-Results: help.example.org; smime=none' "$tmp/.out"
 rm -f "$HOME/.popt"
+
+# --limit: each name, its range; a limit that bites.
+expect_code '--limit of no such name: 64' 64 'smime-verify --limit frobs=3 </dev/null'
+expect_code '--limit 0: 64' 64 'smime-verify --limit depth=0 </dev/null'
+expect_code '--limit over its cap: 64' 64 'smime-verify --limit signers=65 </dev/null'
+awk 'BEGIN { print "From: a@example.com\nContent-Type: multipart/mixed; boundary=b0\n"
+	for (i = 0; i < 5; i++) printf "--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n", i, i + 1
+	print "--b5\nContent-Type: application/pkcs7-mime; smime-type=signed-data\n\nMIIB\n" }' >"$tmp/deep.eml"
+smime-verify <"$tmp/deep.eml" >"$tmp/out"
+check_grep 'a signed part 6 deep is seen' 'smime=neutral' "$tmp/out"
+smime-verify --limit depth=3 <"$tmp/deep.eml" >"$tmp/out"
+check_grep '--limit depth=3: deeper is a leaf, not looked into' 'smime=none' "$tmp/out"
 
 # A closed reader: exit 74 with a message, not death by SIGPIPE.
 expect_code 'closed stdout is 74' 74 \
