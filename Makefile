@@ -59,6 +59,11 @@ TESTBINS = $(BUILD)/test-tool $(UNITS:%=$(BUILD)/%_test)
 MAN1 = $(TOOLS:%=man/%.1)
 MAN5 = man/certstore.5
 MAN7 = man/smimetools.7
+MAN1S = man/smime-sendmail.1
+MAN8 = man/smime-cron.8
+SCRIPTS = scripts/smime-sendmail scripts/smime-cron
+RECIPES = scripts/procmailrc.smime scripts/maildrop.smime
+SHAREDIR = $(PREFIX)/share/smimetools
 
 .PHONY: all deps deps-test check check-one check-valgrind lint demo bench fuzz fuzz-build \
 	install uninstall clean
@@ -172,7 +177,8 @@ fuzz: fuzz-build
 
 lint: deps-test
 	@echo "== mandoc -Tlint"
-	@mandoc -Tlint -W warning $(MAN1) $(MAN5) $(MAN7) && echo "man pages: clean"
+	@mandoc -Tlint -W warning $(MAN1) $(MAN1S) $(MAN5) $(MAN7) $(MAN8) && \
+	    echo "man pages: clean"
 
 demo: all
 	@scripts/demo "$(CURDIR)/$(BUILD)"
@@ -183,17 +189,24 @@ bench: all
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
-	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
-	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR)
+	install -m 755 $(BINS) $(SCRIPTS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(RECIPES) $(DESTDIR)$(SHAREDIR)
+	install -m 644 $(MAN1) $(MAN1S) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(SCRIPTS:scripts/%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(RECIPES:scripts/%=$(DESTDIR)$(SHAREDIR)/%)
 	rm -f $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%)
+	rm -f $(MAN1S:man/%=$(DESTDIR)$(MANDIR)/man1/%)
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
 	rm -f $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%)
+	rm -f $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
 
 clean:
 	rm -rf build build-san build-fuzz

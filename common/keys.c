@@ -224,9 +224,17 @@ keys_load_identity(struct identity *id, const char *key, const char *cert,
 		id->key = PEM_read_bio_PrivateKey(b, NULL, pem_pass,
 		    have ? pass : NULL);
 		BIO_free(b);
+		/* With a passphrase, OpenSSL's reason depends on what the
+		 * wrong key decrypted to ("bad decrypt", now and then
+		 * "unsupported"): say one thing. */
+		if (id->key == NULL && have) {
+			ERR_clear_error();
+			xdie(ERR_PERM, "cannot read key '%s': wrong passphrase, "
+			    "or not a PEM private key", key);
+		}
 		if (id->key == NULL)
-			xdie_ssl(ERR_PERM, "cannot read key '%s'%s", key,
-			    have ? "" : " (encrypted? --passin)");
+			xdie_ssl(ERR_PERM, "cannot read key '%s' (encrypted? "
+			    "--passin)", key);
 		id->cert = read_cert(cert);
 	}
 	OPENSSL_cleanse(pass, sizeof(pass));

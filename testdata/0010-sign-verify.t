@@ -2,7 +2,7 @@
 # smime-sign and smime-verify over the committed test PKI: round trips,
 # openssl cms in both directions, and every outcome of the policies.
 . "$(dirname "$0")/lib.sh"
-plan 107
+plan 109
 
 pki=$testdir/pki
 for n in alice bob carol dave helpdesk expired notyet noemailprot \
@@ -181,6 +181,9 @@ for src in pass:test env:SMIME_TEST_PW "file:$tmp/pw" fd:3; do
 done
 expect_code 'wrong passphrase: 77' 77 \
     'smime-sign -p "$tmp/alice.p12" --passin pass:wrong <"$tmp/a.eml"'
+expect_code 'wrong passphrase for a PEM key: 77' 77 \
+    'smime-sign -k "$tmp/alice-enc.key" -c "$pki/alice.pem" --passin pass:wrong <"$tmp/a.eml"'
+check_grep 'it says so, in words that do not depend on the bytes' 'wrong passphrase, or not a PEM private key$' "$tmp/.err"
 expect_code 'encrypted key without --passin: 77' 77 \
     'smime-sign -k "$tmp/alice-enc.key" -c "$pki/alice.pem" <"$tmp/a.eml"'
 cp "$pki/alice.key" "$tmp/open.key"
