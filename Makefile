@@ -180,7 +180,7 @@ lint: deps-test
 	@mandoc -Tlint -W warning $(MAN1) $(MAN1S) $(MAN5) $(MAN7) $(MAN8) && \
 	    echo "man pages: clean"
 
-demo: all
+demo: deps-test all
 	@scripts/demo "$(CURDIR)/$(BUILD)"
 
 bench: all
