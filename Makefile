@@ -47,7 +47,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
 	echo -lcrypto -lmagic -lpopt)
 
 TOOLS = smime-sign smime-verify smime-encrypt smime-decrypt certstore
-MODULES = err io opts mime mime_field mime_cte hdr keys cms cms_env policy ber \
+MODULES = err io opts mime mime_field mime_cte hdr keys cms cms_env policy ber p7in \
 	magic_type filter verify decrypt \
 	encrypt sign store
 UNITS = err hdr io mime mime_cte policy ber

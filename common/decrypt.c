@@ -21,23 +21,19 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "ber.h"
 #include "cms.h"
 #include "decrypt.h"
 #include "filter.h"
 #include "keys.h"
-#include "mime_cte.h"
 #include "opts.h"
+#include "p7in.h"
 #include "store.h"
 
 struct decrypt {
 	int whole;		/* the message itself is encrypted */
 	unsigned nested;	/* encrypted entities inside it */
 	const char *perm;	/* a structural problem */
-	int der;		/* bare CMS in DER */
-	int pem, armour, bol;	/* bare PEM; skipping "-----" lines */
-	struct b64dec dec;
-	struct ber_split *ber;
+	struct p7in in;
 	struct io_wr ct;	/* the ciphertext */
 	int ct_fd;
 	/* the plaintext, its SMIME-Decrypt fields dropped */
@@ -78,50 +74,17 @@ start(struct decrypt *d)
 	d->whole = 1;
 	d->ct_fd = io_spool_open();
 	io_wr_init(&d->ct, d->ct_fd, IO_EOL_KEEP);
-	d->ber = ber_split_new(ct_sink, d);
-	b64dec_init(&d->dec);
-	d->bol = 1;
-}
-
-/* PEM's "-----BEGIN ...-----" lines are not base64: leave them out. */
-static size_t
-unarmour(struct decrypt *d, const char *p, size_t n, char *out)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++) {
-		if (d->bol && p[i] == '-')
-			d->armour = 1;
-		d->bol = p[i] == '\n';
-		if (!d->armour)
-			out[k++] = p[i];
-		else if (p[i] == '\n')
-			d->armour = 0;
-	}
-	return k;
+	p7in_init(&d->in, ct_sink, d);
 }
 
 static void
 feed(struct decrypt *d, const char *p, size_t n)
 {
-	unsigned char buf[16384];
-	char text[16000];
-	size_t off, k, t;
-	int e = 0;
-
-	for (off = 0; off < n && d->perm == NULL && e == 0; off += k) {
-		k = n - off < sizeof(text) ? n - off : sizeof(text);
-		if (d->der)
-			e = ber_split_feed(d->ber, (const unsigned char *)p +
-			    off, k);
-		else {
-			t = d->pem ? unarmour(d, p + off, k, text) : k;
-			e = ber_split_feed(d->ber, buf, b64dec_update(&d->dec,
-			    d->pem ? text : p + off, t, buf));
-		}
-	}
-	if (e != 0)
-		problem(d, ber_strerror(e));
+	if (d->perm != NULL)
+		return;
+	p7in_feed(&d->in, p, n);
+	if (d->in.err != 0)
+		problem(d, p7in_strerror(d->in.err));
 }
 
 static void
@@ -153,10 +116,7 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 			break;
 		if (!d->whole && filter_bare_cms(f)) {
 			start(d);
-			d->der = (unsigned char)ev->data[0] == 0x30;
-			/* Only PEM has lines that are not base64. */
-			d->pem = ev->len >= 5 &&
-			    memcmp(ev->data, "-----", 5) == 0;
+			p7in_sniff(&d->in, ev->data, ev->len);
 		}
 		if (d->whole)
 			feed(d, ev->data, ev->len);
@@ -259,8 +219,8 @@ struct outcome {
 static void
 decrypt_whole(struct decrypt *d, struct outcome *o)
 {
-	unsigned char tail[3], *skel = NULL;
-	size_t n = 0, skellen;
+	unsigned char *skel = NULL;
+	size_t skellen;
 	enum ber_type type = BER_UNKNOWN;
 	struct cms_decrypt *cd = NULL;
 	struct identity id = { 0 };
@@ -268,15 +228,10 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 	BIO *ct;
 
 	o->result = "fail";
-	if (d->perm == NULL) {
-		if (!d->der && b64dec_final(&d->dec, tail, &n) != 0)
-			problem(d, "not valid base64");
-		else if ((e = ber_split_feed(d->ber, tail, n)) != 0 ||
-		    (e = ber_split_finish(d->ber, &skel, &skellen, &type,
-		    &had, NULL)) != 0)
-			problem(d, type == BER_OTHER || type == BER_SIGNED ?
-			    NULL : ber_strerror(e));
-	}
+	if (d->perm == NULL &&
+	    (e = p7in_finish(&d->in, &skel, &skellen, &type, &had)) != 0 &&
+	    type != BER_OTHER && type != BER_SIGNED)
+		problem(d, p7in_strerror(e));
 	if (d->perm == NULL && (type == BER_SIGNED || type == BER_OTHER)) {
 		o->result = "none";
 		snprintf(o->why, sizeof(o->why), "not encrypted");
@@ -392,6 +347,6 @@ decrypt_main(void)
 		close(d.pt_fd);
 	if (d.pp != NULL)
 		mime_parser_free(d.pp);
-	ber_split_free(d.ber);
+	p7in_free(&d.in);
 	return rc;
 }

@@ -33,9 +33,8 @@ no_core(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-/* Reads the passphrase from SRC into buf; returns its length. */
-static size_t
-passphrase(const char *src, char *buf, size_t size)
+size_t
+keys_passphrase(const char *src, char *buf, size_t size)
 {
 	const char *v;
 	ssize_t n;
@@ -214,7 +213,7 @@ keys_load_identity(struct identity *id, const char *key, const char *cert,
 
 	memset(id, 0, sizeof(*id));
 	if (have)
-		passphrase(passin, pass, sizeof(pass));
+		keys_passphrase(passin, pass, sizeof(pass));
 	if (p12 != NULL)
 		load_p12(id, p12, have ? pass : NULL);
 	else {

@@ -29,6 +29,10 @@ void keys_load_identity(struct identity *id, const char *key,
     const char *cert, const char *p12, const char *passin);
 void identity_release(struct identity *id);
 
+/* Reads the --passin passphrase (pass:, env:, file:, fd: as OpenSSL's
+ * apps take them: a file's first line) into buf; returns its length. */
+size_t keys_passphrase(const char *src, char *buf, size_t size);
+
 /* Every certificate in a PEM bundle or a DER file; dies with 66/65. */
 STACK_OF(X509) *keys_load_certs(const char *path);
 

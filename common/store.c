@@ -3163,52 +3163,6 @@ verb_expire(const char **args)
  * identity
  */
 
-/*
- * The --passin passphrase, read once: identity add needs the text
- * itself, to store a key encrypted under it, and an fd: source can be
- * read only once, so keys_load_identity() then gets it as "pass:".  The
- * same forms and rules as keys.c (which does not export its reader).
- */
-static void
-read_passin(const char *src, char *buf, size_t size)
-{
-	const char *v;
-	size_t len = 0;
-	int fd, own = 0;
-
-	if (strncmp(src, "pass:", 5) == 0)
-		v = src + 5;
-	else if (strncmp(src, "env:", 4) == 0) {
-		if ((v = getenv(src + 4)) == NULL)
-			xdie(ERR_PERM, "--passin: $%s is not set", src + 4);
-	} else if (strncmp(src, "file:", 5) == 0 ||
-	    strncmp(src, "fd:", 3) == 0) {
-		if (src[1] == 'd')
-			fd = atoi(src + 3);
-		else {
-			fd = open(src + 5, O_RDONLY | O_CLOEXEC);
-			own = 1;
-		}
-		if (fd < 0)
-			xdie(ERR_NOINPUT, "--passin: cannot open '%s': %s",
-			    src + (own ? 5 : 3), strerror(errno));
-		while (len < size - 1 && read(fd, buf + len, 1) == 1 &&
-		    buf[len] != '\n')
-			len++;
-		if (len > 0 && buf[len - 1] == '\r')
-			len--;
-		buf[len] = '\0';
-		if (own)
-			close(fd);
-		return;
-	} else
-		xdie(ERR_USAGE, "--passin: '%.*s...' is not pass:, env:, "
-		    "file: or fd:", 5, src);
-	if (strlen(v) >= size)
-		xdie(ERR_PERM, "--passin: passphrase too long");
-	snprintf(buf, size, "%s", v);
-}
-
 static int
 no_pass(char *buf, int size, int rwflag, void *u)
 {
@@ -3256,7 +3210,10 @@ identity_add(const char **args)
 		    "KEY with -c CERT");
 	s = store_open(opts_store_dir(), 0);
 	if (opt.passin != NULL)
-		read_passin(opt.passin, pass + 5, sizeof(pass) - 5);
+		/* Read once: identity add needs the text itself, to store
+		 * the key encrypted under it, and an fd: source can be read
+		 * only once, so keys_load_identity() gets it as "pass:". */
+		keys_passphrase(opt.passin, pass + 5, sizeof(pass) - 5);
 	keys_load_identity(&id, opt.key, opt.cert, opt.p12,
 	    opt.passin != NULL ? pass : NULL);
 	/* The key keeps its protection (certstore(1)). */

@@ -22,11 +22,11 @@
 
 #include <openssl/x509.h>
 
-#include "ber.h"
 #include "cms.h"
 #include "filter.h"
 #include "mime_cte.h"
 #include "opts.h"
+#include "p7in.h"
 #include "policy.h"
 #include "store.h"
 #include "verify.h"
@@ -54,10 +54,7 @@ struct verify {
 	unsigned char *sig;
 	size_t siglen;
 	/* opaque */
-	int der;		/* bare CMS in DER: fed as it is */
-	int pem, armour;	/* bare PEM; skipping a "-----" line */
-	int bol;
-	struct ber_split *ber;
+	struct p7in in;
 	struct io_wr content;
 	int content_fd;
 };
@@ -138,45 +135,14 @@ content_sink(void *arg, const unsigned char *p, size_t n)
 	return v->content.err != 0;
 }
 
-/* PEM's "-----BEGIN ...-----" lines are not base64: leave them out. */
-static size_t
-unarmour(struct verify *v, const char *p, size_t n, char *out)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++) {
-		if (v->bol && p[i] == '-')
-			v->armour = 1;
-		v->bol = p[i] == '\n';
-		if (!v->armour)
-			out[k++] = p[i];
-		else if (p[i] == '\n')
-			v->armour = 0;
-	}
-	return k;
-}
-
 static void
 feed_opaque(struct verify *v, const char *p, size_t n)
 {
-	unsigned char buf[16384];
-	char text[16000];
-	size_t off, k, t;
-	int e = 0;
-
-	for (off = 0; off < n && v->perm == NULL && e == 0; off += k) {
-		k = n - off < sizeof(text) ? n - off : sizeof(text);
-		if (v->der)
-			e = ber_split_feed(v->ber, (const unsigned char *)p +
-			    off, k);
-		else {
-			t = v->pem ? unarmour(v, p + off, k, text) : k;
-			e = ber_split_feed(v->ber, buf, b64dec_update(&v->dec,
-			    v->pem ? text : p + off, t, buf));
-		}
-	}
-	if (e != 0)
-		problem(v, ber_strerror(e));
+	if (v->perm != NULL)
+		return;
+	p7in_feed(&v->in, p, n);
+	if (v->in.err != 0)
+		problem(v, p7in_strerror(v->in.err));
 }
 
 static void
@@ -185,9 +151,7 @@ start_opaque(struct verify *v)
 	v->mode = M_OPAQUE;
 	v->content_fd = io_spool_open();
 	io_wr_init(&v->content, v->content_fd, IO_EOL_KEEP);
-	v->ber = ber_split_new(content_sink, v);
-	b64dec_init(&v->dec);
-	v->bol = 1;
+	p7in_init(&v->in, content_sink, v);
 }
 
 static void
@@ -263,10 +227,7 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 		    filter_bare_cms(f)) {
 			/* A .p7m/.p7s file: DER, PEM or base64. */
 			start_opaque(v);
-			v->der = (unsigned char)ev->data[0] == 0x30;
-			/* Only PEM has lines that are not base64. */
-			v->pem = ev->len >= 5 &&
-			    memcmp(ev->data, "-----", 5) == 0;
+			p7in_sniff(&v->in, ev->data, ev->len);
 		}
 		if (top && part->index == 2)
 			decode_sig(v, ev->data, ev->len);
@@ -455,22 +416,16 @@ static void
 check_opaque(struct verify *v, X509_STORE *anchors, struct outcome *o)
 {
 	struct cms_verified cv;
-	unsigned char tail[3], *skel = NULL;
-	size_t n, skellen;
+	unsigned char *skel = NULL;
+	size_t skellen;
 	enum ber_type type = BER_UNKNOWN;
 	int e, had = 0;
 	BIO *content;
 
-	if (v->perm == NULL) {
-		n = 0;
-		if (!v->der && b64dec_final(&v->dec, tail, &n) != 0)
-			problem(v, "signed-data is not valid base64");
-		else if ((e = ber_split_feed(v->ber, tail, n)) != 0 ||
-		    (e = ber_split_finish(v->ber, &skel, &skellen, &type,
-		    &had, NULL)) != 0)
-			problem(v, type == BER_OTHER ? "not signed-data" :
-			    ber_strerror(e));
-	}
+	if (v->perm == NULL &&
+	    (e = p7in_finish(&v->in, &skel, &skellen, &type, &had)) != 0)
+		problem(v, type == BER_OTHER ? "not signed-data" :
+		    p7in_strerror(e));
 	if (v->perm == NULL && (type == BER_ENVELOPED ||
 	    type == BER_AUTHENVELOPED)) {
 		/* Encrypted, not signed: for smime-decrypt first. */
@@ -625,7 +580,7 @@ verify_release(struct verify *v)
 		close(v->raw_fd);
 	if (v->content_fd != -1)
 		close(v->content_fd);
-	ber_split_free(v->ber);
+	p7in_free(&v->in);
 	free(v->sig);
 }
 
