@@ -43,8 +43,9 @@ override LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANFLAGS)
 
 # Recursive on purpose: expanded when a recipe runs, after `deps`.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || \
-	echo -lcrypto -lmagic -lpopt)
+# libmagic is dlopen()ed when needed (magic_type.c): its header only.
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto popt 2>/dev/null || \
+	echo -lcrypto -lpopt)
 
 TOOLS = smime-sign smime-verify smime-encrypt smime-decrypt certstore
 MODULES = err io opts mime mime_field mime_cte hdr keys cms cms_env policy ber p7in \

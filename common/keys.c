@@ -94,11 +94,25 @@ pem_pass(char *buf, int size, int rwflag, void *u)
 	return (int)n;
 }
 
-/* Opens a private key's file: no links followed, not readable by others. */
+#define SECRET_MAX	(4 << 20)	/* a key or PKCS#12 file */
+
+/* What open_secret() read, wiped by close_secret(). */
+static struct {
+	char *p;
+	size_t n;
+} secret;
+
+/*
+ * Opens a private key's file: no links followed, not readable by others.
+ * It is read whole into memory that close_secret() wipes: OpenSSL's PEM
+ * reader on a file BIO reads a byte per system call (2,400 for an RSA
+ * key, a millisecond), and what a buffering BIO holds it frees unwiped.
+ */
 static BIO *
 open_secret(const char *path)
 {
 	struct stat st;
+	ssize_t r;
 	BIO *b;
 	int fd;
 
@@ -119,11 +133,39 @@ open_secret(const char *path)
 		xdie(ERR_PERM, "key '%s' is readable by others: chmod 600 it",
 		    path);
 	}
-	b = BIO_new_fd(fd, BIO_CLOSE);
+	if (st.st_size > SECRET_MAX) {
+		close(fd);
+		xdie(ERR_DATA, "key '%s' is larger than %d MiB", path,
+		    SECRET_MAX >> 20);
+	}
+	no_core();
+	secret.p = xmalloc((size_t)st.st_size + 1);
+	secret.n = 0;
+	while (secret.n <= (size_t)st.st_size &&
+	    (r = read(fd, secret.p + secret.n,
+	    (size_t)st.st_size + 1 - secret.n)) != 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			xdie(ERR_NOINPUT, "cannot read key '%s': %s", path,
+			    strerror(errno));
+		secret.n += (size_t)r;
+	}
+	close(fd);
+	b = BIO_new_mem_buf(secret.p, (int)secret.n);
 	if (b == NULL)
 		xdie_ssl(ERR_TEMP, "cannot read key '%s'", path);
-	no_core();
 	return b;
+}
+
+static void
+close_secret(BIO *b)
+{
+	BIO_free(b);
+	OPENSSL_cleanse(secret.p, secret.n);
+	free(secret.p);
+	secret.p = NULL;
+	secret.n = 0;
 }
 
 static BIO *
@@ -182,7 +224,7 @@ load_p12(struct identity *id, const char *path, const char *pass)
 	BIO *b = open_secret(path);
 
 	p12 = d2i_PKCS12_bio(b, NULL);
-	BIO_free(b);
+	close_secret(b);
 	if (p12 == NULL)
 		xdie_ssl(ERR_DATA, "'%s' is not a PKCS#12 file", path);
 	if (!PKCS12_verify_mac(p12, pass, -1))
@@ -222,7 +264,7 @@ keys_load_identity(struct identity *id, const char *key, const char *cert,
 		b = open_secret(key);
 		id->key = PEM_read_bio_PrivateKey(b, NULL, pem_pass,
 		    have ? pass : NULL);
-		BIO_free(b);
+		close_secret(b);
 		/* With a passphrase, OpenSSL's reason depends on what the
 		 * wrong key decrypted to ("bad decrypt", now and then
 		 * "unsupported"): say one thing. */
