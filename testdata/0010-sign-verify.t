@@ -5,12 +5,8 @@
 plan 109
 
 pki=$testdir/pki
-for n in alice bob carol dave helpdesk expired notyet noemailprot \
-    encrypt-only mismatch weak revoked noaddr untrusted signonly; do
-	cp "$pki/$n.key" "$tmp/$n.key"
-	cp "$pki/$n.p12" "$tmp/$n.p12"
-	chmod 600 "$tmp/$n.key" "$tmp/$n.p12"
-done
+private_keys alice bob carol dave helpdesk expired notyet noemailprot \
+    encrypt-only mismatch weak revoked noaddr untrusted signonly
 cp "$pki/selfsigned.key" "$tmp/selfsigned.key"
 chmod 600 "$tmp/selfsigned.key"
 ca="--no-system-ca --ca $pki/root-ca.pem"

@@ -24,10 +24,7 @@ then
 fi
 
 pki=$testdir/pki
-for n in alice carol; do
-	cp "$pki/$n.key" "$tmp/$n.key"
-	chmod 600 "$tmp/$n.key"
-done
+private_keys alice carol
 GNUPGHOME=$tmp/gnupg
 export GNUPGHOME
 mkdir -m 700 "$GNUPGHOME"

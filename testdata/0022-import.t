@@ -6,10 +6,7 @@
 plan 27
 
 pki=$testdir/pki
-for n in alice bob helpdesk revoked; do
-	cp "$pki/$n.key" "$pki/$n.p12" "$tmp/"
-	chmod 600 "$tmp/$n.key" "$tmp/$n.p12"
-done
+private_keys alice bob helpdesk revoked
 S="-S $tmp/store"
 ca="--no-system-ca --ca $pki/root-ca.pem"
 msg() {	# msg FROM [MESSAGE-ID]

@@ -9,10 +9,7 @@
 plan 79
 
 pki=$testdir/pki
-for n in alice bob carol helpdesk; do
-	cp "$pki/$n.key" "$pki/$n.p12" "$tmp/"
-	chmod 600 "$tmp/$n.key" "$tmp/$n.p12"
-done
+private_keys alice bob carol helpdesk
 A="-k $tmp/alice.key -c $pki/alice.pem"
 hdr() { sed '/^\r\{0,1\}$/q' "$1"; }
 body() { sed '1,/^\r\{0,1\}$/d' "$1"; }

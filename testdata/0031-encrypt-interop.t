@@ -36,11 +36,7 @@
 plan 254
 
 pki=$testdir/pki
-for n in alice bob carol dave; do
-	cp "$pki/$n.key" "$tmp/$n.key"
-	cp "$pki/$n.p12" "$tmp/$n.p12"
-	chmod 600 "$tmp/$n.key" "$tmp/$n.p12"
-done
+private_keys alice bob carol dave
 
 # The SHA-256 fingerprint of a certificate, as recipient= writes it.
 fp() {

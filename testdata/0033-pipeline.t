@@ -17,11 +17,7 @@
 plan 100
 
 pki=$testdir/pki
-for n in alice bob carol dave helpdesk; do
-	cp "$pki/$n.key" "$tmp/$n.key"
-	cp "$pki/$n.p12" "$tmp/$n.p12"
-	chmod 600 "$tmp/$n.key" "$tmp/$n.p12"
-done
+private_keys alice bob carol dave helpdesk
 ca="--no-system-ca --ca $pki/root-ca.pem"
 
 fp() {	# the SHA-256 fingerprint of a certificate, as recipient= has it

@@ -10,10 +10,7 @@ plan 58
 
 pki=$testdir/pki
 send=$testdir/../scripts/smime-sendmail
-for n in alice bob helpdesk; do
-	cp "$pki/$n.key" "$pki/$n.p12" "$tmp/"
-	chmod 600 "$tmp/$n.key" "$tmp/$n.p12"
-done
+private_keys alice bob helpdesk
 S="-S $tmp/store"
 certstore $S init
 certstore $S identity add -p "$tmp/helpdesk.p12" --passin pass:test

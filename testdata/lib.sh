@@ -125,5 +125,16 @@ ar_result() {
 }
 
 # Shell helpers for fixtures.
+# private_keys NAME...: the test PKI's NAME.key and NAME.p12 (where there
+# is one) copied to $tmp, mode 0600: the tools refuse keys others can read.
+private_keys() {
+	for _k in "$@"; do
+		for _f in "$testdir/pki/$_k.key" "$testdir/pki/$_k.p12"; do
+			[ -e "$_f" ] || continue
+			cp "$_f" "$tmp/" && chmod 600 "$tmp/${_f##*/}"
+		done
+	done
+}
+
 lf() { sed 's/\r$//' "$1"; }
 crlf() { sed 's/\r$//; s/$/\r/' "$1"; }
