@@ -141,6 +141,8 @@ struct cms_decrypt *cms_decrypt_open(const unsigned char *der, size_t len,
 int cms_decrypt_is_auth(const struct cms_decrypt *d);
 /* Does a key-transport or key-agreement RecipientInfo name x? */
 int cms_decrypt_names(struct cms_decrypt *d, X509 *x);
+/* How many RecipientInfos there are. */
+int cms_decrypt_recipients(struct cms_decrypt *d);
 /* How many RecipientInfos are of kinds we never use (password, KEK). */
 int cms_decrypt_others(struct cms_decrypt *d);
 /* Decrypts into sink; 1 if the plaintext is good (CBC padding, GCM tag

@@ -352,6 +352,12 @@ cms_decrypt_names(struct cms_decrypt *d, X509 *x)
 	return hit;
 }
 
+int
+cms_decrypt_recipients(struct cms_decrypt *d)
+{
+	return sk_CMS_RecipientInfo_num(CMS_get0_RecipientInfos(d->cms));
+}
+
 /* The number of RecipientInfos of each kind we do not handle. */
 int
 cms_decrypt_others(struct cms_decrypt *d)

@@ -248,6 +248,12 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 	if (cd == NULL)
 		goto out;
 	o->auth = cms_decrypt_is_auth(cd);
+	if (cms_decrypt_recipients(cd) > (int)opt.lim.recipients) {
+		/* smimetools(7) LIMITS, before any key is tried. */
+		snprintf(o->why, sizeof(o->why), "more than %u recipients",
+		    opt.lim.recipients);
+		goto out;
+	}
 	if (opt.require_integrity && !o->auth) {
 		snprintf(o->why, sizeof(o->why), "integrity required");
 		goto out;

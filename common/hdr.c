@@ -13,30 +13,86 @@
 
 #define FOLD_AT	78	/* RFC 5322 2.1.1: SHOULD be no more than 78 */
 
+/*
+ * Is the Authentication-Results field ours?  RFC 8601 2.2: the
+ * authserv-id is a token or quoted-string after optional CFWS, then maybe
+ * a version.  A reader may be laxer than the grammar, and a forger counts
+ * on that, so we look as the laxest would: comments are dropped (one
+ * inside a token joins its halves: "mx.example(x).org"), quotes and
+ * escapes undone, and the words before the first ';' taken.  Ours if the
+ * first word, all of them joined, or all but a trailing version number
+ * joined, is our id (case aside, a final dot aside).  A field cut short
+ * by the parser (MIME_FIELD_MAX) before its ';' is taken as ours: what
+ * hides its id behind 64 KiB of comment is a forgery.
+ */
+static int
+same_id(const char *got, size_t n, const char *id, size_t idlen)
+{
+	if (n > 1 && got[n - 1] == '.')
+		n--;
+	return n == idlen && strncasecmp(got, id, n) == 0;
+}
+
 int
 hdr_is_ar_of(const char *field, size_t len, const char *id)
 {
-	char got[256];
-	size_t v, n, idlen = strlen(id), pos = 0;
-	long r;
+	char text[512];
+	size_t v, i, n = 0, idlen = strlen(id), first = 0, last = 0, lastlen;
+	int depth = 0, quoted = 0, words = 0, inword = 0, semi = 0;
 
 	if (!mime_field_is(field, len, "Authentication-Results"))
 		return 0;
-	mime_field_name(field, len, &v);
-	field += v;
-	len -= v;
-	/* RFC 8601 2.2: authserv-id is a "value" (token or quoted-string),
-	 * after optional CFWS; comments and folds anywhere around it. */
-	mime_skip_cfws(field, len, &pos);
-	r = mime_lex_value(field, len, &pos, got, sizeof(got), 1);
-	if (r <= 0 || (size_t)r >= sizeof(got))
-		return 0;
-	n = (size_t)r;
-	if (n > 1 && got[n - 1] == '.')
-		n--;
 	if (idlen > 1 && id[idlen - 1] == '.')
 		idlen--;
-	return n == idlen && strncasecmp(got, id, n) == 0;
+	mime_field_name(field, len, &v);
+	for (i = v; i < len && !semi; i++) {
+		char c = field[i];
+
+		if (c == '\\' && (quoted || depth > 0) && i + 1 < len) {
+			c = field[++i];
+			if (depth > 0)
+				continue;
+		} else if (depth > 0) {
+			depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+			continue;
+		} else if (c == '"') {
+			quoted = !quoted;
+			continue;
+		} else if (!quoted && c == '(') {
+			depth = 1;
+			continue;
+		} else if (!quoted && c == ';') {
+			semi = 1;
+			continue;
+		}
+		if (!quoted && (c == ' ' || c == '\t' || c == '\r' ||
+		    c == '\n')) {
+			inword = 0;
+			continue;
+		}
+		if (!inword) {
+			inword = 1;
+			if (words++ == 1)
+				first = n;	/* the first word ends here */
+			last = n;
+		}
+		if (n < sizeof(text))
+			text[n++] = c;
+	}
+	if (!semi && len >= MIME_FIELD_MAX)
+		return 1;
+	if (words == 0 || n == sizeof(text))
+		return 0;
+	if (words == 1)
+		first = n;
+	/* The first word; all joined; all but a trailing version. */
+	if (same_id(text, first, id, idlen) || same_id(text, n, id, idlen))
+		return 1;
+	lastlen = n - last;
+	for (i = last; i < n && isdigit((unsigned char)text[i]); i++)
+		;
+	return words > 1 && i == n && lastlen > 0 &&
+	    same_id(text, last, id, idlen);
 }
 
 static void

@@ -56,6 +56,29 @@ main(void)
 	ar("X-Authentication-Results: mx.example.org; smime=pass\n", 0);
 	ar("Authentication-Results: ; smime=pass\n", 0);
 	ar("Authentication-Results:\n", 0);
+	/* As the laxest reader would see it. */
+	ar("Authentication-Results: mx.example(x).org; smime=pass\n", 1);
+	ar("Authentication-Results: mx.example.org (v) 1; smime=pass\n", 1);
+	ar("Authentication-Results: mx.\r\n example.org; smime=pass\n", 1);
+	ar("Authentication-Results: \"mx.example\" .org; smime=pass\n", 1);
+	ar("Authentication-Results: other.example; smime=pass "
+	    "(mx.example.org)\n", 0);
+	ar("Authentication-Results: other.example 1; mx.example.org\n", 0);
+	ar("Authentication-Results: mx.example.org 1 2; smime=pass\n", 1);
+	{
+		/* Cut short by the parser before its ';': a forgery. */
+		size_t n = 70000;
+		char *big = malloc(n + 1);
+
+		memcpy(big, "Authentication-Results: (", 25);
+		memset(big + 25, 'x', n - 25);
+		big[n] = '\0';
+		tap_ok(hdr_is_ar_of(big, n, "mx.example.org") == 1,
+		    "a field cut short before its ';' is taken as ours");
+		tap_ok(hdr_is_ar_of(big, 1000, "mx.example.org") == 0,
+		    "a short one without ';' and no id is not");
+		free(big);
+	}
 
 	hdr_field_init(&f, "Authentication-Results", "\r\n");
 	hdr_field_add(&f, "", "mx.example.org");

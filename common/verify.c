@@ -545,6 +545,13 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 	X509_STORE *anchors = NULL;
 	char why[96];
 
+	if (filter_root_flags(f) & MIME_F_TOOMANY) {
+		/* smimetools(7) LIMITS: refused, not walked. */
+		snprintf(why, sizeof(why), "more than %u parts",
+		    opt.lim.parts);
+		conclude(&o, R_PERMERROR, why);
+		goto done;
+	}
 	if (v->mode != M_NONE && opt.policy != POLICY_SIGNATURE)
 		anchors = cms_anchors(opt.ca, opt.no_system_ca,
 		    store_exists(opts_store_dir()) ? opts_store_dir() : NULL);
@@ -561,6 +568,7 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 		conclude(&o, R_NEUTRAL, "more than one signed part");
 	if (opt.import)
 		import(v, &o);
+done:
 	header(v, f, res, &o);
 	res->body_fd = o.fd;
 	res->body_crlf = o.crlf;
