@@ -50,7 +50,8 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto popt 2>/dev/null || \
 TOOLS = smime-sign smime-verify smime-encrypt smime-decrypt certstore
 MODULES = err io opts mime mime_field mime_cte hdr keys cms cms_env policy ber p7in \
 	magic_type filter verify decrypt \
-	encrypt sign store
+	encrypt sign store store_cert store_index store_judge store_input \
+	store_verbs store_fsck
 UNITS = err hdr io mime mime_cte policy ber
 
 LIB = $(BUILD)/libcommon.a
@@ -164,9 +165,10 @@ fuzz: fuzz-build
 	    case $$f in \
 	    certstore) seeds='*.pem *.der *.p7b *.p7c *.crt *.cer *.p7s *.eml' ;; \
 	    *) seeds='*.eml *.mbox *.message *.p7m *.msg' ;; esac; \
-	    for g in $$seeds; do find testdata -name "$$g"; done | head -2000 | \
+	    { ls testdata/fuzz-regress/*; \
+	      for g in $$seeds; do find testdata -name "$$g"; done; } | head -2000 | \
 	        while read -r s; do cp "$$s" fuzz/corpus-$$f/ 2>/dev/null; done; \
-	    case $$f in mime) leaks=1 ;; *) leaks=0 ;; esac; \
+	    case $$f in mime|certstore) leaks=1 ;; *) leaks=0 ;; esac; \
 	    echo "== fuzz $$f, $(FUZZTIME) s"; \
 	    ASAN_OPTIONS=detect_leaks=$$leaks build-fuzz/$${f}_fuzz \
 	        -max_total_time=$(FUZZTIME) -max_len=200000 \

@@ -1,0 +1,406 @@
+/*
+ * store_cert: certificates as the store sees them.  Their fingerprints
+ * (the only source of file names in the store), the addresses they
+ * hold, what they are fit for, loading one from a folder, and the CRLs
+ * of crl/ that may revoke one.  Nothing here writes to the store.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "store_int.h"
+
+static void
+hex(const unsigned char *md, unsigned n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* The SHA-256 of the DER: the only source of file names in the store. */
+void
+cert_fp(X509 *x, char out[FPLEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n;
+
+	if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
+		xdie_ssl(ERR_SOFTWARE, "cannot hash a certificate");
+	hex(md, n, out);
+}
+
+void
+crl_fp(X509_CRL *c, char out[FPLEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n;
+
+	if (!X509_CRL_digest(c, EVP_sha256(), md, &n) || n != 32)
+		xdie_ssl(ERR_SOFTWARE, "cannot hash a CRL");
+	hex(md, n, out);
+}
+
+int
+is_fp(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n != FPLEN)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]) && (s[i] < 'a' || s[i] > 'f'))
+			return 0;
+	return 1;
+}
+
+/* "<fp>.pem" (or .meta): the fingerprint, else NULL. */
+int
+fp_name(const char *name, const char *suffix, char fp[FPLEN + 1])
+{
+	size_t n = strlen(name), k = strlen(suffix);
+
+	if (n != FPLEN + k || strcmp(name + FPLEN, suffix) != 0 ||
+	    !is_fp(name, FPLEN))
+		return 0;
+	memcpy(fp, name, FPLEN);
+	fp[FPLEN] = '\0';
+	return 1;
+}
+
+/* A user's fingerprint: case, colons and "sha256:" do not matter. */
+int
+parse_fp(const char *arg, char fp[FPLEN + 1])
+{
+	size_t n = 0;
+
+	if (strncasecmp(arg, "sha256:", 7) == 0)
+		arg += 7;
+	for (; *arg != '\0'; arg++) {
+		if (*arg == ':')
+			continue;
+		if (n == FPLEN || !isxdigit((unsigned char)*arg))
+			return 0;
+		fp[n++] = (char)tolower((unsigned char)*arg);
+	}
+	fp[n] = '\0';
+	return n == FPLEN;
+}
+
+static void
+addrs_push(struct addrs *a, const ASN1_STRING *s)
+{
+	const unsigned char *p = ASN1_STRING_get0_data(s);
+	size_t n = (size_t)ASN1_STRING_length(s), i;
+
+	if (a->n == sizeof(a->v) / sizeof(a->v[0]) || p == NULL || n == 0)
+		return;
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].n == n && memcmp(a->v[i].p, p, n) == 0)
+			return;
+	a->v[a->n].p = xmalloc(n);
+	memcpy(a->v[a->n].p, p, n);
+	a->v[a->n++].n = n;
+}
+
+void
+cert_addrs(X509 *x, struct addrs *a)
+{
+	GENERAL_NAMES *gens;
+	X509_NAME *subj = X509_get_subject_name(x);
+	X509_NAME_ENTRY *e;
+	int i;
+
+	a->n = 0;
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+		if (g->type == GEN_EMAIL)
+			addrs_push(a, g->d.rfc822Name);
+	}
+	GENERAL_NAMES_free(gens);
+	for (i = -1; (i = X509_NAME_get_index_by_NID(subj,
+	    NID_pkcs9_emailAddress, i)) >= 0;) {
+		e = X509_NAME_get_entry(subj, i);
+		addrs_push(a, X509_NAME_ENTRY_get_data(e));
+	}
+	ERR_clear_error();
+}
+
+void
+addrs_free(struct addrs *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i].p);
+	a->n = 0;
+}
+
+/* Does x name addr (already lowercase)? */
+int
+cert_names(X509 *x, const char *addr)
+{
+	struct addrs a;
+	char key[ADDR_MAX + 1];
+	size_t i;
+	int found = 0;
+
+	cert_addrs(x, &a);
+	for (i = 0; i < a.n && !found; i++)
+		found = index_addr(a.v[i].p, a.v[i].n, key) &&
+		    strcmp(key, addr) == 0;
+	addrs_free(&a);
+	return found;
+}
+
+int
+same_cert(X509 *a, X509 *b)
+{
+	return a != NULL && b != NULL && X509_cmp(a, b) == 0;
+}
+
+/* Do a and b share an address? */
+int
+same_person(X509 *a, X509 *b)
+{
+	struct addrs x;
+	char key[ADDR_MAX + 1];
+	size_t i;
+	int same = 0;
+
+	cert_addrs(a, &x);
+	for (i = 0; i < x.n && !same; i++)
+		same = index_addr(x.v[i].p, x.v[i].n, key) &&
+		    cert_names(b, key);
+	addrs_free(&x);
+	return same;
+}
+
+int
+is_ca(X509 *x)
+{
+	return X509_check_ca(x) > 0;
+}
+
+int
+valid_now(X509 *x)
+{
+	return X509_cmp_current_time(X509_get0_notBefore(x)) < 0 &&
+	    X509_cmp_current_time(X509_get0_notAfter(x)) > 0;
+}
+
+int
+expired(X509 *x)
+{
+	return X509_cmp_current_time(X509_get0_notAfter(x)) <= 0;
+}
+
+/* EKU emailProtection (or anyExtendedKeyUsage), or no EKU at all. */
+static int
+eku_email(X509 *x)
+{
+	uint32_t xku = X509_get_extended_key_usage(x);
+
+	return xku == UINT32_MAX || (xku & (XKU_SMIME | XKU_ANYEKU)) != 0;
+}
+
+/*
+ * Can mail be encrypted to x (SPEC.md: key usage keyEncipherment or
+ * keyAgreement, EKU emailProtection or none)?  By hand: OpenSSL's
+ * smimeencrypt purpose wants keyEncipherment and so refuses the
+ * keyAgreement-only certificates of EC keys.
+ */
+int
+can_encrypt(X509 *x)
+{
+	uint32_t ku = X509_get_key_usage(x);
+
+	if (is_ca(x) || !eku_email(x))
+		return 0;
+	return ku == UINT32_MAX ||
+	    (ku & (KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)) != 0;
+}
+
+/* Fit for mail at all: to sign or to be encrypted to. */
+int
+fit_for_mail(X509 *x)
+{
+	uint32_t ku = X509_get_key_usage(x);
+
+	if (!eku_email(x))
+		return 0;
+	return ku == UINT32_MAX || (ku & (KU_DIGITAL_SIGNATURE |
+	    KU_NON_REPUDIATION | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)) != 0;
+}
+
+X509 *
+pem_cert(const char *p, size_t n)
+{
+	BIO *b = BIO_new_mem_buf(p, (int)n);
+	X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+
+	BIO_free(b);
+	ERR_clear_error();
+	return x;
+}
+
+/* folder/<fp>.pem, or NULL if it is not there (or does not parse). */
+X509 *
+load_cert(struct store *s, const char *folder, const char *fp)
+{
+	char path[PATH_MAX], *p;
+	size_t n;
+	X509 *x;
+
+	spath(path, s, "%s/%s.pem", folder, fp);
+	if ((p = read_file(path, SMALL_MAX, &n)) == NULL)
+		return NULL;
+	x = pem_cert(p, n);
+	free(p);
+	return x;
+}
+
+/* Is folder/<fp><suffix> there? */
+int
+has_file(struct store *s, const char *folder, const char *fp,
+    const char *suffix)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	spath(path, s, "%s/%s%s", folder, fp, suffix);
+	return lstat(path, &st) == 0;
+}
+
+int
+is_identity(struct store *s, const char *fp)
+{
+	return has_file(s, "keys", fp, ".pem");
+}
+
+X509_CRL *
+pem_crl(const char *p, size_t n)
+{
+	BIO *b = BIO_new_mem_buf(p, (int)n);
+	X509_CRL *c = b != NULL ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) :
+	    NULL;
+
+	BIO_free(b);
+	ERR_clear_error();
+	return c;
+}
+
+/* The target of a hash link in folder, if it is a file name there. */
+int
+link_target(struct store *s, const char *folder, const char *name,
+    char *target, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t k;
+
+	spath(path, s, "%s/%s", folder, name);
+	k = readlink(path, target, size - 1);
+	if (k <= 0)
+		return -1;
+	target[k] = '\0';
+	return strchr(target, '/') != NULL || target[0] == '.' ? 0 : 1;
+}
+
+/* The CRLs of crl/ whose issuer is name, through the hash links. */
+STACK_OF(X509_CRL) *
+crls_of(struct store *s, const X509_NAME *name)
+{
+	STACK_OF(X509_CRL) *sk = sk_X509_CRL_new_null();
+	char path[PATH_MAX], link[32], target[PATH_MAX], *p;
+	unsigned long h = X509_NAME_hash_ex(name, NULL, NULL, NULL);
+	X509_CRL *c;
+	size_t n;
+	int i, r;
+
+	if (sk == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	for (i = 0; i < 64; i++) {
+		snprintf(link, sizeof(link), "%08lx.r%d", h, i);
+		if ((r = link_target(s, "crl", link, target,
+		    sizeof(target))) == -1)
+			break;
+		spath(path, s, "crl/%s", target);
+		if (r == 0 || (p = read_file(path, INPUT_MAX, &n)) == NULL)
+			continue;
+		c = pem_crl(p, n);
+		free(p);
+		if (c != NULL && X509_NAME_cmp(X509_CRL_get_issuer(c), name) == 0)
+			sk_X509_CRL_push(sk, c);
+		else
+			X509_CRL_free(c);
+	}
+	return sk;
+}
+
+/* Revoked by a CRL of the store (their signatures were checked by
+ * `crl add`). */
+int
+revoked(struct store *s, X509 *x)
+{
+	STACK_OF(X509_CRL) *sk = crls_of(s, X509_get_issuer_name(x));
+	X509_REVOKED *r;
+	int i, rev = 0;
+
+	for (i = 0; i < sk_X509_CRL_num(sk) && !rev; i++)
+		rev = X509_CRL_get0_by_cert(sk_X509_CRL_value(sk, i), &r, x)
+		    == 1;
+	sk_X509_CRL_pop_free(sk, X509_CRL_free);
+	ERR_clear_error();
+	return rev;
+}
+
+int
+fp_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, FPLEN);
+}
+
+/* "alice@example.com (sha256:3f0c5e7a...)" for messages, escaped. */
+const char *
+cert_label(X509 *x, struct buf *b)
+{
+	char fp[FPLEN + 1], cn[128];
+	struct addrs a;
+
+	cert_fp(x, fp);
+	b->n = 0;
+	buf_add(b, "", 0);
+	cert_addrs(x, &a);
+	if (a.n > 0)
+		buf_escape(b, a.v[0].p, a.v[0].n);
+	else if (X509_NAME_get_text_by_NID(X509_get_subject_name(x),
+	    NID_commonName, cn, sizeof(cn)) > 0)
+		buf_escape(b, (unsigned char *)cn, strlen(cn));
+	else
+		buf_puts(b, "a certificate without a name");
+	addrs_free(&a);
+	ERR_clear_error();
+	buf_printf(b, " (sha256:%.16s...)", fp);
+	return b->p;
+}

@@ -1,0 +1,198 @@
+/*
+ * store_judge: the policy of `add` (certstore(1)), certificate by
+ * certificate: a chain to the anchors (unless --policy signature),
+ * built from the inputs and the intermediates of certs/; fitness for
+ * mail; an address; under --policy strict, CRLs and no weak algorithm.
+ * store_import judges a message's certificates the same way, and an
+ * identity's chain is found with the same search (issuers).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "cms.h"
+#include "opts.h"
+#include "store_int.h"
+
+static int
+ca_ref_cmp(const void *a, const void *b)
+{
+	const struct ca_ref *x = a, *y = b;
+
+	return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+void
+judge_init(struct judge *j, struct store *s, STACK_OF(X509) *certs)
+{
+	int i;
+
+	memset(j, 0, sizeof(*j));
+	j->s = s;
+	if (opt.policy != POLICY_SIGNATURE)
+		j->anchors = cms_anchors(opt.ca, opt.no_system_ca, s->dir);
+	j->cas = xcalloc((size_t)sk_X509_num(certs) + 1, sizeof(*j->cas));
+	for (i = 0; i < sk_X509_num(certs); i++)
+		if (is_ca(sk_X509_value(certs, i))) {
+			j->cas[j->ncas].x = sk_X509_value(certs, i);
+			j->cas[j->ncas].hash =
+			    X509_subject_name_hash(j->cas[j->ncas].x);
+			j->ncas++;
+		}
+	qsort(j->cas, j->ncas, sizeof(*j->cas), ca_ref_cmp);
+}
+
+void
+judge_release(struct judge *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->ncache; i++)
+		sk_X509_pop_free(j->cache[i].sk, X509_free);
+	X509_STORE_free(j->anchors);
+	free(j->cas);
+}
+
+/* The CA certificates of certs/ whose subject hashes to h. */
+static STACK_OF(X509) *
+store_cas(struct judge *j, unsigned long h)
+{
+	STACK_OF(X509) *sk;
+	struct hits hits;
+	char key[16];
+	size_t i;
+	X509 *x;
+
+	for (i = 0; i < j->ncache; i++)
+		if (j->cache[i].hash == h)
+			return j->cache[i].sk;
+	if ((sk = sk_X509_new_null()) == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	snprintf(key, sizeof(key), "ca:%08lx", h);
+	ix_find(j->s, key, &hits);
+	for (i = 0; i < hits.n && i < CHAIN_CANDS; i++)
+		if ((x = load_cert(j->s, "certs", hits.v[i].fp)) != NULL)
+			sk_X509_push(sk, x);
+	free(hits.v);
+	if (j->ncache == sizeof(j->cache) / sizeof(j->cache[0])) {
+		sk_X509_pop_free(j->cache[0].sk, X509_free);
+		memmove(j->cache, j->cache + 1, --j->ncache *
+		    sizeof(j->cache[0]));
+	}
+	j->cache[j->ncache].hash = h;
+	j->cache[j->ncache++].sk = sk;
+	return sk;
+}
+
+static void
+issuer_push(struct judge *j, X509 *c, X509 *x, STACK_OF(X509) *out,
+    int depth)
+{
+	int i;
+
+	if (X509_NAME_cmp(X509_get_subject_name(c),
+	    X509_get_issuer_name(x)) != 0)
+		return;
+	for (i = 0; i < sk_X509_num(out); i++)
+		if (X509_cmp(sk_X509_value(out, i), c) == 0)
+			return;
+	if (sk_X509_num(out) >= CHAIN_CANDS || !sk_X509_push(out, c))
+		return;
+	issuers(j, c, out, depth + 1);
+}
+
+/*
+ * The untrusted certificates that may build x's chain: its issuers
+ * among the inputs and the intermediates of certs/, and theirs, found
+ * by subject hash.  Handing X509_verify_cert a whole bundle instead
+ * would make it search every certificate for every certificate: a
+ * 10,000-certificate bundle would take minutes.
+ */
+void
+issuers(struct judge *j, X509 *x, STACK_OF(X509) *out, int depth)
+{
+	struct ca_ref key, *r;
+	STACK_OF(X509) *sk;
+	int i;
+
+	if (depth > (int)opt.lim.chain || X509_check_issued(x, x) == X509_V_OK)
+		return;
+	key.hash = X509_issuer_name_hash(x);
+	r = j->ncas > 0 ? bsearch(&key, j->cas, j->ncas, sizeof(*j->cas),
+	    ca_ref_cmp) : NULL;
+	while (r != NULL && r > j->cas && r[-1].hash == key.hash)
+		r--;
+	for (; r != NULL && r < j->cas + j->ncas && r->hash == key.hash; r++)
+		issuer_push(j, r->x, x, out, depth);
+	sk = store_cas(j, key.hash);
+	for (i = 0; i < sk_X509_num(sk); i++)
+		issuer_push(j, sk_X509_value(sk, i), x, out, depth);
+}
+
+static int
+weak_sig(X509 *x)
+{
+	int md = NID_undef, pk;
+
+	OBJ_find_sigid_algs(X509_get_signature_nid(x), &md, &pk);
+	return md == NID_sha1 || md == NID_md5 || md == NID_md2 ||
+	    md == NID_md4;
+}
+
+/* Why x does not meet the policy, or NULL if it does. */
+const char *
+judge(struct judge *j, X509 *x)
+{
+	STACK_OF(X509) *untrusted;
+	X509_STORE_CTX *ctx;
+	EVP_PKEY *pk;
+	struct addrs a;
+	const char *why = NULL;
+	int err;
+
+	if (opt.policy == POLICY_SIGNATURE)
+		return NULL;
+	if ((untrusted = sk_X509_new_null()) == NULL ||
+	    (ctx = X509_STORE_CTX_new()) == NULL ||
+	    !X509_STORE_CTX_init(ctx, j->anchors, x, untrusted))
+		xdie_ssl(ERR_TEMP, "cannot check a chain");
+	issuers(j, x, untrusted, 0);
+	/* Any purpose: fitness for mail is checked below, by hand, because
+	 * smimesign refuses encryption-only certificates and smimeencrypt
+	 * keyAgreement-only ones. */
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
+	X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx),
+	    (int)opt.lim.chain);
+	if (opt.policy == POLICY_STRICT)
+		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK |
+		    X509_V_FLAG_CRL_CHECK_ALL);
+	if (X509_verify_cert(ctx) <= 0) {
+		err = X509_STORE_CTX_get_error(ctx);
+		why = X509_verify_cert_error_string(err);
+	}
+	X509_STORE_CTX_free(ctx);
+	sk_X509_free(untrusted);
+	ERR_clear_error();
+	if (why != NULL || is_ca(x))
+		return why;
+	if (!fit_for_mail(x))
+		return "key usage not fit for mail";
+	cert_addrs(x, &a);
+	if (a.n == 0)
+		why = "it names no mail address";
+	addrs_free(&a);
+	pk = X509_get0_pubkey(x);
+	if (why == NULL && opt.policy == POLICY_STRICT && (weak_sig(x) ||
+	    (pk != NULL && EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA &&
+	    EVP_PKEY_get_bits(pk) < 2048)))
+		why = "weak algorithm";
+	return why;
+}

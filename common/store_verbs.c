@@ -1,0 +1,1098 @@
+/*
+ * store_verbs: `certstore VERB` (certstore(1)).  A function per verb,
+ * the table store_main looks the verb up in, and their output: stdout
+ * or -o, PEM, the lines of list or, with --json, one object a line.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "cms.h"
+#include "io.h"
+#include "keys.h"
+#include "opts.h"
+#include "store_int.h"
+
+#define BULK_FILES	16		/* more new files: one syncfs */
+#define PASS_MAX	1024
+
+static int
+utf8_valid(const unsigned char *p, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = (p[i] & 0xe0) == 0xc0 ? 1 : (p[i] & 0xf0) == 0xe0 ? 2 :
+		    (p[i] & 0xf8) == 0xf0 ? 3 : 0;
+		if (k == 0)
+			return 0;
+		for (i++; k > 0; k--, i++)
+			if (i >= n || (p[i] & 0xc0) != 0x80)
+				return 0;
+	}
+	return 1;
+}
+
+/* A JSON string; bytes that are not UTF-8 become \u00XX. */
+static void
+buf_json(struct buf *b, const unsigned char *p, size_t n)
+{
+	int utf8 = utf8_valid(p, n);
+	size_t i;
+
+	buf_add(b, "\"", 1);
+	for (i = 0; i < n; i++)
+		if (p[i] == '"' || p[i] == '\\')
+			buf_printf(b, "\\%c", p[i]);
+		else if (p[i] < 0x20 || p[i] == 0x7f || (p[i] >= 0x80 && !utf8))
+			buf_printf(b, "\\u%04x", p[i]);
+		else
+			buf_add(b, p + i, 1);
+	buf_add(b, "\"", 1);
+}
+
+static void
+buf_json_str(struct buf *b, const char *s)
+{
+	if (s == NULL)
+		buf_puts(b, "null");
+	else
+		buf_json(b, (const unsigned char *)s, strlen(s));
+}
+
+/*
+ * The verbs' output: stdout or -o, LF unless --crlf.
+ */
+static struct io_wr out;
+
+static void
+out_begin(void)
+{
+	io_wr_init(&out, io_out_open(opt.out), opt.eol);
+}
+
+static void
+out_end(void)
+{
+	int e = io_wr_flush(&out);
+
+	if (e != 0)
+		xdie(io_errclass(e), "cannot write output: %s", strerror(e));
+	io_out_commit();
+}
+
+static void
+out_pem(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+
+	if (b == NULL || !PEM_write_bio_X509(b, x))
+		xdie_ssl(ERR_TEMP, "cannot encode a certificate");
+	n = BIO_get_mem_data(b, &p);
+	io_wr_write(&out, p, (size_t)n);
+	BIO_free(b);
+}
+
+static void
+name_str(const X509_NAME *name, char *out_, size_t size)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+
+	*out_ = '\0';
+	if (b != NULL && X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0) {
+		n = BIO_get_mem_data(b, &p);
+		snprintf(out_, size, "%.*s", (int)n, p);
+	}
+	BIO_free(b);
+	ERR_clear_error();
+}
+
+/* A space-separated list as a JSON array of strings. */
+static void
+buf_json_words(struct buf *b, const char *s, char sep)
+{
+	const char *e;
+	int first = 1;
+
+	buf_add(b, "[", 1);
+	while (s != NULL && *s != '\0') {
+		e = strchr(s, sep);
+		if (e == NULL)
+			e = s + strlen(s);
+		if (e > s) {
+			if (!first)
+				buf_add(b, ",", 1);
+			buf_json(b, (const unsigned char *)s, (size_t)(e - s));
+			first = 0;
+		}
+		s = *e != '\0' ? e + 1 : e;
+	}
+	buf_add(b, "]", 1);
+}
+
+/*
+ * One line of `list` (certstore(1)): fingerprint, notAfter, flags and
+ * addresses separated by tabs, or with --json one object.  folder is
+ * certs or ca.
+ */
+static void
+list_line(struct store *s, const char *folder, const char *fp, X509 *x)
+{
+	char na[21], nb[21], flags[64] = "", subj[1024], iss[1024], ser[128];
+	struct buf b = { 0 };
+	struct addrs a;
+	struct meta m = { 0 };
+	size_t i;
+
+	if (strcmp(folder, "certs") == 0) {
+		if (is_identity(s, fp))
+			strcat(flags, ",identity");
+		meta_load(s, fp, &m);
+	}
+	if (expired(x))
+		strcat(flags, ",expired");
+	if (revoked(s, x))
+		strcat(flags, ",revoked");
+	if (!can_encrypt(x))
+		strcat(flags, ",no-encrypt");
+	iso_asn1(X509_get0_notAfter(x), na);
+	cert_addrs(x, &a);
+	if (!opt.json) {
+		buf_printf(&b, "%s\t%s\t%s", fp, na, *flags != '\0' ?
+		    flags + 1 : "-");
+		for (i = 0; i < a.n; i++) {
+			buf_add(&b, "\t", 1);
+			buf_escape(&b, a.v[i].p, a.v[i].n);
+		}
+	} else {
+		iso_asn1(X509_get0_notBefore(x), nb);
+		name_str(X509_get_subject_name(x), subj, sizeof(subj));
+		cms_cert_ids(x, iss, sizeof(iss), ser, sizeof(ser));
+		buf_printf(&b, "{\"fingerprint\":\"%s\",\"addresses\":[", fp);
+		for (i = 0; i < a.n; i++) {
+			if (i > 0)
+				buf_add(&b, ",", 1);
+			buf_json(&b, a.v[i].p, a.v[i].n);
+		}
+		buf_puts(&b, "],\"subject\":");
+		buf_json_str(&b, subj);
+		buf_puts(&b, ",\"issuer\":");
+		buf_json_str(&b, iss);
+		buf_puts(&b, ",\"serial\":");
+		buf_json_str(&b, ser);
+		buf_printf(&b, ",\"not_before\":\"%s\",\"not_after\":\"%s\"",
+		    nb, na);
+		buf_puts(&b, ",\"first_seen\":");
+		buf_json_str(&b, meta_get(&m, "first-seen"));
+		buf_puts(&b, ",\"last_seen\":");
+		buf_json_str(&b, meta_get(&m, "last-seen"));
+		buf_puts(&b, ",\"capabilities\":");
+		buf_json_words(&b, meta_get(&m, "capabilities"), ' ');
+		buf_puts(&b, ",\"flags\":");
+		buf_json_words(&b, flags, ',');
+		buf_add(&b, "}", 1);
+	}
+	buf_add(&b, "\n", 1);
+	io_wr_write(&out, b.p, b.n);
+	buf_free(&b);
+	addrs_free(&a);
+	meta_free(&m);
+}
+
+/* The certificates of certs/ for addr (all if NULL), sorted by
+ * fingerprint; a certificate that no longer names it is left out. */
+static void
+select_fps(struct store *s, const char *addr, struct fps *f)
+{
+	char key[ADDR_MAX + 1];
+	struct hits h;
+	size_t i;
+	X509 *x;
+
+	if (addr == NULL) {
+		list_fps(s, "certs", f);
+		return;
+	}
+	memset(f, 0, sizeof(*f));
+	if (!addr_key(addr, key))
+		return;
+	ix_find(s, key, &h);
+	for (i = 0; i < h.n; i++)
+		if ((x = load_cert(s, "certs", h.v[i].fp)) != NULL) {
+			if (cert_names(x, key))
+				fps_add(s, h.v[i].fp, f);
+			X509_free(x);
+		}
+	free(h.v);
+	if (f->n > 0)
+		qsort(f->v, f->n, sizeof(*f->v), fp_cmp);
+}
+
+static size_t
+nargs(const char **args)
+{
+	size_t n = 0;
+
+	while (args != NULL && args[n] != NULL)
+		n++;
+	return n;
+}
+
+void
+want_args(const char *verb, const char **args, size_t min, size_t max)
+{
+	size_t n = nargs(args);
+
+	if (n < min)
+		xdie(ERR_USAGE, "certstore %s: an argument is missing (see "
+		    "--help)", verb);
+	if (n > max)
+		xdie(ERR_USAGE, "certstore %s: unexpected argument '%s' (see "
+		    "--help)", verb, args[max]);
+}
+
+/*
+ * init
+ */
+static void
+mkdir_p(char *path)
+{
+	char *p;
+
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0777) == -1 && errno != EEXIST)
+			xdie(ERR_CANTCREAT, "cannot create '%s': %s", path,
+			    strerror(errno));
+		*p = '/';
+	}
+}
+
+static int
+dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	if (d == NULL)
+		return 0;
+	while (empty && (e = readdir(d)) != NULL)
+		empty = strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+static enum err_class
+verb_init(const char **args)
+{
+	struct store s = { NULL, -1, 0 };
+	char path[PATH_MAX], *dir;
+	int i, fd;
+
+	want_args("init", args, 0, 0);
+	dir = xstrdup(opts_store_dir());
+	umask(077);
+	if (store_exists(dir)) {
+		verbosex("'%s' is a store already: left as it is", dir);
+		free(dir);
+		return ERR_OK;
+	}
+	mkdir_p(dir);
+	if (mkdir(dir, 0700) == -1) {
+		if (errno != EEXIST)
+			xdie(ERR_CANTCREAT, "cannot create '%s': %s", dir,
+			    strerror(errno));
+		if (!dir_empty(dir))
+			xdie(ERR_CONFIG, "'%s' exists and is not a store: "
+			    "choose an empty or new folder", dir);
+		if (chmod(dir, 0700) == -1)
+			xdie(ERR_CANTCREAT, "cannot chmod '%s': %s", dir,
+			    strerror(errno));
+	}
+	s.dir = dir;
+	for (i = 0; folders[i] != NULL; i++) {
+		spath(path, &s, "%s", folders[i]);
+		if (mkdir(path, 0700) == -1 && errno != EEXIST)
+			xdie(ERR_CANTCREAT, "cannot create '%s': %s", path,
+			    strerror(errno));
+	}
+	stage_data(&s, "index", "", 0);
+	commit(&s);
+	/* The lock last: with it the folder is a store. */
+	spath(path, &s, "lock");
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1 || fsync(fd) == -1 || close(fd) == -1)
+		die_write("create", path, errno);
+	fsync_dir(dir);
+	verbosex("created the store '%s'", dir);
+	free(dir);
+	return ERR_OK;
+}
+
+/*
+ * add
+ */
+
+/* What the signed messages among the inputs say about x. */
+static void
+signed_facts(struct input *ins, size_t nin, X509 *x, struct put *w)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < nin; i++) {
+		if (!ins[i].verified || ins[i].v.status != CMSV_VALID)
+			continue;
+		for (k = 0; k < ins[i].v.nsigners; k++) {
+			struct cms_signer *sg = &ins[i].v.signers[k];
+
+			if (same_cert(sg->cert, x)) {
+				w->seen = 1;
+				w->caps = sg->caps;
+			}
+			if (same_cert(sg->preferred, x)) {
+				w->keypref = 1;
+				w->caps = sg->caps;
+			}
+		}
+	}
+}
+
+static enum err_class
+verb_add(const char **args)
+{
+	struct store *s = store_open(opts_store_dir(), 0);
+	size_t nin = nargs(args) > 0 ? nargs(args) : 1, n, i, added = 0;
+	struct input *ins = xcalloc(nin, sizeof(*ins));
+	struct buf ix = { 0 }, label = { 0 };
+	STACK_OF(X509) *all;
+	struct cert_ref *v;
+	struct judge j;
+	const char *why;
+	char *ok;
+	int bad = 0;
+
+	v = gather(nargs(args) > 0 ? args : NULL, ins, nin, &n, &bad);
+	if ((all = sk_X509_new_null()) == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	for (i = 0; i < n; i++)
+		sk_X509_push(all, v[i].x);
+	judge_init(&j, s, all);
+	ok = xcalloc(n + 1, 1);
+	for (i = 0; i < n; i++) {
+		if ((why = judge(&j, v[i].x)) == NULL) {
+			ok[i] = 1;
+			continue;
+		}
+		warnx("%s: refused: %s", cert_label(v[i].x, &label), why);
+		bad = 1;
+	}
+	judge_release(&j);
+	store_lock(s);
+	for (i = 0, s->bulk = 0; i < n; i++)
+		s->bulk += ok[i];
+	s->bulk = s->bulk > BULK_FILES;
+	for (i = 0; i < n; i++) {
+		struct put w = { "certstore add", NULL, NULL, 0, 0 };
+
+		if (!ok[i])
+			continue;
+		signed_facts(ins, nin, v[i].x, &w);
+		if (store_put(s, v[i].x, &w, &ix)) {
+			added++;
+			verbosex("added %s", cert_label(v[i].x, &label));
+		}
+	}
+	commit(s);
+	ix_add(s, &ix);
+	verbosex("%zu certificate%s added, %zu known already", added,
+	    added == 1 ? "" : "s", n - added);
+	for (i = 0; i < nin; i++)
+		input_release(&ins[i]);
+	sk_X509_free(all);
+	free(ins);
+	free(v);
+	free(ok);
+	buf_free(&ix);
+	buf_free(&label);
+	store_close(s);
+	return bad ? ERR_DATA : ERR_OK;
+}
+
+/*
+ * get, list, export
+ */
+static enum err_class
+verb_get(const char **args)
+{
+	struct store *s;
+	struct buf b = { 0 };
+	X509 *x;
+
+	want_args("get", args, 1, 1);
+	s = store_open(opts_store_dir(), 0);
+	if ((x = store_best(s, args[0], NULL, 0)) == NULL) {
+		buf_escape(&b, (const unsigned char *)args[0],
+		    strlen(args[0]));
+		xdie(ERR_NOUSER, "no usable certificate for '%s' in the store",
+		    b.p);
+	}
+	out_begin();
+	out_pem(x);
+	out_end();
+	X509_free(x);
+	store_close(s);
+	return ERR_OK;
+}
+
+static enum err_class
+verb_list(const char **args)
+{
+	struct store *s;
+	struct fps f;
+	size_t i;
+	X509 *x;
+
+	want_args("list", args, 0, 1);
+	s = store_open(opts_store_dir(), 0);
+	select_fps(s, args != NULL ? args[0] : NULL, &f);
+	out_begin();
+	for (i = 0; i < f.n; i++) {
+		if ((x = load_cert(s, "certs", f.v[i])) == NULL) {
+			warnx("certs/%s.pem does not parse (certstore fsck)",
+			    f.v[i]);
+			continue;
+		}
+		list_line(s, "certs", f.v[i], x);
+		X509_free(x);
+	}
+	out_end();
+	free(f.v);
+	store_close(s);
+	return ERR_OK;
+}
+
+static enum err_class
+verb_export(const char **args)
+{
+	struct store *s;
+	struct fps f;
+	size_t i;
+	X509 *x;
+
+	want_args("export", args, 0, 1);
+	s = store_open(opts_store_dir(), 0);
+	select_fps(s, args != NULL ? args[0] : NULL, &f);
+	out_begin();
+	for (i = 0; i < f.n; i++)
+		if ((x = load_cert(s, "certs", f.v[i])) != NULL) {
+			out_pem(x);
+			X509_free(x);
+		}
+	out_end();
+	free(f.v);
+	store_close(s);
+	return ERR_OK;
+}
+
+/*
+ * remove, expire
+ */
+static void
+remove_certs(struct store *s, struct fps *f)
+{
+	char rel[80];
+	size_t i;
+
+	/* The index first: it never names a certificate that is gone. */
+	ix_drop(s, f->v, f->n);
+	for (i = 0; i < f->n; i++) {
+		snprintf(rel, sizeof(rel), "certs/%s.pem", f->v[i]);
+		stage_unlink(s, rel);
+		snprintf(rel, sizeof(rel), "certs/%s.meta", f->v[i]);
+		stage_unlink(s, rel);
+	}
+	commit(s);
+}
+
+static enum err_class
+verb_remove(const char **args)
+{
+	char fp[FPLEN + 1];
+	struct store *s;
+	struct fps f = { 0 };
+	size_t i;
+
+	want_args("remove", args, 1, 1);
+	s = store_open(opts_store_dir(), STORE_WRITE);
+	if (parse_fp(args[0], fp)) {
+		if (has_file(s, "certs", fp, ".pem"))
+			fps_add(s, fp, &f);
+	} else
+		select_fps(s, args[0], &f);
+	if (f.n == 0)
+		xdie(ERR_NOUSER, "no certificate '%s' in the store",
+		    args[0]);
+	for (i = 0; i < f.n; i++)
+		if (is_identity(s, f.v[i]))
+			xdie(ERR_USAGE, "certificate %s is one of our "
+			    "identities: move keys/%s.pem out of the store "
+			    "first", f.v[i], f.v[i]);
+	remove_certs(s, &f);
+	verbosex("removed %zu certificate%s", f.n, f.n == 1 ? "" : "s");
+	free(f.v);
+	store_close(s);
+	return ERR_OK;
+}
+
+struct expiry {
+	time_t limit;
+	struct fps drop;
+};
+
+static void
+expire_one(struct store *s, const char *fp, void *arg)
+{
+	struct expiry *e = arg;
+	X509 *x;
+
+	if (is_identity(s, fp) || (x = load_cert(s, "certs", fp)) == NULL)
+		return;
+	if (X509_cmp_time(X509_get0_notAfter(x), &e->limit) < 0)
+		fps_add(s, fp, &e->drop);
+	X509_free(x);
+}
+
+static enum err_class
+verb_expire(const char **args)
+{
+	struct expiry e = { 0 };
+	struct store *s;
+
+	want_args("expire", args, 0, 0);
+	s = store_open(opts_store_dir(), STORE_WRITE);
+	e.limit = time(NULL) - (time_t)opt.grace_days * 86400;
+	each_file(s, "certs", ".pem", expire_one, &e);
+	if (e.drop.n > 0)
+		remove_certs(s, &e.drop);
+	verbosex("%zu expired certificate%s removed", e.drop.n,
+	    e.drop.n == 1 ? "" : "s");
+	free(e.drop.v);
+	store_close(s);
+	return ERR_OK;
+}
+
+/*
+ * identity
+ */
+
+int
+no_pass(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf, (void)size, (void)rwflag, (void)u;
+	return -1;
+}
+
+/* Does the PEM key file need a passphrase?  (It loaded with one.) */
+static int
+key_encrypted(const char *path)
+{
+	size_t n;
+	char *p = read_file(path, SMALL_MAX, &n);
+	BIO *b = p != NULL ? BIO_new_mem_buf(p, (int)n) : NULL;
+	EVP_PKEY *k = b != NULL ? PEM_read_bio_PrivateKey(b, NULL, no_pass,
+	    NULL) : NULL;
+
+	EVP_PKEY_free(k);
+	BIO_free(b);
+	if (p != NULL)
+		OPENSSL_cleanse(p, n);
+	free(p);
+	ERR_clear_error();
+	return k == NULL;
+}
+
+static enum err_class
+identity_add(const char **args)
+{
+	char pass[PASS_MAX + 5] = "pass:", fp[FPLEN + 1], rel[80];
+	struct put w = { "certstore identity add", NULL, NULL, 0, 0 };
+	struct buf ix = { 0 }, scratch = { 0 };
+	struct identity id;
+	struct store *s;
+	const EVP_CIPHER *enc = NULL;
+	BIO *b;
+	char *pem;
+	long n;
+	int i;
+
+	want_args("identity add", args, 0, 0);
+	if ((opt.p12 != NULL) == (opt.key != NULL || opt.cert != NULL) ||
+	    (opt.p12 == NULL && (opt.key == NULL || opt.cert == NULL)))
+		xdie(ERR_USAGE, "certstore identity add: -p FILE.p12, or -k "
+		    "KEY with -c CERT");
+	s = store_open(opts_store_dir(), 0);
+	if (opt.passin != NULL)
+		/* Read once: identity add needs the text itself, to store
+		 * the key encrypted under it, and an fd: source can be read
+		 * only once, so keys_load_identity() gets it as "pass:". */
+		keys_passphrase(opt.passin, pass + 5, sizeof(pass) - 5);
+	keys_load_identity(&id, opt.key, opt.cert, opt.p12,
+	    opt.passin != NULL ? pass : NULL);
+	/* The key keeps its protection (certstore(1)). */
+	if (opt.p12 != NULL ? opt.passin != NULL : key_encrypted(opt.key))
+		enc = EVP_aes_256_cbc();
+	if ((b = BIO_new(BIO_s_secmem())) == NULL ||
+	    !PEM_write_bio_PKCS8PrivateKey(b, id.key, enc, enc != NULL ?
+	    pass + 5 : NULL, enc != NULL ? (int)strlen(pass + 5) : 0, NULL,
+	    NULL))
+		xdie_ssl(ERR_SOFTWARE, "cannot encode the private key");
+	OPENSSL_cleanse(pass, sizeof(pass));
+	store_lock(s);
+	cert_fp(id.cert, fp);
+	store_put(s, id.cert, &w, &scratch);
+	for (i = 0; i < sk_X509_num(id.chain); i++)
+		store_put(s, sk_X509_value(id.chain, i), &w, &ix);
+	n = BIO_get_mem_data(b, &pem);
+	snprintf(rel, sizeof(rel), "keys/%s.pem", fp);
+	stage_data(s, rel, pem, (size_t)n);
+	BIO_free(b);
+	commit(s);
+	/* Its lines again, now with the identity flag: they override. */
+	ix_cert_lines(&ix, id.cert, fp, 1);
+	ix_add(s, &ix);
+	verbosex("added the identity sha256:%s", fp);
+	identity_release(&id);
+	buf_free(&ix);
+	buf_free(&scratch);
+	store_close(s);
+	return ERR_OK;
+}
+
+static enum err_class
+identity_list(const char **args)
+{
+	char key[ADDR_MAX + 1];
+	struct store *s;
+	struct fps f;
+	size_t i;
+	X509 *x;
+
+	want_args("identity list", args, 0, 0);
+	if (opt.as != NULL && !addr_key(opt.as, key))
+		xdie(ERR_USAGE, "bad --as address '%s'", opt.as);
+	s = store_open(opts_store_dir(), 0);
+	list_fps(s, "keys", &f);
+	out_begin();
+	for (i = 0; i < f.n; i++) {
+		if ((x = load_cert(s, "certs", f.v[i])) == NULL) {
+			warnx("keys/%s.pem has no certificate (certstore "
+			    "fsck)", f.v[i]);
+			continue;
+		}
+		if (opt.as == NULL || cert_names(x, key))
+			list_line(s, "certs", f.v[i], x);
+		X509_free(x);
+	}
+	out_end();
+	free(f.v);
+	store_close(s);
+	return ERR_OK;
+}
+
+static enum err_class
+verb_identity(const char **args)
+{
+	if (args == NULL || args[0] == NULL)
+		xdie(ERR_USAGE, "certstore identity: add or list (see "
+		    "--help)");
+	if (strcmp(args[0], "add") == 0)
+		return identity_add(args + 1);
+	if (strcmp(args[0], "list") == 0)
+		return identity_list(args + 1);
+	xdie(ERR_USAGE, "certstore identity: unknown '%s' (add or list)",
+	    args[0]);
+}
+
+/*
+ * Hash links (openssl-rehash(1)): folder/HASH.N (ca) or HASH.rN (crl),
+ * numbered from 0 without gaps, for OpenSSL's by_dir lookup stops at
+ * the first missing number.
+ */
+
+/* The targets of the links of hash, in order; returns how many. */
+static size_t
+links_of(struct store *s, const char *folder, const char *r,
+    unsigned long hash, char (*t)[FPLEN + 5])
+{
+	char name[32], target[PATH_MAX];
+	size_t n;
+
+	for (n = 0; n < LINKS_MAX; n++) {
+		snprintf(name, sizeof(name), "%08lx.%s%zu", hash, r, n);
+		if (link_target(s, folder, name, target, sizeof(target)) == -1)
+			break;
+		snprintf(t[n], FPLEN + 5, "%.*s", FPLEN + 4, target);
+	}
+	return n;
+}
+
+/* Stages the links of hash so that they are targets[0..n), replacing
+ * (never first removing) the ones there. */
+static void
+relink(struct store *s, const char *folder, const char *r,
+    unsigned long hash, char (*targets)[FPLEN + 5], size_t n)
+{
+	char old[LINKS_MAX][FPLEN + 5], rel[64];
+	size_t nold = links_of(s, folder, r, hash, old), i;
+
+	for (i = 0; i < n && i < LINKS_MAX; i++) {
+		if (i < nold && strcmp(old[i], targets[i]) == 0)
+			continue;
+		snprintf(rel, sizeof(rel), "%s/%08lx.%s%zu", folder, hash, r,
+		    i);
+		stage_link(s, rel, targets[i]);
+	}
+	for (; i < nold; i++) {
+		snprintf(rel, sizeof(rel), "%s/%08lx.%s%zu", folder, hash, r,
+		    i);
+		stage_unlink(s, rel);
+	}
+}
+
+/*
+ * trust
+ */
+static enum err_class
+trust_add(const char **args)
+{
+	char fp[FPLEN + 1], rel[80], t[LINKS_MAX + 1][FPLEN + 5];
+	size_t nin = nargs(args), n, i, k;
+	struct input *ins;
+	struct cert_ref *v;
+	struct store *s;
+	unsigned long h;
+	BIO *b;
+	char *pem;
+	long len;
+	int bad = 0;
+
+	want_args("trust add", args, 1, SIZE_MAX);
+	s = store_open(opts_store_dir(), 0);
+	ins = xcalloc(nin, sizeof(*ins));
+	v = gather(args, ins, nin, &n, &bad);
+	store_lock(s);
+	for (i = 0; i < n; i++) {
+		memcpy(fp, v[i].fp, sizeof(fp));
+		if (has_file(s, "ca", fp, ".pem"))
+			continue;
+		h = X509_subject_name_hash(v[i].x);
+		k = links_of(s, "ca", "", h, t);
+		if (k == LINKS_MAX)
+			xdie(ERR_CONFIG, "ca/: too many anchors with the "
+			    "subject hash %08lx", h);
+		snprintf(t[k], FPLEN + 5, "%s.pem", fp);
+		if ((b = BIO_new(BIO_s_mem())) == NULL ||
+		    !PEM_write_bio_X509(b, v[i].x))
+			xdie_ssl(ERR_TEMP, "cannot encode a certificate");
+		len = BIO_get_mem_data(b, &pem);
+		snprintf(rel, sizeof(rel), "ca/%s.pem", fp);
+		stage_data(s, rel, pem, (size_t)len);
+		BIO_free(b);
+		relink(s, "ca", "", h, t, k + 1);
+		commit(s);
+		if (!is_ca(v[i].x))
+			warnx("trusting sha256:%.16s..., which is not a CA "
+			    "certificate", fp);
+		verbosex("trusted sha256:%s", fp);
+	}
+	for (i = 0; i < nin; i++)
+		input_release(&ins[i]);
+	free(ins);
+	free(v);
+	store_close(s);
+	return bad ? ERR_DATA : ERR_OK;
+}
+
+static enum err_class
+trust_list(const char **args)
+{
+	struct store *s;
+	struct fps f;
+	size_t i;
+	X509 *x;
+
+	want_args("trust list", args, 0, 0);
+	s = store_open(opts_store_dir(), 0);
+	list_fps(s, "ca", &f);
+	out_begin();
+	for (i = 0; i < f.n; i++)
+		if ((x = load_cert(s, "ca", f.v[i])) != NULL) {
+			list_line(s, "ca", f.v[i], x);
+			X509_free(x);
+		} else
+			warnx("ca/%s.pem does not parse (certstore fsck)",
+			    f.v[i]);
+	out_end();
+	free(f.v);
+	store_close(s);
+	return ERR_OK;
+}
+
+static enum err_class
+trust_remove(const char **args)
+{
+	char fp[FPLEN + 1], rel[80], t[LINKS_MAX][FPLEN + 5];
+	char keep[LINKS_MAX][FPLEN + 5];
+	struct store *s;
+	unsigned long h;
+	size_t n, i, k = 0;
+	X509 *x;
+
+	want_args("trust remove", args, 1, 1);
+	if (!parse_fp(args[0], fp))
+		xdie(ERR_USAGE, "certstore trust remove: '%s' is not a "
+		    "SHA-256 fingerprint", args[0]);
+	s = store_open(opts_store_dir(), STORE_WRITE);
+	if ((x = load_cert(s, "ca", fp)) == NULL) {
+		if (!has_file(s, "ca", fp, ".pem"))
+			xdie(ERR_NOUSER, "no trust anchor sha256:%s", fp);
+		xdie(ERR_CONFIG, "ca/%s.pem does not parse (certstore fsck)",
+		    fp);
+	}
+	h = X509_subject_name_hash(x);
+	X509_free(x);
+	n = links_of(s, "ca", "", h, t);
+	for (i = 0; i < n; i++)
+		if (strncmp(t[i], fp, FPLEN) != 0)
+			memcpy(keep[k++], t[i], sizeof(t[i]));
+	relink(s, "ca", "", h, keep, k);
+	snprintf(rel, sizeof(rel), "ca/%s.pem", fp);
+	stage_unlink(s, rel);
+	commit(s);
+	verbosex("no longer trusted: sha256:%s", fp);
+	store_close(s);
+	return ERR_OK;
+}
+
+static enum err_class
+verb_trust(const char **args)
+{
+	if (args == NULL || args[0] == NULL)
+		xdie(ERR_USAGE, "certstore trust: add, list or remove (see "
+		    "--help)");
+	if (strcmp(args[0], "add") == 0)
+		return trust_add(args + 1);
+	if (strcmp(args[0], "list") == 0)
+		return trust_list(args + 1);
+	if (strcmp(args[0], "remove") == 0)
+		return trust_remove(args + 1);
+	xdie(ERR_USAGE, "certstore trust: unknown '%s' (add, list or "
+	    "remove)", args[0]);
+}
+
+/*
+ * crl
+ */
+
+/* Is a newer than b: by CRL number when both have one, else by
+ * thisUpdate. */
+static int
+crl_newer(X509_CRL *a, X509_CRL *b)
+{
+	ASN1_INTEGER *na = X509_CRL_get_ext_d2i(a, NID_crl_number, NULL,
+	    NULL);
+	ASN1_INTEGER *nb = X509_CRL_get_ext_d2i(b, NID_crl_number, NULL,
+	    NULL);
+	int c;
+
+	if (na != NULL && nb != NULL)
+		c = ASN1_INTEGER_cmp(na, nb);
+	else
+		c = ASN1_TIME_compare(X509_CRL_get0_lastUpdate(a),
+		    X509_CRL_get0_lastUpdate(b));
+	ASN1_INTEGER_free(na);
+	ASN1_INTEGER_free(nb);
+	ERR_clear_error();
+	return c > 0;
+}
+
+/* Does a certificate of the store (ca/, or a CA of certs/) sign c? */
+static int
+crl_signed(struct store *s, X509_CRL *c, int *issuer_found)
+{
+	const X509_NAME *iss = X509_CRL_get_issuer(c);
+	unsigned long h = X509_NAME_hash_ex(iss, NULL, NULL, NULL);
+	char t[LINKS_MAX][FPLEN + 5], key[16], fp[FPLEN + 1];
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	struct hits hits;
+	size_t n, i;
+	int ok = 0, k;
+	X509 *x;
+
+	if (sk == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	n = links_of(s, "ca", "", h, t);
+	for (i = 0; i < n; i++)
+		if (fp_name(t[i], ".pem", fp) &&
+		    (x = load_cert(s, "ca", fp)) != NULL)
+			sk_X509_push(sk, x);
+	snprintf(key, sizeof(key), "ca:%08lx", h);
+	ix_find(s, key, &hits);
+	for (i = 0; i < hits.n && i < CHAIN_CANDS; i++)
+		if ((x = load_cert(s, "certs", hits.v[i].fp)) != NULL)
+			sk_X509_push(sk, x);
+	free(hits.v);
+	*issuer_found = 0;
+	for (k = 0; k < sk_X509_num(sk) && !ok; k++) {
+		x = sk_X509_value(sk, k);
+		if (X509_NAME_cmp(X509_get_subject_name(x), iss) != 0)
+			continue;
+		*issuer_found = 1;
+		ok = X509_CRL_verify(c, X509_get0_pubkey(x)) == 1;
+	}
+	sk_X509_pop_free(sk, X509_free);
+	ERR_clear_error();
+	return ok;
+}
+
+static enum err_class
+verb_crl(const char **args)
+{
+	char fp[FPLEN + 1], rel[80], ofp[FPLEN + 1], *buf, *pem;
+	char t[LINKS_MAX + 1][FPLEN + 5], keep[LINKS_MAX + 1][FPLEN + 5];
+	STACK_OF(X509_CRL) *old;
+	struct store *s;
+	X509_CRL *c;
+	unsigned long h;
+	size_t n, i, k = 0;
+	int found;
+	BIO *b;
+	long len;
+
+	if (args == NULL || args[0] == NULL || strcmp(args[0], "add") != 0)
+		xdie(ERR_USAGE, "certstore crl: add FILE (see --help)");
+	want_args("crl add", args + 1, 1, 1);
+	s = store_open(opts_store_dir(), 0);
+	if ((buf = read_input(args[1], &n)) == NULL)
+		xdie(ERR_DATA, "'%s': larger than %d MiB: refused", args[1],
+		    INPUT_MAX >> 20);
+	c = parse_crl(buf, n);
+	free(buf);
+	if (c == NULL)
+		xdie(ERR_DATA, "'%s' is not a CRL (PEM or DER)", args[1]);
+	if (!crl_signed(s, c, &found))
+		xdie(ERR_DATA, "'%s': %s", args[1], found ? "the CRL's "
+		    "signature does not verify under its issuer's key" :
+		    "the CRL's issuer is not in the store (certstore trust "
+		    "add, or add)");
+	if (X509_CRL_get0_nextUpdate(c) != NULL &&
+	    X509_cmp_current_time(X509_CRL_get0_nextUpdate(c)) < 0)
+		warnx("'%s': out of date (its nextUpdate has passed)",
+		    args[1]);
+	store_lock(s);
+	crl_fp(c, fp);
+	if (has_file(s, "crl", fp, ".pem")) {
+		verbosex("this CRL is in the store already");
+		goto out;
+	}
+	h = X509_NAME_hash_ex(X509_CRL_get_issuer(c), NULL, NULL, NULL);
+	old = crls_of(s, X509_CRL_get_issuer(c));
+	for (i = 0; i < (size_t)sk_X509_CRL_num(old); i++)
+		if (!crl_newer(c, sk_X509_CRL_value(old, (int)i)))
+			xdie(ERR_DATA, "'%s' is not newer than the CRL of the "
+			    "same issuer in the store", args[1]);
+	/* Keep the links of other issuers that share the hash. */
+	n = links_of(s, "crl", "r", h, t);
+	for (i = 0; i < n; i++) {
+		int same = 0, j;
+
+		for (j = 0; j < sk_X509_CRL_num(old); j++) {
+			crl_fp(sk_X509_CRL_value(old, j), ofp);
+			same |= strncmp(t[i], ofp, FPLEN) == 0;
+		}
+		if (!same)
+			memcpy(keep[k++], t[i], sizeof(t[i]));
+	}
+	snprintf(keep[k++], FPLEN + 5, "%s.pem", fp);
+	if ((b = BIO_new(BIO_s_mem())) == NULL || !PEM_write_bio_X509_CRL(b,
+	    c))
+		xdie_ssl(ERR_TEMP, "cannot encode the CRL");
+	len = BIO_get_mem_data(b, &pem);
+	snprintf(rel, sizeof(rel), "crl/%s.pem", fp);
+	stage_data(s, rel, pem, (size_t)len);
+	BIO_free(b);
+	relink(s, "crl", "r", h, keep, k);
+	for (i = 0; i < (size_t)sk_X509_CRL_num(old); i++) {
+		crl_fp(sk_X509_CRL_value(old, (int)i), ofp);
+		snprintf(rel, sizeof(rel), "crl/%s.pem", ofp);
+		stage_unlink(s, rel);
+	}
+	commit(s);
+	sk_X509_CRL_pop_free(old, X509_CRL_free);
+	verbosex("added the CRL sha256:%s", fp);
+out:
+	X509_CRL_free(c);
+	store_close(s);
+	return ERR_OK;
+}
+
+/*
+ * certstore VERB
+ */
+static const struct {
+	const char *name;
+	enum err_class (*fn)(const char **);
+} verbs[] = {
+	{ "init", verb_init },
+	{ "add", verb_add },
+	{ "get", verb_get },
+	{ "list", verb_list },
+	{ "remove", verb_remove },
+	{ "expire", verb_expire },
+	{ "identity", verb_identity },
+	{ "trust", verb_trust },
+	{ "crl", verb_crl },
+	{ "fsck", verb_fsck },
+	{ "export", verb_export },
+};
+
+enum err_class
+store_main(const char *verb, const char **args)
+{
+	size_t i;
+
+	if (verb == NULL)
+		xdie(ERR_USAGE, "no verb given (see --help)");
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verb, verbs[i].name) == 0)
+			return verbs[i].fn(args);
+	xdie(ERR_USAGE, "unknown verb '%s' (see --help)", verb);
+}
