@@ -11,16 +11,6 @@ plan 79
 pki=$testdir/pki
 private_keys alice bob carol helpdesk
 A="-k $tmp/alice.key -c $pki/alice.pem"
-hdr() { sed '/^\r\{0,1\}$/q' "$1"; }
-body() { sed '1,/^\r\{0,1\}$/d' "$1"; }
-# The SMIME-Decrypt field unfolded, its fingerprint X; the rest without it.
-dres() {
-	awk '/^SMIME-Decrypt:/ { p = 1; printf "%s", $0; next }
-	    p && /^[ \t]/ { sub(/^[ \t]+/, " "); printf "%s", $0; next }
-	    { p = 0 }' "$1" |
-	    sed 's/SMIME-Decrypt: //; s/\(recipient=sha256:\)[0-9a-f]*/\1X/'
-}
-undres() { awk '/^SMIME-Decrypt:/ { p = 1; next } p && /^[ \t]/ { next } { p = 0; print }' "$1"; }
 
 # The message: routing and threading fields, a Bcc, Content-* last.
 cat >"$tmp/m.eml" <<'EOF'

@@ -21,17 +21,6 @@ for n in alice bob; do
 done
 A="-k $tmp/alice.key -c $pki/alice.pem"
 ca="--no-system-ca --ca $pki/root-ca.pem"
-hdr() { sed '/^\r\{0,1\}$/q' "$1"; }
-body() { sed '1,/^\r\{0,1\}$/d' "$1"; }
-# The SMIME-Decrypt field unfolded, its fingerprint X.
-dres() {
-	awk '/^SMIME-Decrypt:/ { p = 1; printf "%s", $0; next }
-	    p && /^[ \t]/ { sub(/^[ \t]+/, " "); printf "%s", $0; next }
-	    { p = 0 }' "$1" |
-	    sed 's/SMIME-Decrypt: //; s/\(recipient=sha256:\)[0-9a-f]*/\1X/'
-}
-# The message without our (first) SMIME-Decrypt field.
-undres() { awk '!d && /^SMIME-Decrypt:/ { p = 1; d = 1; next } p && /^[ \t]/ { next } { p = 0; print }' "$1"; }
 # der2mail HDRFILE DER: a message of the header and the DER in base64.
 der2mail() { hdr "$1"; openssl base64 -in "$2"; }
 # gadget IN OUT CTOFF PLAIN BLK WANTED: OUT is the DER IN with the CBC

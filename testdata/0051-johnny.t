@@ -24,8 +24,6 @@ for n in alice bob helpdesk untrusted mismatch selfsigned; do
 	chmod 600 "$tmp/$n.key"
 done
 ca="--no-system-ca --ca $pki/root-ca.pem"
-hdr() { sed '/^\r\{0,1\}$/q' "$1"; }
-body() { sed '1,/^\r\{0,1\}$/d' "$1"; }
 verdict() { ar_result "$1" | sed 's/ .*//'; }
 # The message with our (first) Authentication-Results taken out.
 unar() { awk '!d && /^Authentication-Results:/ { p = 1; d = 1; next } p && /^[ \t]/ { next } { p = 0; print }' "$1"; }

@@ -23,7 +23,6 @@ ca="--no-system-ca --ca $pki/root-ca.pem"
 # The first field of the output (ours) taken out: the rest must be the
 # input byte for byte.
 unar() { awk '!d && /^Authentication-Results:/ { p = 1; d = 1; next } p && /^[ \t]/ { next } { p = 0; print }' "$1"; }
-undres() { awk '!d && /^SMIME-Decrypt:/ { p = 1; d = 1; next } p && /^[ \t]/ { next } { p = 0; print }' "$1"; }
 # wellformed FILE: the first field of FILE is one RFC 8601 smime result
 # of ours: printable ASCII and folding only, then authserv-id; smime=RESULT,
 # an optional comment, and body.smime-* properties whose values are

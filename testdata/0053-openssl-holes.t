@@ -19,15 +19,6 @@ pki=$testdir/pki
 cp "$pki/alice.key" "$pki/alice.p12" "$tmp/"
 chmod 600 "$tmp/alice.key" "$tmp/alice.p12"
 A="-k $tmp/alice.key -c $pki/alice.pem"
-hdr() { sed '/^\r\{0,1\}$/q' "$1"; }
-body() { sed '1,/^\r\{0,1\}$/d' "$1"; }
-dres() {
-	awk '/^SMIME-Decrypt:/ { p = 1; printf "%s", $0; next }
-	    p && /^[ \t]/ { sub(/^[ \t]+/, " "); printf "%s", $0; next }
-	    { p = 0 }' "$1" |
-	    sed 's/SMIME-Decrypt: //; s/\(recipient=sha256:\)[0-9a-f]*/\1X/'
-}
-undres() { awk '!d && /^SMIME-Decrypt:/ { p = 1; d = 1; next } p && /^[ \t]/ { next } { p = 0; print }' "$1"; }
 osdecrypt() {	# openssl cms decrypts DER $1 with alice's key into $2
 	openssl cms -decrypt -inform DER -in "$1" -inkey "$tmp/alice.key" \
 	    -recip "$pki/alice.pem" -binary -out "$2" 2>/dev/null

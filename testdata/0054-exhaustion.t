@@ -28,10 +28,8 @@ for n in alice bob; do
 done
 A="-k $tmp/alice.key -c $pki/alice.pem"
 ca="--no-system-ca --ca $pki/root-ca.pem"
-body() { sed '1,/^\r\{0,1\}$/d' "$1"; }
 verdict() { ar_result "$1" | sed 's/ .*//'; }
 unar() { awk '!d && /^Authentication-Results:/ { p = 1; d = 1; next } p && /^[ \t]/ { next } { p = 0; print }' "$1"; }
-undres() { awk '!d && /^SMIME-Decrypt:/ { p = 1; d = 1; next } p && /^[ \t]/ { next } { p = 0; print }' "$1"; }
 dres() {
 	awk '/^SMIME-Decrypt:/ { p = 1; printf "%s", $0; next }
 	    p && /^[ \t]/ { sub(/^[ \t]+/, " "); printf "%s", $0; next }

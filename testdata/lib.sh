@@ -136,5 +136,21 @@ private_keys() {
 	done
 }
 
+# A message's header (up to its empty line) and body.
+hdr() { sed '/^\r\{0,1\}$/q' "$1"; }
+body() { sed '1,/^\r\{0,1\}$/d' "$1"; }
+# The SMIME-Decrypt field unfolded, its fingerprint X; the message without
+# our (first) SMIME-Decrypt field.
+dres() {
+	awk '/^SMIME-Decrypt:/ { p = 1; printf "%s", $0; next }
+	    p && /^[ \t]/ { sub(/^[ \t]+/, " "); printf "%s", $0; next }
+	    { p = 0 }' "$1" |
+	    sed 's/SMIME-Decrypt: //; s/\(recipient=sha256:\)[0-9a-f]*/\1X/'
+}
+undres() {
+	awk '!d && /^SMIME-Decrypt:/ { p = 1; d = 1; next }
+	    p && /^[ \t]/ { next } { p = 0; print }' "$1"
+}
+
 lf() { sed 's/\r$//' "$1"; }
 crlf() { sed 's/\r$//; s/$/\r/' "$1"; }
