@@ -65,6 +65,7 @@ static void
 free_context(void)
 {
 	free_argv(&opt.ca);
+	free_argv(&opt.chain);
 	free_argv(&limits);
 	free_argv(&opt.recip_files);
 	free_argv(&opt.recip_addrs);
@@ -129,8 +130,8 @@ struct poptOption opts_sign[] = {
 	  "multipart/signed (default)", NULL },
 	{ "opaque", '\0', POPT_ARG_VAL, &opt.opaque, 1,
 	  "application/pkcs7-mime; smime-type=signed-data", NULL },
-	{ "chain", '\0', POPT_ARG_STRING, &opt.chain, 0,
-	  "add the intermediate certificates in FILE", "FILE" },
+	{ "chain", '\0', POPT_ARG_ARGV, &opt.chain, 0,
+	  "add the intermediate certificates in FILE (repeatable)", "FILE" },
 	{ "digest", '\0', POPT_ARG_STRING, &opt.digest, 0,
 	  "sha256 (default), sha384 or sha512", "ALG" },
 	{ "pss", '\0', POPT_ARG_NONE, &opt.pss, 0,

@@ -53,7 +53,8 @@ struct opts {
 	const char *key, *cert, *p12, *as;
 	/* sign */
 	int opaque, pss, wrap;
-	const char *chain, *digest, *filename;
+	const char **chain;	/* --chain FILE..., NULL-terminated */
+	const char *digest, *filename;
 	/* trust */
 	enum opt_policy policy;
 	const char **ca;	/* NULL-terminated, may be NULL */

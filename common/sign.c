@@ -437,7 +437,8 @@ sign_main(void)
 {
 	static struct sign s;
 	static struct io_wr spool, sigw;
-	STACK_OF(X509) *chain = NULL;
+	STACK_OF(X509) *chain = NULL, *more;
+	const char **c;
 	struct identity id = { 0 };
 	struct stat st;
 	off_t off0;
@@ -452,8 +453,17 @@ sign_main(void)
 		    opt.passin);
 	else if (opt.as != NULL)
 		identity_from_store(opt.as, &id);
-	if (opt.chain != NULL)
-		chain = keys_load_certs(opt.chain);
+	for (c = opt.chain; c != NULL && *c != NULL; c++) {
+		more = keys_load_certs(*c);
+		if (chain == NULL)
+			chain = more;
+		else {
+			while (sk_X509_num(more) > 0)
+				if (!sk_X509_push(chain, sk_X509_shift(more)))
+					xdie(ERR_TEMP, "out of memory");
+			sk_X509_free(more);
+		}
+	}
 
 	in = io_in_open(opt.in);
 	/* A regular file is read twice rather than copied to a spool. */

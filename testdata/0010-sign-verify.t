@@ -2,7 +2,7 @@
 # smime-sign and smime-verify over the committed test PKI: round trips,
 # openssl cms in both directions, and every outcome of the policies.
 . "$(dirname "$0")/lib.sh"
-plan 109
+plan 110
 
 pki=$testdir/pki
 private_keys alice bob carol dave helpdesk expired notyet noemailprot \
@@ -177,6 +177,12 @@ for src in pass:test env:SMIME_TEST_PW "file:$tmp/pw" fd:3; do
 done
 expect_code 'wrong passphrase: 77' 77 \
     'smime-sign -p "$tmp/alice.p12" --passin pass:wrong <"$tmp/a.eml"'
+# --chain twice: both files' certificates go in.
+msg alice@example.com | smime-sign -k "$tmp/alice.key" -c "$pki/alice.pem" \
+    --chain "$pki/sub-ca.pem" --chain "$pki/root-ca.pem" >"$tmp/c2.eml"
+check_eq '--chain twice: the certificates of both' \
+    "$(sed '1,/smime.p7s/d' "$tmp/c2.eml" | sed '1,/^$/d;/^--/,$d' | openssl base64 -d |
+    openssl pkcs7 -inform DER -print_certs -noout | grep -c '^subject=')" 3
 expect_code 'wrong passphrase for a PEM key: 77' 77 \
     'smime-sign -k "$tmp/alice-enc.key" -c "$pki/alice.pem" --passin pass:wrong <"$tmp/a.eml"'
 check_grep 'it says so, in words that do not depend on the bytes' 'wrong passphrase, or not a PEM private key$' "$tmp/.err"
