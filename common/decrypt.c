@@ -7,9 +7,8 @@
  * streamed into a spool: ciphertext on disk is harmless, and an
  * AuthEnvelopedData's tag comes after it.  At the end the cipher is
  * checked, a key is chosen whose certificate a RecipientInfo names, and
- * the plaintext goes into a second private spool, its top-level
- * SMIME-Decrypt fields left out (a forged one must not follow ours).  It
- * replaces the Content-* fields and body of the output only if the
+ * the plaintext goes into a second private spool.  It (its header merged
+ * into the outer one as filter.c says) replaces the Content-* fields and body of the output only if the
  * cipher status is good at the end (CBC padding, GCM tag); otherwise the
  * message passes through as it came, with result=fail.
  */
@@ -36,11 +35,7 @@ struct decrypt {
 	struct p7in in;
 	struct io_wr ct;	/* the ciphertext */
 	int ct_fd;
-	/* the plaintext, its SMIME-Decrypt fields dropped */
-	struct mime_parser *pp;
-	struct filter *f;
-	int pdrop;
-	struct io_wr pt;
+	struct io_wr pt;	/* the plaintext */
 	int pt_fd;
 };
 
@@ -126,35 +121,13 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 	}
 }
 
-/* The plaintext entity: every byte but its top-level SMIME-Decrypt
- * fields goes to the spool. */
-static void
-pt_event(void *arg, const struct mime_event *ev)
-{
-	struct decrypt *d = arg;
-
-	if (ev->part->depth == 0 && ev->type == MIME_EV_FIELD) {
-		d->pdrop = mime_field_is(ev->data, ev->len, "SMIME-Decrypt");
-		/* A protected From, Subject, ... replaces the outer one. */
-		if (filter_is_once(ev->data, ev->len))
-			filter_omit_field(d->f, ev->data, ev->len);
-	} else if (ev->part->depth != 0 || ev->type != MIME_EV_FIELD_MORE)
-		d->pdrop = 0;
-	if (!d->pdrop)
-		io_wr_write(&d->pt, ev->data, ev->len);
-	/* An entity without a header (or one cut short) still needs the
-	 * empty line that ends the outer header it joins. */
-	if (ev->part->depth == 0 && ev->type == MIME_EV_HEADER_END &&
-	    ev->len == 0)
-		io_wr_puts(&d->pt, "\r\n");
-}
-
+/* The plaintext: filter.c merges its header into the outer one. */
 static int
 pt_sink(void *arg, const char *p, size_t n)
 {
 	struct decrypt *d = arg;
 
-	mime_parser_feed(d->pp, p, n);
+	io_wr_write(&d->pt, p, n);
 	return d->pt.err;
 }
 
@@ -269,13 +242,11 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 		xdie(ERR_TEMP, "cannot write the spool");
 	d->pt_fd = io_spool_open();
 	io_wr_init(&d->pt, d->pt_fd, IO_EOL_KEEP);
-	d->pp = mime_parser_new(pt_event, d);
 	ct = BIO_new_fd(d->ct_fd, BIO_NOCLOSE);
 	if (ct == NULL)
 		xdie(ERR_TEMP, "out of memory");
 	if (cms_decrypt_run(cd, id.key, id.cert, ct, opt.allow_legacy,
 	    pt_sink, d)) {
-		mime_parser_finish(d->pp);
 		if (io_wr_flush(&d->pt) != 0)
 			xdie(io_errclass(d->pt.err), "cannot write the spool: "
 			    "%s", strerror(d->pt.err));
@@ -298,7 +269,6 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 	struct outcome o = { .result = "none" };
 	char item[160];
 
-	d->f = f;
 	if (d->whole)
 		decrypt_whole(d, &o);
 	else
@@ -351,8 +321,6 @@ decrypt_main(void)
 		close(d.ct_fd);
 	if (d.pt_fd != -1)
 		close(d.pt_fd);
-	if (d.pp != NULL)
-		mime_parser_free(d.pp);
 	p7in_free(&d.in);
 	return rc;
 }

@@ -54,6 +54,7 @@ struct filter {
 		char name[16];
 		uint64_t from, to;
 		int omit;
+		int placeholder;	/* Subject: "..." or "[...]" */
 	} *once;
 	size_t nonce;
 	int in_once;
@@ -125,7 +126,7 @@ once_name(const char *field, size_t len)
 {
 	static const char *const names[] = { "Date", "From", "Sender",
 		"Reply-To", "To", "Cc", "Message-ID", "In-Reply-To",
-		"References", "Subject", NULL };
+		"References", "Subject", "MIME-Version", NULL };
 	int i;
 
 	for (i = 0; names[i] != NULL; i++)
@@ -134,21 +135,23 @@ once_name(const char *field, size_t len)
 	return NULL;
 }
 
-int
-filter_is_once(const char *field, size_t len)
+/* The value a sender of protected headers leaves outside instead of the
+ * Subject (RFC 7508 examples, draft-ietf-lamps-header-protection). */
+static int
+is_placeholder(const char *field, size_t len)
 {
-	return once_name(field, len) != NULL;
-}
+	size_t v, e;
 
-void
-filter_omit_field(struct filter *f, const char *field, size_t len)
-{
-	const char *name = once_name(field, len);
-	size_t i;
-
-	for (i = 0; name != NULL && i < f->nonce; i++)
-		if (strcmp(f->once[i].name, name) == 0)
-			f->once[i].omit = 1;
+	if (mime_field_name(field, len, &v) == 0)
+		return 0;
+	while (v < len && (field[v] == ' ' || field[v] == '\t'))
+		v++;
+	e = len;
+	while (e > v && (field[e - 1] == '\r' || field[e - 1] == '\n' ||
+	    field[e - 1] == ' ' || field[e - 1] == '\t'))
+		e--;
+	return (e - v == 3 && memcmp(field + v, "...", 3) == 0) ||
+	    (e - v == 5 && memcmp(field + v, "[...]", 5) == 0);
 }
 
 void
@@ -192,10 +195,15 @@ event(void *arg, const struct mime_event *ev)
 				    sizeof(f->once[0].name), "%s", n);
 				f->once[f->nonce].from = pos;
 				f->once[f->nonce].to = pos + ev->len;
-				f->once[f->nonce++].omit = 0;
+				f->once[f->nonce].omit = 0;
+				f->once[f->nonce++].placeholder =
+				    strcmp(n, "Subject") == 0 &&
+				    is_placeholder(ev->data, ev->len);
 			}
-		} else if (ev->type == MIME_EV_FIELD_MORE && f->in_once)
+		} else if (ev->type == MIME_EV_FIELD_MORE && f->in_once) {
 			f->once[f->nonce - 1].to += ev->len;
+			f->once[f->nonce - 1].placeholder = 0;
+		}
 		if (ev->type == MIME_EV_FIELD && f->in_cfield) {
 			f->cfields = xrealloc(f->cfields,
 			    (f->ncfields + 1) * sizeof(*f->cfields));
@@ -323,11 +331,114 @@ filter_report(const char *tool, const char *result, const char *comment)
 	free(line);
 }
 
+/* Is an outer field of this name staying in the output? */
+static int
+outer_kept(const struct filter *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < f->nonce; i++)
+		if (strcmp(f->once[i].name, name) == 0 && !f->once[i].omit)
+			return 1;
+	return 0;
+}
+
+/*
+ * An entity that replaces the root's Content-* fields and body, unwrapped
+ * or decrypted.  SPEC.md: the outer header stays.  The entity's fields
+ * that RFC 5322 allows once, and MIME-Version, are left out where the
+ * outer header has one of that name, so that neither a signer nor
+ * whoever encrypted replaces the From the MTA checked; the one exception
+ * is a Subject that a sender of protected headers hid behind "..." or
+ * "[...]", which the inner one replaces.  No result field of ours (an
+ * Authentication-Results of our authserv-id, SMIME-Decrypt) comes up from
+ * inside: we did not write it.  The entity's header is read twice (to
+ * learn whether it brings a Subject, then to copy it); the body once.
+ */
+struct entity {
+	struct filter *f;
+	struct io_wr *out;	/* NULL: the first reading */
+	int drop, done, has_subject;
+	uint64_t body;		/* where its header ends */
+};
+
+static int
+inner_dropped(const struct entity *en, const char *field, size_t len)
+{
+	const char *name = once_name(field, len);
+
+	if (hdr_is_ar_of(field, len, opts_authserv_id()) ||
+	    mime_field_is(field, len, "SMIME-Decrypt"))
+		return 1;
+	return name != NULL && outer_kept(en->f, name);
+}
+
+static void
+entity_event(void *arg, const struct mime_event *ev)
+{
+	struct entity *en = arg;
+	const char *eol;
+
+	if (en->done || ev->part->depth != 0)
+		return;
+	switch (ev->type) {
+	case MIME_EV_FIELD:
+		if (mime_field_is(ev->data, ev->len, "Subject"))
+			en->has_subject = 1;
+		en->drop = inner_dropped(en, ev->data, ev->len);
+		/* FALLTHROUGH */
+	case MIME_EV_FIELD_MORE:
+	case MIME_EV_FROM:
+		if (en->out != NULL && !en->drop)
+			io_wr_write(en->out, ev->data, ev->len);
+		break;
+	case MIME_EV_HEADER_END:
+		en->done = 1;
+		en->body = ev->offset + ev->len;
+		if (en->out == NULL)
+			break;
+		/* No header of its own, or one cut short: the empty line
+		 * must still end the outer header it joins. */
+		eol = filter_eol(en->f);
+		io_wr_write(en->out, ev->len > 0 ? ev->data : eol,
+		    ev->len > 0 ? ev->len : strlen(eol));
+		break;
+	default:
+		break;
+	}
+}
+
+/* Reads the entity's header; returns where its body starts. */
+static uint64_t
+entity_header(struct entity *en, int fd)
+{
+	static char buf[IO_BUFSIZE];
+	struct mime_parser *p;
+	uint64_t total = 0;
+	size_t n;
+
+	if (lseek(fd, 0, SEEK_SET) == -1)
+		xdie(ERR_TEMP, "cannot rewind the spool: %s", strerror(errno));
+	en->done = en->drop = 0;
+	p = mime_parser_new(entity_event, en);
+	while (!en->done && (n = io_read(fd, buf, sizeof(buf))) > 0) {
+		total += n;
+		mime_parser_feed(p, buf, n);
+	}
+	if (!en->done) {
+		en->body = total;
+		mime_parser_finish(p);
+	}
+	mime_parser_free(p);
+	return en->body;
+}
+
 static void
 write_output(struct filter *f, struct filter_result *res)
 {
 	static struct io_wr out;
-	uint64_t end, (*omit)[2];
+	struct entity en = { .f = f };
+	uint64_t end, body, (*omit)[2];
 	size_t i, k, n = 0;
 
 	io_wr_init(&out, io_out_open(opt.out), opt.eol);
@@ -338,8 +449,12 @@ write_output(struct filter *f, struct filter_result *res)
 		copy_src(f, &out, f->off0 + f->from_len, end, NULL, 0);
 		goto done;
 	}
-	/* The outer header without its Content-* fields (nor those the
-	 * entity's header replaces), then the entity. */
+	entity_header(&en, res->body_fd);
+	for (i = 0; i < f->nonce && en.has_subject; i++)
+		if (f->once[i].placeholder)
+			f->once[i].omit = 1;
+	/* The outer header without its Content-* fields (nor a hidden
+	 * Subject), then the entity. */
 	omit = xcalloc(f->ncfields + f->nonce + 1, sizeof(*omit));
 	for (i = k = 0; i < f->ncfields || k < f->nonce;) {
 		while (k < f->nonce && !f->once[k].omit)
@@ -356,11 +471,13 @@ write_output(struct filter *f, struct filter_result *res)
 	copy_src(f, &out, f->off0 + f->from_len, f->hdr_end,
 	    (const uint64_t (*)[2])omit, n);
 	free(omit);
-	if (lseek(res->body_fd, 0, SEEK_SET) == -1)
-		xdie(ERR_TEMP, "cannot rewind the spool: %s", strerror(errno));
 	if (res->body_crlf && opt.eol == IO_EOL_KEEP)
 		out.eol = strcmp(filter_eol(f), "\r\n") == 0 ? IO_EOL_CRLF :
 		    IO_EOL_LF;
+	en.out = &out;
+	body = entity_header(&en, res->body_fd);
+	if (lseek(res->body_fd, (off_t)body, SEEK_SET) == -1)
+		xdie(ERR_TEMP, "cannot seek the spool: %s", strerror(errno));
 	io_wr_copyfd(&out, res->body_fd);
 done:
 	if (io_wr_flush(&out) != 0)

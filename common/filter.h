@@ -55,12 +55,6 @@ void filter_report(const char *tool, const char *result,
 /* For ops, at the end of the top-level header: the command will give a
  * body_fd, so the driver need not keep the body. */
 void filter_body_replaced(struct filter *f);
-/* For ops: is the field one RFC 5322 3.6 allows once (From, To, Subject,
- * Date, Message-ID, ...)?  Leave the top-level ones of that name out of
- * an output with body_fd: the entity's header brings its own (RFC 7508,
- * protected headers). */
-int filter_is_once(const char *field, size_t len);
-void filter_omit_field(struct filter *f, const char *field, size_t len);
 /* For ops: the line end our fields use (the output's). */
 const char *filter_eol(const struct filter *f);
 /* The input is a bare CMS object (DER, PEM or base64), not a message. */
