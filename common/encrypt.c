@@ -158,12 +158,26 @@ push(STACK_OF(X509) *sk, X509 *x)
 		xdie(ERR_TEMP, "out of memory");
 }
 
+/* Adds a recipient without a usable certificate to the list that
+ * --missing=fail prints, every one of them (500 by default). */
+static void
+add_missing(char **missing, size_t *len, const char *who, const char *why)
+{
+	size_t n = strlen(who) + (why != NULL ? strlen(why) + 3 : 0) + 3;
+
+	*missing = xrealloc(*missing, *len + n);
+	*len += (size_t)snprintf(*missing + *len, n, "%s%s%s%s%s",
+	    *len > 0 ? ", " : "", who, why != NULL ? " (" : "",
+	    why != NULL ? why : "", why != NULL ? ")" : "");
+}
+
 /*
  * The recipients' certificates, and whether every one of them said it
- * takes AES-256-GCM; NULL if some address has none (missing lists them).
+ * takes AES-256-GCM; NULL if some recipient has none usable (*missing,
+ * allocated, lists them).
  */
 static STACK_OF(X509) *
-recipients(struct encrypt *e, int *gcm_ok, char *missing, size_t msz)
+recipients(struct encrypt *e, int *gcm_ok, char **missing)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null(), *file;
 	struct store *st = NULL;
@@ -177,13 +191,18 @@ recipients(struct encrypt *e, int *gcm_ok, char *missing, size_t msz)
 	if (sk == NULL)
 		xdie(ERR_TEMP, "out of memory");
 	*gcm_ok = 1;
-	*missing = '\0';
+	*missing = NULL;
 	for (a = opt.recip_files; a != NULL && *a != NULL; a++) {
 		file = keys_load_certs(*a);
 		while ((x = sk_X509_shift(file)) != NULL) {
-			if ((why = unusable(x)) != NULL)
-				xdie(ERR_NOUSER, "-r '%s': cannot encrypt to "
-				    "this certificate: %s", *a, why);
+			if ((why = unusable(x)) != NULL) {
+				/* A certificate that cannot be used is as
+				 * good as none: --missing decides. */
+				add_missing(missing, &n, *a, why);
+				bad++;
+				X509_free(x);
+				continue;
+			}
 			push(sk, x);
 			/* No capabilities are known for a bare file. */
 			*gcm_ok = 0;
@@ -206,9 +225,8 @@ recipients(struct encrypt *e, int *gcm_ok, char *missing, size_t msz)
 		for (i = 0; i < e->naddrs; i++) {
 			x = store_best(st, e->addrs[i], caps, sizeof(caps));
 			if (x == NULL) {
-				n += (size_t)snprintf(missing + n, n < msz ?
-				    msz - n : 0, "%s%s", bad++ ? ", " : "",
-				    e->addrs[i]);
+				add_missing(missing, &n, e->addrs[i], NULL);
+				bad++;
 				continue;
 			}
 			if (strstr(caps, "aes-256-gcm") == NULL)
@@ -245,7 +263,7 @@ recipients(struct encrypt *e, int *gcm_ok, char *missing, size_t msz)
 		return NULL;
 	}
 	if (sk_X509_num(sk) == 0)
-		xdie(ERR_NOUSER, "no recipients: the message has no To, Cc or "
+		xdie(ERR_DATA, "no recipients: the message has no To, Cc or "
 		    "Bcc address, and no -r or -t was given");
 	return sk;
 }
@@ -272,7 +290,7 @@ static void
 start(struct encrypt *e, struct filter *f)
 {
 	STACK_OF(X509) *sk;
-	char missing[1024];
+	char *missing;
 	const char *cipher, *eol = "\r\n";
 	int gcm_ok;
 
@@ -283,13 +301,14 @@ start(struct encrypt *e, struct filter *f)
 	}
 	if (filter_bare_cms(f))
 		xdie(ERR_DATA, "the input is not a message");
-	sk = recipients(e, &gcm_ok, missing, sizeof(missing));
+	sk = recipients(e, &gcm_ok, &missing);
 	if (sk == NULL && !opt.missing_plain)
-		xdie(ERR_NOUSER, "no certificate for %s: nothing sent "
+		xdie(ERR_NOUSER, "no usable certificate for %s: nothing sent "
 		    "(certstore add, or --missing=plain)", missing);
 	if (sk == NULL) {
-		warnx("no certificate for %s: passed through unencrypted "
-		    "(--missing=plain)", missing);
+		warnx("no usable certificate for %s: passed through "
+		    "unencrypted (--missing=plain)", missing);
+		free(missing);
 		e->plain_reason = "missing certificate";
 		return;
 	}

@@ -6,7 +6,7 @@
 # message gives no plaintext, a cipher swapped for OFB and a 1-byte tag
 # are refused, CBC is refused under --require-integrity.
 . "$(dirname "$0")/lib.sh"
-plan 79
+plan 89
 
 pki=$testdir/pki
 private_keys alice bob carol helpdesk
@@ -166,7 +166,26 @@ printf 'From: bob@example.com\nTo: alice@example.com, dan@example.com\nCc: erin@
 expect_code '--missing=fail: 67' 67 'smime-encrypt $S <"$tmp/m2.eml" >"$tmp/out"'
 check_eq '--missing=fail: nothing on stdout' "$(wc -c <"$tmp/out")" 0
 check_grep '--missing=fail: names each address without a certificate' \
-    'no certificate for dan@example.com, erin@example.com' "$tmp/.err"
+    'no usable certificate for dan@example.com, erin@example.com' "$tmp/.err"
+# 60 unknown addresses (over any fixed buffer): every one named.
+{ printf 'From: bob@example.com\nTo: '
+  i=1; while [ $i -le 60 ]; do printf 'someone-with-a-long-name-%02d@example.com, ' $i; i=$((i + 1)); done
+  printf 'last@example.com\n\nhi\n'; } >"$tmp/m60.eml"
+expect_code '--missing=fail, 61 addresses: 67' 67 'smime-encrypt $S <"$tmp/m60.eml" >"$tmp/out"'
+check_eq '--missing=fail: all 61 named' \
+    "$(tr ',' '\n' <"$tmp/.err" | grep -c '@example.com')" 61
+check_grep '--missing=fail: the last one too, whole' 'last@example\.com: nothing sent' "$tmp/.err"
+# An unusable -r certificate is as good as none: --missing decides.
+expect_code '-r expired, --missing=fail: 67' 67 \
+    'smime-encrypt -r "$pki/expired.pem" <"$tmp/m2.eml" >"$tmp/out"'
+check_grep '-r expired: named, with why' 'expired\.pem .expired.' "$tmp/.err"
+check_eq '-r expired: nothing on stdout' "$(wc -c <"$tmp/out")" 0
+ok '-r expired, --missing=plain: 0' \
+    'smime-encrypt --missing=plain -r "$pki/expired.pem" <"$tmp/m2.eml" >"$tmp/out"'
+check_same '-r expired, --missing=plain: unencrypted' "$tmp/out" "$tmp/m2.eml"
+expect_code '-r usable and -r expired, --missing=fail: 67' 67 \
+    'smime-encrypt -r "$pki/alice.pem" -r "$pki/noemailprot.pem" <"$tmp/m2.eml" >"$tmp/out"'
+check_grep '-r noemailprot: named, with why' 'not for e-mail protection' "$tmp/.err"
 ok '--missing=plain' 'smime-encrypt $S --missing=plain <"$tmp/m2.eml" >"$tmp/out"'
 check_same '--missing=plain: the message unencrypted' "$tmp/out" "$tmp/m2.eml"
 check_grep '--missing=plain: says so' 'passed through unencrypted' "$tmp/.err"
