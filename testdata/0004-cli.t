@@ -4,7 +4,7 @@
 # command, stdin read to its end on every exit path.
 . "$(dirname "$0")/lib.sh"
 tools="smime-sign smime-verify smime-encrypt smime-decrypt certstore"
-plan 74
+plan 76
 
 printf 'From: a\n\nx\n' >"$tmp/m.eml"
 head -c 2000000 /dev/zero | tr '\0' 'a' | fold -w 70 >"$tmp/big-body"
@@ -36,6 +36,10 @@ expect_code '--on-error=tempfail: 66 becomes 75' 75 \
     'smime-verify --on-error=tempfail -i "$tmp/nonexistent"'
 expect_code '--on-error=tempfail: an unknown option becomes 75' 75 \
     'smime-verify --on-error=tempfail --no-such-option <"$tmp/m.eml"'
+expect_code '--on-error=tempfail: a missing argument becomes 75' 75 \
+    'smime-verify --on-error=tempfail -i'
+expect_code 'a bad --on-error value itself is 64' 64 \
+    'smime-verify --on-error=bogus <"$tmp/m.eml"'
 cp "$corpus/thunderbird-nss/smime/Alice.p12" "$tmp/alice.p12"
 chmod 600 "$tmp/alice.p12"
 expect_code 'smime-sign: empty input is 65' 65 \
