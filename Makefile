@@ -56,12 +56,12 @@ UNITS = err hdr io mime mime_cte policy ber
 
 LIB = $(BUILD)/libcommon.a
 OBJS = $(MODULES:%=$(BUILD)/common/%.o)
-BINS = $(TOOLS:%=$(BUILD)/%)
+BINS = $(TOOLS:%=$(BUILD)/%) $(BUILD)/smime-inbound
 TESTBINS = $(BUILD)/test-tool $(UNITS:%=$(BUILD)/%_test)
 MAN1 = $(TOOLS:%=man/%.1)
 MAN5 = man/certstore.5
 MAN7 = man/smimetools.7
-MAN1S = man/smime-sendmail.1
+MAN1S = man/smime-sendmail.1 man/smime-inbound.1
 MAN8 = man/smime-cron.8
 SCRIPTS = scripts/smime-sendmail scripts/smime-cron
 RECIPES = scripts/procmailrc.smime scripts/maildrop.smime
@@ -95,6 +95,10 @@ $(LIB): $(OBJS) Makefile
 
 $(BUILD)/%: $(BUILD)/cmd/%.o $(LIB)
 	$(CC) $(LDFLAGS) $< $(LIB) $(PKG_LIBS) -o $@
+
+# The recipes find smime-inbound beside the commands (SMIME_BINDIR).
+$(BUILD)/smime-inbound: scripts/smime-inbound | $(BUILD)/cmd
+	cp $< $@
 
 $(BUILD)/test-tool: $(BUILD)/testdata/test-tool.o $(LIB)
 	$(CC) $(LDFLAGS) $< $(LIB) $(PKG_LIBS) -o $@
@@ -202,7 +206,7 @@ install: all
 	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
 
 uninstall:
-	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/smime-inbound
 	rm -f $(SCRIPTS:scripts/%=$(DESTDIR)$(BINDIR)/%)
 	rm -f $(RECIPES:scripts/%=$(DESTDIR)$(SHAREDIR)/%)
 	rm -f $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%)

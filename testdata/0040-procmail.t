@@ -3,12 +3,14 @@
 # Maildir: a signed and encrypted message arrives decrypted with both
 # result fields and its sender's certificate stored.  What the recipe
 # promises for each failure: a filter that cannot do its job (key file
-# mode 644, wrong passphrase, store not writable) makes procmail deliver
-# nothing and exit 75, the log says why, and the same message goes
-# through once the cause is fixed; a bad message (corrupt CMS, truncated)
-# is delivered as it came, a negative result on top, and the log says why.
+# mode 644, wrong passphrase, store not writable) gets the message
+# delivered exactly as it came and the log says why (with
+# SMIME_ON_FAILURE=retry: nothing delivered, exit 75, and the same message
+# goes through once the cause is fixed); a bad message (corrupt CMS,
+# truncated) is delivered as it came, a negative result on top, and the
+# log says why.
 . "$(dirname "$0")/lib.sh"
-plan 49
+plan 68
 
 pki=$testdir/pki
 recipe=$testdir/../scripts/procmailrc.smime
@@ -79,32 +81,49 @@ nodac() {
 	fi
 }
 
-# 1. A key file other users can read: retried, not delivered.
+# 1-3: a filter that cannot do its job.  By default the message is
+# delivered exactly as it came (procmail rescues the unfiltered data) and
+# the log says why; with SMIME_ON_FAILURE=retry nothing is delivered and
+# procmail exits 75.
+# failed CASE WHY-RE [VAR=value...]: one failure class, both ways.
+failed() {
+	_case=$1 _why=$2
+	shift 2
+	_extra="$*"	# assignments without white space
+	ok "$_case: procmail delivers (exit 0)" 'pm $_extra <"$tmp/in.eml"'
+	check_eq "$_case: one message" "$(count)" 1
+	check_same "$_case: byte for byte as it came" "$(got)" "$tmp/in.eml"
+	check_grep "$_case: the log says why" "$_why" "$log"
+	check_grep "$_case: and what procmail did" \
+	    '^smimetools: smime-inbound failed: delivered as it came' "$log"
+	expect_code "$_case, SMIME_ON_FAILURE=retry: 75" 75 \
+	    'pm SMIME_ON_FAILURE=retry $_extra <"$tmp/in.eml"'
+	check_eq "$_case, retry: nothing delivered" "$(count)" 0
+	check_grep "$_case, retry: the log says so" \
+	    '^smimetools: smime-inbound failed: not delivered, exit 75' "$log"
+}
+# 1. A key file other users can read.
 chmod 644 "$key"
-expect_code 'key mode 644: procmail exits 75 (retry)' 75 'pm <"$tmp/in.eml"'
-check_eq 'key mode 644: nothing delivered' "$(count)" 0
-check_grep 'key mode 644: the log says why' "^smime-decrypt: key '.*' is readable by others" "$log"
-check_grep 'key mode 644: and that procmail gave up for now' \
-    '^smimetools: smime-decrypt failed: not delivered, exit 75' "$log"
+failed 'key mode 644' "^smime-decrypt: key '.*' is readable by others"
 chmod 600 "$key"
 
-# 2. The wrong passphrase.
-expect_code 'wrong passphrase: 75' 75 'pm SMIME_PASSFILE="$tmp/wrongpass" <"$tmp/in.eml"'
-check_eq 'wrong passphrase: nothing delivered' "$(count)" 0
-# (OpenSSL's reason varies: the key's salt is new with every store, and
-# one wrong passphrase in about 256 decrypts to bad DER, not bad padding.)
-check_grep 'wrong passphrase: the log says why' "^smime-decrypt: cannot read key '.*': " "$log"
+# 2. The wrong passphrase.  (OpenSSL's reason varies: the key's salt is
+# new with every store, and one wrong passphrase in about 256 decrypts
+# to bad DER, not bad padding.)
+failed 'wrong passphrase' "^smime-decrypt: cannot read key '.*': " \
+    SMIME_PASSFILE="$tmp/wrongpass"
 
-# 3. The store not writable: smime-verify --import cannot store alice.
+# 3. The store not writable: smime-verify --import cannot store alice;
+# the message delivered is still the encrypted one, not a decrypted one
+# whose signature nobody checked.
 chmod 500 "$tmp/store" "$tmp/store/certs"
 must_fail 'store not writable: it really is not' 'nodac touch "$tmp/store/probe"'
 wrap=nodac
-expect_code 'store not writable: 75' 75 'pm <"$tmp/in.eml"'
+failed 'store not writable' \
+    "^smime-verify: .*store.*(Permission denied|not writable|read-only)"
 wrap=
-check_eq 'store not writable: nothing delivered' "$(count)" 0
-check_grep 'store not writable: the log says why' "^smime-verify: .*store.*(Permission denied|not writable|read-only)" "$log"
 check_grep 'store not writable: smime-verify is the one that failed' \
-    '^smimetools: smime-verify failed: not delivered, exit 75' "$log"
+    '^smime-inbound: smime-verify exited 75' "$log"
 chmod 700 "$tmp/store" "$tmp/store/certs"
 expect_code 'after all that, alice is not in the store' 67 'certstore $S get alice@example.com'
 
@@ -197,9 +216,22 @@ rcfile=$tmp/procmailrc
 ok 'INCLUDERC: delivered' 'pm <"$tmp/in.eml"'
 check_eq 'INCLUDERC: the rule after it filed the verified message' \
     "$(find "$tmp/verified/new" -type f 2>/dev/null | wc -l)/$(count)" 1/0
+# A failure with forged fields of ours in the message: delivered as it
+# came, but the rules after the recipe do not run, so the forged
+# smime=pass files nothing into verified/.
+{ printf 'Authentication-Results: mx.example.org; smime=pass\n'; cat "$tmp/in.eml"; } >"$tmp/forged-in.eml"
 chmod 644 "$key"
-expect_code 'INCLUDERC: a failure still stops procmail with 75' 75 \
-    'pm <"$tmp/in.eml"'
+rm -rf "$tmp/verified"
+ok 'INCLUDERC, a failure: delivered' 'pm <"$tmp/forged-in.eml"'
+check_eq 'INCLUDERC, a failure: to DEFAULT, not by the rule on the forged field' \
+    "$(find "$tmp/verified/new" -type f 2>/dev/null | wc -l)/$(count)" 0/1
+check_same 'INCLUDERC, a failure: as it came' "$(got)" "$tmp/forged-in.eml"
+expect_code 'INCLUDERC, SMIME_ON_FAILURE=retry: 75' 75 \
+    'pm SMIME_ON_FAILURE=retry <"$tmp/in.eml"'
+mkdir -p "$tmp/failed/new" "$tmp/failed/cur" "$tmp/failed/tmp"
+ok 'SMIME_FAILED: delivered' 'pm SMIME_FAILED="$tmp/failed/" <"$tmp/in.eml"'
+check_eq 'SMIME_FAILED: there, not in DEFAULT' \
+    "$(find "$tmp/failed/new" -type f | wc -l)/$(count)" 1/0
 chmod 600 "$key"
 
 done_testing

@@ -3,13 +3,14 @@
 # Maildir, included from a mailbox's filter file as its header says.  A
 # signed and encrypted message arrives decrypted with both result fields
 # and its sender's certificate stored.  A filter that cannot do its job
-# (key file mode 644, wrong passphrase, store not writable) makes xfilter
-# stop maildrop with 75: nothing delivered, the reason on standard error
-# (which the mail system logs), and the same message goes through once
+# (key file mode 644, wrong passphrase, store not writable) gets the
+# message delivered exactly as it came, the reason on standard error
+# (which the mail system logs); with SMIME_ON_FAILURE=retry, maildrop
+# delivers nothing and exits 75, and the same message goes through once
 # the cause is fixed.  A bad message (corrupt CMS, truncated) is delivered
 # as it came, a negative result on top.
 . "$(dirname "$0")/lib.sh"
-plan 35
+plan 48
 
 pki=$testdir/pki
 recipe=$testdir/../scripts/maildrop.smime
@@ -33,7 +34,7 @@ md=$tmp/Maildir
 # mdrop [PASSFILE] < message: deliver as the mailbox would, its
 # ~/.mailfilter (mode 0600, or maildrop refuses it) setting the variables
 # and including the recipe.  No environment, as in delivery mode.
-wrap=
+wrap= extra=
 mdrop() {
 	rm -rf "$md"
 	mkdir -p "$md/new" "$md/cur" "$md/tmp"
@@ -43,6 +44,7 @@ mdrop() {
 	SMIME_AUTHSERV_ID="mx.example.org"
 	SMIME_PASSFILE="${1:-$tmp/pass}"
 	DEFAULT="$md"
+	$extra
 	include "$recipe"
 	EOF
 	chmod 600 "$tmp/mailfilter"
@@ -80,29 +82,50 @@ nodac() {
 	fi
 }
 
+# 1-3: a filter that cannot do its job.  By default the message is
+# delivered exactly as it came and stderr says why; with
+# SMIME_ON_FAILURE=retry nothing is delivered and maildrop exits 75.
+# failed CASE WHY-RE [PASSFILE]: one failure class, both ways.
+failed() {
+	_case=$1 _why=$2 _pf=${3-}
+	extra=
+	ok "$_case: maildrop delivers (exit 0)" 'mdrop $_pf <"$tmp/in.eml"'
+	check_eq "$_case: one message" "$(count)" 1
+	check_same "$_case: byte for byte as it came" "$(got)" "$tmp/in.eml"
+	check_grep "$_case: stderr says why" "$_why" "$tmp/.err"
+	extra='SMIME_ON_FAILURE="retry"'
+	expect_code "$_case, SMIME_ON_FAILURE=retry: 75" 75 'mdrop $_pf <"$tmp/in.eml"'
+	check_eq "$_case, retry: nothing delivered" "$(count)" 0
+	check_grep "$_case, retry: stderr says why" "$_why" "$tmp/.err"
+	extra=
+}
 # 1. A key file other users can read.
 chmod 644 "$key"
-expect_code 'key mode 644: maildrop exits 75 (retry)' 75 'mdrop <"$tmp/in.eml"'
-check_eq 'key mode 644: nothing delivered' "$(count)" 0
-check_grep 'key mode 644: stderr says why' "^smime-decrypt: key '.*' is readable by others" "$tmp/.err"
-check_grep 'key mode 644: and that maildrop did not deliver' '^maildrop: Unable to filter message' "$tmp/.err"
+failed 'key mode 644' "^smime-decrypt: key '.*' is readable by others"
 chmod 600 "$key"
 
 # 2. The wrong passphrase.
-expect_code 'wrong passphrase: 75' 75 'mdrop "$tmp/wrongpass" <"$tmp/in.eml"'
-check_eq 'wrong passphrase: nothing delivered' "$(count)" 0
-check_grep 'wrong passphrase: stderr says why' "^smime-decrypt: cannot read key '.*': " "$tmp/.err"
+failed 'wrong passphrase' "^smime-decrypt: cannot read key '.*': " "$tmp/wrongpass"
 
-# 3. The store not writable.
+# 3. The store not writable: the message delivered is the encrypted one
+# as it came, not a decrypted one whose signature nobody checked.
 chmod 500 "$tmp/store" "$tmp/store/certs"
 must_fail 'store not writable: it really is not' 'nodac touch "$tmp/store/probe"'
 wrap=nodac
-expect_code 'store not writable: 75' 75 'mdrop <"$tmp/in.eml"'
+failed 'store not writable' "^smime-verify: .*store.*(Permission denied|not writable|read-only)"
 wrap=
-check_eq 'store not writable: nothing delivered' "$(count)" 0
-check_grep 'store not writable: stderr says why' "^smime-verify: .*store.*(Permission denied|not writable|read-only)" "$tmp/.err"
 chmod 700 "$tmp/store" "$tmp/store/certs"
 expect_code 'after all that, alice is not in the store' 67 'certstore $S get alice@example.com'
+
+# SMIME_FAILED: where such a message goes.
+mkdir -p "$tmp/failed/new" "$tmp/failed/cur" "$tmp/failed/tmp"
+chmod 644 "$key"
+extra="SMIME_FAILED=\"$tmp/failed\""
+ok 'SMIME_FAILED: delivered' 'mdrop <"$tmp/in.eml"'
+extra=
+check_eq 'SMIME_FAILED: there, not in DEFAULT' \
+    "$(find "$tmp/failed/new" -type f | wc -l)/$(count)" 1/0
+chmod 600 "$key"
 
 # 4. Fixed: delivered.
 ok 'delivered' 'mdrop <"$tmp/in.eml"'
