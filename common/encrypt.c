@@ -6,10 +6,11 @@
  * entity to protect (the message's Content-* fields, and with
  * --protect-headers its Subject, then its body, in CRLF as RFC 8551 3.1.1
  * wants it) goes into the CMS stream as the parser delivers it, and the
- * base64 of the result into a spool that replaces the Content-* fields
- * and body of the output.  Nothing is written before every recipient has
- * a certificate: with --missing=fail the process dies 67 with stdout
- * untouched.
+ * base64 of the result straight into the output when a failure can take
+ * it back (-o, a regular stdout: filter_out_now), else into a spool that
+ * replaces the Content-* fields and body of the output at the end.
+ * Nothing is written before every recipient has a certificate: with
+ * --missing=fail the process dies 67 with stdout untouched.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +42,9 @@ struct encrypt {
 	int in_content;		/* the current field is a Content-* one */
 	struct cms_encrypt *cms;
 	struct io_wr plain;	/* CRLF into cms */
-	struct io_wr out;	/* the new entity, into out_fd */
-	int out_fd;
+	struct io_wr spool;	/* the new entity, into out_fd */
+	int out_fd;		/* -1: written straight out */
+	struct io_wr *out;	/* &spool, or the output's writer */
 	const char *plain_reason;	/* --missing=plain: why not encrypted */
 };
 
@@ -313,19 +315,23 @@ start(struct encrypt *e, struct filter *f)
 		return;
 	}
 	cipher = cipher_name(gcm_ok);
-	e->out_fd = io_spool_open();
-	io_wr_init(&e->out, e->out_fd, IO_EOL_KEEP);
+	e->out = filter_out_now(f);
+	if (e->out == NULL) {
+		e->out_fd = io_spool_open();
+		io_wr_init(&e->spool, e->out_fd, IO_EOL_KEEP);
+		e->out = &e->spool;
+	}
 	if (!e->mime_version)
-		io_wr_puts(&e->out, "MIME-Version: 1.0\r\n");
+		io_wr_puts(e->out, "MIME-Version: 1.0\r\n");
 	if (opt.protect_headers)
-		io_wr_puts(&e->out, "Subject: ...\r\n");
-	io_wr_puts(&e->out, "Content-Type: application/pkcs7-mime; "
+		io_wr_puts(e->out, "Subject: ...\r\n");
+	io_wr_puts(e->out, "Content-Type: application/pkcs7-mime; "
 	    "smime-type=");
-	io_wr_puts(&e->out, cms_smime_type(cipher));
-	io_wr_puts(&e->out, "; name=smime.p7m\r\n"
+	io_wr_puts(e->out, cms_smime_type(cipher));
+	io_wr_puts(e->out, "; name=smime.p7m\r\n"
 	    "Content-Transfer-Encoding: base64\r\n"
 	    "Content-Disposition: attachment; filename=smime.p7m\r\n\r\n");
-	e->cms = cms_encrypt_begin(sk, cipher, opt.oaep, &e->out, eol);
+	e->cms = cms_encrypt_begin(sk, cipher, opt.oaep, e->out, eol);
 	sk_X509_pop_free(sk, X509_free);
 	io_wr_init_sink(&e->plain, to_cms, e->cms, IO_EOL_CRLF);
 	if (e->innerlen == 0)
@@ -371,10 +377,12 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 	if (io_wr_flush(&e->plain) != 0)
 		xdie(ERR_TEMP, "cannot encrypt: %s", strerror(e->plain.err));
 	cms_encrypt_end(e->cms);
-	if (io_wr_flush(&e->out) != 0)
-		xdie(io_errclass(e->out.err), "cannot write the spool: %s",
-		    strerror(e->out.err));
 	res->result = "pass";
+	if (e->out_fd == -1)
+		return;		/* filter.c flushes it */
+	if (io_wr_flush(&e->spool) != 0)
+		xdie(io_errclass(e->spool.err), "cannot write the spool: %s",
+		    strerror(e->spool.err));
 	res->body_fd = e->out_fd;
 	res->body_crlf = 1;
 	e->out_fd = -1;

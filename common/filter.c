@@ -35,6 +35,7 @@ struct filter {
 	struct range *skip;
 	size_t nskip;
 	int body_done;		/* the command replaces the body: stop */
+	int out_now;		/* filter_out_now: the output is under way */
 	struct io_wr spool;
 	uint64_t from_len;	/* the mbox From line, first in the spool */
 	uint64_t in_len;
@@ -167,6 +168,15 @@ event(void *arg, const struct mime_event *ev)
 	uint64_t pos = src_pos(f, ev);
 
 	f->in_len += ev->len;
+	if (f->in_eol == NULL && ev->len > 0) {
+		/* The first line end, known when the header ends (for
+		 * filter_out_now), not only once the chunk is parsed. */
+		const char *nl = memchr(ev->data, '\n', ev->len);
+
+		if (nl != NULL)
+			f->in_eol = nl > ev->data && nl[-1] == '\r' ?
+			    "\r\n" : "\n";
+	}
 	if (ev->part->depth == 0) {
 		f->root_flags = ev->part->flags;
 		if (ev->type == MIME_EV_FIELD) {
@@ -223,18 +233,26 @@ watch:
 		f->ops->event(f->ctx, f, ev);
 }
 
+/* pread, not lseek and read: the input may still be being read. */
 static void
-copy_n(struct io_wr *w, int fd, uint64_t n)
+copy_n(struct io_wr *w, int fd, uint64_t at, uint64_t n)
 {
 	char buf[IO_BUFSIZE];
-	size_t k;
+	ssize_t k;
 
 	while (n > 0) {
-		k = io_read(fd, buf, n < sizeof(buf) ? (size_t)n : sizeof(buf));
+		k = pread(fd, buf, n < sizeof(buf) ? (size_t)n : sizeof(buf),
+		    (off_t)at);
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k == -1)
+			xdie(ERR_IO, "cannot read the input: %s",
+			    strerror(errno));
 		if (k == 0)
 			xdie(ERR_TEMP, "the input or its spool shrank while it was read");
-		io_wr_write(w, buf, k);
-		n -= k;
+		io_wr_write(w, buf, (size_t)k);
+		at += (uint64_t)k;
+		n -= (uint64_t)k;
 	}
 }
 
@@ -264,12 +282,8 @@ copy_src(struct filter *f, struct io_wr *w, uint64_t from, uint64_t to,
 		}
 		if (a > to)
 			a = to;
-		if (a > from) {
-			if (lseek(f->src, (off_t)from, SEEK_SET) == -1)
-				xdie(ERR_TEMP, "cannot seek the input: %s",
-				    strerror(errno));
-			copy_n(w, f->src, a - from);
-		}
+		if (a > from)
+			copy_n(w, f->src, from, a - from);
 		from = b > a ? b : a;
 	}
 }
@@ -433,28 +447,16 @@ entity_header(struct entity *en, int fd)
 	return en->body;
 }
 
+static struct io_wr out;
+
+/* The outer header, from the mbox From line's end to the empty line,
+ * less its Content-* fields and the omitted ones. */
 static void
-write_output(struct filter *f, struct filter_result *res)
+write_outer(struct filter *f)
 {
-	static struct io_wr out;
-	struct entity en = { .f = f };
-	uint64_t end, body, (*omit)[2];
+	uint64_t (*omit)[2];
 	size_t i, k, n = 0;
 
-	io_wr_init(&out, io_out_open(opt.out), opt.eol);
-	end = f->seekable ? f->off0 + f->in_len : f->spool.total;
-	copy_src(f, &out, f->off0, f->off0 + f->from_len, NULL, 0);
-	io_wr_write(&out, res->field.buf, res->field.len);
-	if (res->body_fd == -1) {
-		copy_src(f, &out, f->off0 + f->from_len, end, NULL, 0);
-		goto done;
-	}
-	entity_header(&en, res->body_fd);
-	for (i = 0; i < f->nonce && en.has_subject; i++)
-		if (f->once[i].placeholder)
-			f->once[i].omit = 1;
-	/* The outer header without its Content-* fields (nor a hidden
-	 * Subject), then the entity. */
 	omit = xcalloc(f->ncfields + f->nonce + 1, sizeof(*omit));
 	for (i = k = 0; i < f->ncfields || k < f->nonce;) {
 		while (k < f->nonce && !f->once[k].omit)
@@ -471,9 +473,61 @@ write_output(struct filter *f, struct filter_result *res)
 	copy_src(f, &out, f->off0 + f->from_len, f->hdr_end,
 	    (const uint64_t (*)[2])omit, n);
 	free(omit);
-	if (res->body_crlf && opt.eol == IO_EOL_KEEP)
+}
+
+/* A CRLF entity goes out in the output's line ends. */
+static void
+entity_eol(struct filter *f)
+{
+	if (opt.eol == IO_EOL_KEEP)
 		out.eol = strcmp(filter_eol(f), "\r\n") == 0 ? IO_EOL_CRLF :
 		    IO_EOL_LF;
+}
+
+struct io_wr *
+filter_out_now(struct filter *f)
+{
+	int fd = io_out_open(opt.out);
+
+	if (!io_out_direct())
+		return NULL;
+	if (!f->seekable && io_wr_flush(&f->spool) != 0)
+		xdie(ERR_TEMP, "cannot write the spool: %s",
+		    strerror(f->spool.err));
+	io_wr_init(&out, fd, opt.eol);
+	copy_src(f, &out, f->off0, f->off0 + f->from_len, NULL, 0);
+	write_outer(f);
+	entity_eol(f);
+	f->out_now = 1;
+	return &out;
+}
+
+static void
+write_output(struct filter *f, struct filter_result *res)
+{
+	struct entity en = { .f = f };
+	uint64_t end, body;
+	size_t i;
+
+	if (f->out_now)
+		goto done;
+	io_wr_init(&out, io_out_open(opt.out), opt.eol);
+	end = f->seekable ? f->off0 + f->in_len : f->spool.total;
+	copy_src(f, &out, f->off0, f->off0 + f->from_len, NULL, 0);
+	io_wr_write(&out, res->field.buf, res->field.len);
+	if (res->body_fd == -1) {
+		copy_src(f, &out, f->off0 + f->from_len, end, NULL, 0);
+		goto done;
+	}
+	entity_header(&en, res->body_fd);
+	for (i = 0; i < f->nonce && en.has_subject; i++)
+		if (f->once[i].placeholder)
+			f->once[i].omit = 1;
+	/* The outer header without its Content-* fields (nor a hidden
+	 * Subject), then the entity. */
+	write_outer(f);
+	if (res->body_crlf)
+		entity_eol(f);
 	en.out = &out;
 	body = entity_header(&en, res->body_fd);
 	if (lseek(res->body_fd, (off_t)body, SEEK_SET) == -1)

@@ -55,6 +55,14 @@ void filter_report(const char *tool, const char *result,
 /* For ops, at the end of the top-level header: the command will give a
  * body_fd, so the driver need not keep the body. */
 void filter_body_replaced(struct filter *f);
+/* For ops, at the end of the top-level header, when the command will
+ * replace the Content-* fields and body and writes no result field
+ * (smime-encrypt): if the output can be taken back on failure
+ * (io_out_direct), writes the mbox From line and the header less its
+ * Content-* fields now, and returns the writer for the entity, which is
+ * given in CRLF and goes out in the output's line ends; else NULL, and
+ * the entity comes as body_fd at the end. */
+struct io_wr *filter_out_now(struct filter *f);
 /* For ops: the line end our fields use (the output's). */
 const char *filter_eol(const struct filter *f);
 /* The input is a bare CMS object (DER, PEM or base64), not a message. */

@@ -20,6 +20,8 @@ static int in_done;
 static int out_fd = -1;
 static char *out_path, *out_tmp;
 
+static off_t out_off0 = -1;	/* a regular stdout written as we go */
+
 static void
 out_abort(void)
 {
@@ -28,6 +30,9 @@ out_abort(void)
 		free(out_tmp);
 		out_tmp = NULL;
 	}
+	/* What we wrote of a failed output goes again. */
+	if (out_off0 != -1 && ftruncate(STDOUT_FILENO, out_off0) == 0)
+		out_off0 = -1;
 }
 
 int
@@ -159,10 +164,28 @@ fsync_dir(const char *path)
 	free(dir);
 }
 
+int
+io_out_direct(void)
+{
+	struct stat st;
+	int fl;
+
+	if (out_fd != STDOUT_FILENO)
+		return out_tmp != NULL;
+	/* Not a pipe, nor a file others append to: ours to cut back. */
+	if (fstat(out_fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (fl = fcntl(out_fd, F_GETFL)) == -1 || (fl & O_APPEND) ||
+	    (out_off0 = lseek(out_fd, 0, SEEK_CUR)) == -1)
+		return 0;
+	err_atexit(out_abort);
+	return 1;
+}
+
 void
 io_out_commit(void)
 {
 	if (out_fd == STDOUT_FILENO) {
+		out_off0 = -1;
 		/* A pipe or a file: close reports a late write error. */
 		if (close(STDOUT_FILENO) == -1 && errno != EINTR)
 			xdie(io_errclass(errno), "cannot write output: %s",

@@ -53,6 +53,11 @@ void io_in_eof(void);
 
 /* Opens the output: path NULL or "-" is stdout.  Dies with ERR_CANTCREAT. */
 int io_out_open(const char *path);
+/* May the output be written as it is made?  True for -o (a temporary
+ * file renamed at commit) and for a regular stdout, which a failure cuts
+ * back to where it was (a pipe must get nothing, or all).  Call after
+ * io_out_open. */
+int	io_out_direct(void);
 /* Flushed writer done: fsync and rename into place (-o), or check stdout.
  * Dies with ERR_IO. */
 void io_out_commit(void);

@@ -11,7 +11,9 @@
  *     Content-* fields, then the body, canonicalised to CRLF (RFC 8551
  *     3.1.1) into the signature, and in the output's line ends into an
  *     output spool.  The other top-level fields stay outside.
- * The output is written only once the signature is made.
+ * A pipe gets the output only once the signature is made (from a spool);
+ * -o and a regular stdout get it as it is made, and a failure takes it
+ * back (io_out_direct).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -65,6 +67,7 @@ struct sign {
 	struct buf sigtext;	/* detached: base64 of the signature */
 	int to_outer, skip, has_mime_version;
 	const char *eol;	/* the output's */
+	char bnd[64];		/* detached: the multipart boundary */
 };
 
 static void
@@ -125,7 +128,23 @@ decide(void *arg, const struct mime_event *ev)
 	unsigned char how = KEEP;
 
 	switch (ev->type) {
+	case MIME_EV_FROM:
+		buf_add(&s->outer, ev->data, ev->len);
+		break;
+	case MIME_EV_FIELD_MORE:
+		if (s->to_outer)
+			buf_add(&s->outer, ev->data, ev->len);
+		break;
 	case MIME_EV_FIELD:
+		/* The fields kept outside are known after this pass, so
+		 * that the output can start before the next. */
+		s->to_outer = part->depth == 0 &&
+		    strncasecmp(ev->data, "Content-", 8) != 0;
+		if (s->to_outer) {
+			buf_add(&s->outer, ev->data, ev->len);
+			if (mime_field_is(ev->data, ev->len, "MIME-Version"))
+				s->has_mime_version = 1;
+		}
 		if (part->depth == 0)
 			s->root_fields++;
 		if (part->depth == 0 && mime_field_is(ev->data, ev->len,
@@ -197,24 +216,15 @@ emit(void *arg, const struct mime_event *ev)
 
 	switch (ev->type) {
 	case MIME_EV_FROM:
-		buf_add(&s->outer, ev->data, ev->len);
-		return;
+		return;		/* in s->outer since pass 1 */
 	case MIME_EV_FIELD:
-		s->skip = how != KEEP &&
+		s->skip = (how != KEEP &&
 		    mime_field_is(ev->data, ev->len,
-		    "Content-Transfer-Encoding");
-		s->to_outer = part->depth == 0 &&
-		    strncasecmp(ev->data, "Content-", 8) != 0;
-		if (s->to_outer && mime_field_is(ev->data, ev->len,
-		    "MIME-Version"))
-			s->has_mime_version = 1;
+		    "Content-Transfer-Encoding")) || (part->depth == 0 &&
+		    strncasecmp(ev->data, "Content-", 8) != 0);
 		/* FALLTHROUGH */
 	case MIME_EV_FIELD_MORE:
-		if (s->skip)
-			return;
-		if (s->to_outer)
-			buf_add(&s->outer, ev->data, ev->len);
-		else
+		if (!s->skip)
 			put(s, ev->data, ev->len);
 		return;
 	case MIME_EV_HEADER_END:
@@ -289,68 +299,79 @@ out_str(struct io_wr *w, const char *s, const char *eol)
 	io_wr_puts(w, eol);
 }
 
+/* The output up to where part1 goes: the header kept outside, ours, and
+ * (detached) the preamble and the first delimiter. */
 static void
-write_output(struct sign *s, int part1fd)
+write_head(struct sign *s, struct io_wr *out)
 {
-	static struct io_wr out;
 	unsigned char rnd[12];
-	char bnd[64], line[256];
+	char line[256];
 	const char *eol = s->eol;
 	size_t i;
 
-	io_wr_init(&out, io_out_open(opt.out), opt.eol);
-	io_wr_write(&out, s->outer.p, s->outer.len);
+	io_wr_write(out, s->outer.p, s->outer.len);
 	if (!s->has_mime_version)
-		out_str(&out, "MIME-Version: 1.0", eol);
+		out_str(out, "MIME-Version: 1.0", eol);
 	if (opt.opaque) {
-		out_str(&out, "Content-Type: application/pkcs7-mime; "
+		out_str(out, "Content-Type: application/pkcs7-mime; "
 		    "smime-type=signed-data;", eol);
-		out_str(&out, "\tname=\"smime.p7m\"", eol);
-		out_str(&out, "Content-Transfer-Encoding: base64", eol);
-		out_str(&out, "Content-Disposition: attachment; "
+		out_str(out, "\tname=\"smime.p7m\"", eol);
+		out_str(out, "Content-Transfer-Encoding: base64", eol);
+		out_str(out, "Content-Disposition: attachment; "
 		    "filename=\"smime.p7m\"", eol);
-		io_wr_puts(&out, eol);
-	} else {
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-			xdie_ssl(ERR_TEMP, "no random boundary");
-		strcpy(bnd, "----=_smimetools_");
-		for (i = 0; i < sizeof(rnd); i++)
-			snprintf(bnd + strlen(bnd), 3, "%02x", rnd[i]);
-		out_str(&out, "Content-Type: multipart/signed; "
-		    "protocol=\"application/pkcs7-signature\";", eol);
-		snprintf(line, sizeof(line), "\tmicalg=%s; boundary=\"%s\"",
-		    cms_micalg(opt.digest ? opt.digest : "sha256"), bnd);
-		out_str(&out, line, eol);
-		io_wr_puts(&out, eol);
-		out_str(&out, "This is an S/MIME signed message.", eol);
-		snprintf(line, sizeof(line), "--%s", bnd);
-		io_wr_puts(&out, eol);
-		out_str(&out, line, eol);
+		io_wr_puts(out, eol);
+		return;
 	}
-	if (lseek(part1fd, 0, SEEK_SET) == -1)
-		xdie(ERR_TEMP, "cannot rewind the spool");
-	io_wr_copyfd(&out, part1fd);
-	if (!opt.opaque) {
-		snprintf(line, sizeof(line), "--%s", bnd);
-		io_wr_puts(&out, eol);
-		out_str(&out, line, eol);
-		out_str(&out, "Content-Type: application/pkcs7-signature; "
-		    "name=\"smime.p7s\"", eol);
-		out_str(&out, "Content-Transfer-Encoding: base64", eol);
-		out_str(&out, "Content-Disposition: attachment; "
-		    "filename=\"smime.p7s\"", eol);
-		out_str(&out, "Content-Description: S/MIME Cryptographic "
-		    "Signature", eol);
-		io_wr_puts(&out, eol);
-		io_wr_write(&out, s->sigtext.p, s->sigtext.len);
-		snprintf(line, sizeof(line), "--%s--", bnd);
-		io_wr_puts(&out, eol);
-		out_str(&out, line, eol);
-	}
-	if (io_wr_flush(&out) != 0)
-		xdie(io_errclass(out.err), "cannot write output: %s",
-		    strerror(out.err));
-	io_out_commit();
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		xdie_ssl(ERR_TEMP, "no random boundary");
+	strcpy(s->bnd, "----=_smimetools_");
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(s->bnd + strlen(s->bnd), 3, "%02x", rnd[i]);
+	out_str(out, "Content-Type: multipart/signed; "
+	    "protocol=\"application/pkcs7-signature\";", eol);
+	snprintf(line, sizeof(line), "\tmicalg=%s; boundary=\"%s\"",
+	    cms_micalg(opt.digest ? opt.digest : "sha256"), s->bnd);
+	out_str(out, line, eol);
+	io_wr_puts(out, eol);
+	out_str(out, "This is an S/MIME signed message.", eol);
+	snprintf(line, sizeof(line), "--%s", s->bnd);
+	io_wr_puts(out, eol);
+	out_str(out, line, eol);
+}
+
+/* The output after part1: (detached) the signature part and the close
+ * delimiter. */
+static void
+write_tail(struct sign *s, struct io_wr *out)
+{
+	char line[256];
+	const char *eol = s->eol;
+
+	if (opt.opaque)
+		return;
+	snprintf(line, sizeof(line), "--%s", s->bnd);
+	io_wr_puts(out, eol);
+	out_str(out, line, eol);
+	out_str(out, "Content-Type: application/pkcs7-signature; "
+	    "name=\"smime.p7s\"", eol);
+	out_str(out, "Content-Transfer-Encoding: base64", eol);
+	out_str(out, "Content-Disposition: attachment; "
+	    "filename=\"smime.p7s\"", eol);
+	out_str(out, "Content-Description: S/MIME Cryptographic "
+	    "Signature", eol);
+	io_wr_puts(out, eol);
+	io_wr_write(out, s->sigtext.p, s->sigtext.len);
+	snprintf(line, sizeof(line), "--%s--", s->bnd);
+	io_wr_puts(out, eol);
+	out_str(out, line, eol);
+}
+
+static void
+flush_out(struct io_wr *w)
+{
+	if (io_wr_flush(w) != 0)
+		xdie(io_errclass(w->err), "cannot write output: %s",
+		    strerror(w->err));
 }
 
 /*
@@ -436,13 +457,13 @@ enum err_class
 sign_main(void)
 {
 	static struct sign s;
-	static struct io_wr spool, sigw;
+	static struct io_wr spool, sigw, head;
 	STACK_OF(X509) *chain = NULL, *more;
 	const char **c;
 	struct identity id = { 0 };
 	struct stat st;
 	off_t off0;
-	int in, fd1, fd2;
+	int in, fd1, fd2, out;
 
 	if (opt.filename != NULL && !opt.wrap)
 		xdie(ERR_USAGE, "--filename goes with --wrap");
@@ -505,10 +526,20 @@ sign_main(void)
 	if (opt.eol != IO_EOL_KEEP)
 		s.eol = io_eol_str(opt.eol);
 
-	fd2 = io_spool_open();
-	/* part1 holds the entity (detached) or the base64 of the whole
-	 * signed-data (opaque), in the output's line ends. */
-	io_wr_init(&s.part1, fd2, strcmp(s.eol, "\r\n") == 0 ?
+	/*
+	 * part1 holds the entity (detached) or the base64 of the whole
+	 * signed-data (opaque), in the output's line ends.  It goes straight
+	 * out when a failure can take the output back (-o, a regular
+	 * stdout); a pipe gets it from a spool once the signature is made.
+	 */
+	out = io_out_open(opt.out);
+	fd2 = io_out_direct() ? -1 : io_spool_open();
+	if (fd2 == -1) {
+		io_wr_init(&head, out, opt.eol);
+		write_head(&s, &head);
+		flush_out(&head);
+	}
+	io_wr_init(&s.part1, fd2 != -1 ? fd2 : out, strcmp(s.eol, "\r\n") == 0 ?
 	    IO_EOL_CRLF : IO_EOL_LF);
 	io_wr_init_sink(&sigw, buf_sink, &s.sigtext, IO_EOL_KEEP);
 	s.sig = cms_sign_begin(&id, chain, opt.digest, opt.pss, opt.opaque,
@@ -518,14 +549,26 @@ sign_main(void)
 	if (io_wr_flush(&s.canon) != 0)
 		xdie(ERR_SOFTWARE, "cannot digest the content");
 	cms_sign_end(s.sig);
-	if (io_wr_flush(&sigw) != 0 || io_wr_flush(&s.part1) != 0)
-		xdie(io_errclass(s.part1.err), "cannot write the spool");
-	write_output(&s, fd2);
+	if (io_wr_flush(&sigw) != 0)
+		xdie(ERR_SOFTWARE, "cannot keep the signature");
+	if (io_wr_flush(&s.part1) != 0)
+		xdie(io_errclass(s.part1.err), "cannot write %s: %s",
+		    fd2 != -1 ? "the spool" : "output", strerror(s.part1.err));
+	io_wr_init(&head, out, opt.eol);
+	if (fd2 != -1) {
+		write_head(&s, &head);
+		if (lseek(fd2, 0, SEEK_SET) == -1)
+			xdie(ERR_TEMP, "cannot rewind the spool");
+		io_wr_copyfd(&head, fd2);
+		close(fd2);
+	}
+	write_tail(&s, &head);
+	flush_out(&head);
+	io_out_commit();
 	filter_report("smime-sign", "pass", NULL);
 
 	if (fd1 != in)
 		close(fd1);
-	close(fd2);
 	free(s.enc);
 	free(s.outer.p);
 	free(s.sigtext.p);
