@@ -720,6 +720,47 @@ ber_split_finish(struct ber_split *b, unsigned char **skel, size_t *skellen,
 	return 0;
 }
 
+int
+ber_split_prefix(const struct ber_split *b, unsigned char **der,
+    size_t *len)
+{
+	/* A stand-in mac: the real one comes after the content. */
+	static const unsigned char mac[2 + 16] = { 0x04, 16 };
+	const struct ber_elem	*e;
+	unsigned char		*p, h[1 + 9];
+	size_t			 n, k;
+	unsigned		 i;
+
+	*der = NULL;
+	*len = 0;
+	if (b->err != 0 || !b->had_content || b->state == BS_TRAIL ||
+	    b->state == BS_DONE || (b->type != BER_ENVELOPED &&
+	    b->type != BER_AUTHENVELOPED))
+		return BER_E_STATE;
+	p = xmalloc(b->skellen + sizeof(mac) + b->depth * sizeof(h));
+	memcpy(p, b->skel, b->skellen);
+	n = b->skellen;
+	/* Close the open path elements, innermost first, as ber_close
+	 * would; the optional elements after the content are absent. */
+	for (i = b->depth; i-- > 0;) {
+		e = &b->stk[i];
+		if (e->role != BR_PATH)
+			continue;
+		if (e->level == BL_AED) {
+			memcpy(p + n, mac, sizeof(mac));
+			n += sizeof(mac);
+		}
+		h[0] = e->id;
+		k = 1 + ber_der_len(h + 1, n - e->skel);
+		memmove(p + e->skel + k, p + e->skel, n - e->skel);
+		memcpy(p + e->skel, h, k);
+		n += k;
+	}
+	*der = p;
+	*len = n;
+	return 0;
+}
+
 enum ber_type
 ber_split_type(const struct ber_split *b)
 {

@@ -55,7 +55,8 @@
  * then: without it OpenSSL takes dcont for text and turns its line ends
  * into CRLF before digesting, and binary content fails.  AuthEnvelopedData
  * carries its mac after the content, so its skeleton is complete only at
- * the end: spool the content, decrypt afterwards.
+ * the end: decrypt from ber_split_prefix() as the content comes, keep
+ * the plaintext private, and set the tag from the final skeleton.
  *
  * Every input byte is untrusted.  Checked, with the error each gives:
  * identifiers (high tag numbers up to 28 bits, minimally encoded:
@@ -150,6 +151,19 @@ int	ber_split_finish(struct ber_split *b, unsigned char **skel,
 	    uint64_t *content_len);
 
 void	ber_split_free(struct ber_split *b);
+
+/*
+ * While an (Auth)EnvelopedData's content is arriving (from the content
+ * callback on): the skeleton so far, closed as if the content were its
+ * last element, with a stand-in mac of 16 zero octets for
+ * AuthEnvelopedData.  Everything a key and a cipher need precedes the
+ * content (RecipientInfos, algorithm, IV or nonce), so decryption can
+ * start before the end; the real mac, and the elements after the content,
+ * are in ber_split_finish()'s skeleton.  0, or BER_E_STATE; *der is
+ * allocated.
+ */
+int	ber_split_prefix(const struct ber_split *b, unsigned char **der,
+	    size_t *len);
 
 /* The type, known once the ContentInfo's contentType has been read. */
 enum ber_type	ber_split_type(const struct ber_split *b);

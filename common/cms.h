@@ -150,6 +150,23 @@ int cms_decrypt_others(struct cms_decrypt *d);
 int cms_decrypt_run(struct cms_decrypt *d, EVP_PKEY *key, X509 *cert,
     BIO *ciphertext, int legacy,
     int (*sink)(void *arg, const char *p, size_t n), void *arg);
+/*
+ * The same as the ciphertext arrives, for a d opened on ber_split_prefix()'s
+ * structure: start with the key (a failure shows only at the end), feed
+ * the ciphertext (the plaintext goes to sink as it is made: keep it
+ * private), and end with the real mac of an AuthEnvelopedData (from
+ * cms_decrypt_mac() on the final skeleton), or NULL.  end returns as
+ * cms_decrypt_run does.
+ */
+void cms_decrypt_start(struct cms_decrypt *d, EVP_PKEY *key, X509 *cert,
+    int legacy);
+void cms_decrypt_update(struct cms_decrypt *d, const unsigned char *p,
+    size_t n, int (*sink)(void *arg, const char *p, size_t n), void *arg);
+int cms_decrypt_end(struct cms_decrypt *d, const unsigned char *mac,
+    int (*sink)(void *arg, const char *p, size_t n), void *arg);
+/* The 16-byte mac of an AuthEnvelopedData's skeleton; 0 if none. */
+int cms_decrypt_mac(const unsigned char *der, size_t len,
+    unsigned char mac[16]);
 void cms_decrypt_close(struct cms_decrypt *d);
 
 #endif

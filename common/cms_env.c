@@ -134,6 +134,10 @@ cms_encrypt_end(struct cms_encrypt *e)
 struct cms_decrypt {
 	CMS_ContentInfo *cms;
 	int auth;		/* AuthEnvelopedData */
+	/* cms_decrypt_start: the ciphertext goes into mem, the plaintext
+	 * comes out of chain (cipher BIO over mem). */
+	BIO *mem, *chain, *cb;
+	int broken;		/* a failure after the key was used */
 };
 
 /* The elements of the SEQUENCE (or [n] EXPLICIT SEQUENCE) in t. */
@@ -439,11 +443,129 @@ out:
 	return rc;
 }
 
+int
+cms_decrypt_mac(const unsigned char *der, size_t len,
+    unsigned char mac[16])
+{
+	STACK_OF(ASN1_TYPE) *ci = NULL, *env = NULL;
+	const unsigned char *p = der;
+	const ASN1_TYPE *t;
+	int ok = 0;
+
+	/* The path check_alg took, which made sure the mac is 16 bytes. */
+	if ((ci = d2i_ASN1_SEQUENCE_ANY(NULL, &p, (long)len)) != NULL &&
+	    sk_ASN1_TYPE_num(ci) >= 2 &&
+	    (env = seq_of(sk_ASN1_TYPE_value(ci, 1), 1)) != NULL &&
+	    (t = first_of(env, V_ASN1_OCTET_STRING)) != NULL &&
+	    t->value.octet_string->length == 16) {
+		memcpy(mac, t->value.octet_string->data, 16);
+		ok = 1;
+	}
+	sk_ASN1_TYPE_pop_free(env, ASN1_TYPE_free);
+	sk_ASN1_TYPE_pop_free(ci, ASN1_TYPE_free);
+	ERR_clear_error();
+	return ok;
+}
+
+void
+cms_decrypt_start(struct cms_decrypt *d, EVP_PKEY *key, X509 *cert,
+    int legacy)
+{
+	EVP_CIPHER_CTX *ctx = NULL;
+
+	d->broken = 1;
+	if (!CMS_decrypt_set1_pkey_and_peer(d->cms, key, cert, NULL))
+		goto out;
+	if ((d->mem = BIO_new(BIO_s_mem())) == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	/* Empty is "more to come", not the end, until cms_decrypt_end. */
+	BIO_set_mem_eof_return(d->mem, -1);
+	if ((d->chain = CMS_dataInit(d->cms, d->mem)) == NULL)
+		goto out;
+	d->cb = BIO_find_type(d->chain, BIO_TYPE_CIPHER);
+	if (d->cb == NULL || !BIO_get_cipher_ctx(d->cb, &ctx) ||
+	    ctx == NULL || !allowed(ctx, d->auth, legacy))
+		goto out;
+	d->broken = 0;
+out:
+	ERR_clear_error();
+}
+
+/* What the cipher BIO can give of what it has been fed. */
+static void
+drain(struct cms_decrypt *d, int (*sink)(void *, const char *, size_t),
+    void *arg)
+{
+	static char buf[IO_BUFSIZE];
+	int n;
+
+	while ((n = BIO_read(d->chain, buf, sizeof(buf))) > 0)
+		if (sink(arg, buf, (size_t)n) != 0)
+			xdie(ERR_TEMP, "cannot write the spool");
+	if (n < 0 && !BIO_should_retry(d->chain))
+		d->broken = 1;
+}
+
+void
+cms_decrypt_update(struct cms_decrypt *d, const unsigned char *p, size_t n,
+    int (*sink)(void *, const char *, size_t), void *arg)
+{
+	size_t k;
+	int w;
+
+	/* In slices the mem BIO's int takes, drained as they go so that
+	 * memory stays bounded. */
+	while (!d->broken && n > 0) {
+		k = n < IO_BUFSIZE ? n : IO_BUFSIZE;
+		w = BIO_write(d->mem, p, (int)k);
+		if (w != (int)k) {
+			d->broken = 1;
+			break;
+		}
+		drain(d, sink, arg);
+		p += k;
+		n -= k;
+	}
+	ERR_clear_error();
+}
+
+int
+cms_decrypt_end(struct cms_decrypt *d, const unsigned char *mac,
+    int (*sink)(void *, const char *, size_t), void *arg)
+{
+	EVP_CIPHER_CTX *ctx = NULL;
+	int rc = 0;
+
+	if (d->broken)
+		goto out;
+	/* The stand-in tag of the prefix replaced by the real one, which
+	 * EVP_DecryptFinal checks. */
+	if (d->auth && (mac == NULL || !BIO_get_cipher_ctx(d->cb, &ctx) ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16,
+	    (void *)mac) <= 0))
+		goto out;
+	BIO_set_mem_eof_return(d->mem, 0);
+	drain(d, sink, arg);
+	if (!d->broken && BIO_get_cipher_status(d->cb) == 1)
+		rc = 1;
+out:
+	ERR_clear_error();
+	return rc;
+}
+
 void
 cms_decrypt_close(struct cms_decrypt *d)
 {
+	BIO *next;
+
 	if (d == NULL)
 		return;
+	while (d->chain != NULL && d->chain != d->mem) {
+		next = BIO_pop(d->chain);
+		BIO_free(d->chain);
+		d->chain = next;
+	}
+	BIO_free(d->mem);
 	CMS_ContentInfo_free(d->cms);
 	free(d);
 }

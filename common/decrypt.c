@@ -1,13 +1,15 @@
 /*
  * decrypt: see decrypt.h.
  *
- * While the driver spools the message, the base64 body of a top-level
+ * While the driver reads the message, the base64 body of a top-level
  * application/pkcs7-mime entity (or a bare CMS file) is decoded and split
- * (ber.h) into the small structure, kept in memory, and the ciphertext,
- * streamed into a spool: ciphertext on disk is harmless, and an
- * AuthEnvelopedData's tag comes after it.  At the end the cipher is
- * checked, a key is chosen whose certificate a RecipientInfo names, and
- * the plaintext goes into a second private spool.  It (its header merged
+ * (ber.h) into the small structure, kept in memory, and the ciphertext.
+ * When the ciphertext starts, the structure so far names the recipients
+ * and the cipher: if a key of ours matches, it is decrypted as it comes
+ * into a private spool (an AuthEnvelopedData's tag comes after it, so
+ * nothing is released yet); otherwise it is spooled as it is, and at the
+ * end the cipher is checked, a key is chosen whose certificate a
+ * RecipientInfo names, and the plaintext goes into the private spool.  It (its header merged
  * into the outer one as filter.c says) replaces the Content-* fields and body of the output only if the
  * cipher status is good at the end (CBC padding, GCM tag); otherwise the
  * message passes through as it came, with result=fail.
@@ -33,10 +35,16 @@ struct decrypt {
 	unsigned nested;	/* encrypted entities inside it */
 	const char *perm;	/* a structural problem */
 	struct p7in in;
-	struct io_wr ct;	/* the ciphertext */
+	enum { UNSEEN, INLINE, SPOOL } mode;	/* of the ciphertext */
+	struct cms_decrypt *icd;	/* INLINE: decrypting as it comes */
+	struct io_wr ct;	/* SPOOL: the ciphertext */
 	int ct_fd;
 	struct io_wr pt;	/* the plaintext */
 	int pt_fd;
+	/* choose_key's answer, asked once: keys and passphrases are read
+	 * once. */
+	int key;		/* 0 not asked, 1 id holds it, -1 none */
+	struct identity id;
 };
 
 static int
@@ -54,21 +62,82 @@ problem(struct decrypt *d, const char *why)
 		d->perm = why;
 }
 
+static int choose_key(struct cms_decrypt *cd, struct identity *id);
+
+/* The plaintext: filter.c merges its header into the outer one. */
+static int
+pt_sink(void *arg, const char *p, size_t n)
+{
+	struct decrypt *d = arg;
+
+	io_wr_write(&d->pt, p, n);
+	return d->pt.err;
+}
+
+/*
+ * The content starts: everything a key and the cipher need has arrived
+ * (ber_split_prefix), so decryption starts here when a key of ours
+ * matches, and the ciphertext is never stored.  Anything short of that
+ * (a structure OpenSSL does not read without its tail, a cipher or a
+ * count of recipients we refuse, no key) spools the ciphertext, and the
+ * end decides from the whole structure as before.
+ */
+static void
+content_starts(struct decrypt *d)
+{
+	unsigned char *der;
+	size_t len;
+	char why[128], cipher[32];
+	struct cms_decrypt *cd = NULL;
+
+	d->mode = SPOOL;
+	if (p7in_prefix(&d->in, &der, &len) == 0) {
+		cd = cms_decrypt_open(der, len, opt.allow_legacy, why,
+		    sizeof(why), cipher, sizeof(cipher));
+		free(der);
+	}
+	if (cd != NULL && cms_decrypt_recipients(cd) <=
+	    (int)opt.lim.recipients &&
+	    (cms_decrypt_is_auth(cd) || !opt.require_integrity)) {
+		d->key = choose_key(cd, &d->id) ? 1 : -1;
+		if (d->key == 1) {
+			d->pt_fd = io_spool_open();
+			io_wr_init(&d->pt, d->pt_fd, IO_EOL_KEEP);
+			cms_decrypt_start(cd, d->id.key, d->id.cert,
+			    opt.allow_legacy);
+			d->icd = cd;
+			d->mode = INLINE;
+			return;
+		}
+	}
+	cms_decrypt_close(cd);
+	d->ct_fd = io_spool_open();
+	io_wr_init(&d->ct, d->ct_fd, IO_EOL_KEEP);
+}
+
 static int
 ct_sink(void *arg, const unsigned char *p, size_t n)
 {
 	struct decrypt *d = arg;
 
-	io_wr_write(&d->ct, p, n);
-	return d->ct.err != 0;
+	if (d->mode == UNSEEN)
+		content_starts(d);
+	if (d->mode == INLINE)
+		cms_decrypt_update(d->icd, p, n, pt_sink, d);
+	else
+		io_wr_write(&d->ct, p, n);
+	/* A full disk is no malformed message: retry. */
+	if (d->pt.err != 0 || d->ct.err != 0)
+		xdie(io_errclass(d->pt.err ? d->pt.err : d->ct.err),
+		    "cannot write the spool: %s",
+		    strerror(d->pt.err ? d->pt.err : d->ct.err));
+	return 0;
 }
 
 static void
 start(struct decrypt *d)
 {
 	d->whole = 1;
-	d->ct_fd = io_spool_open();
-	io_wr_init(&d->ct, d->ct_fd, IO_EOL_KEEP);
 	p7in_init(&d->in, ct_sink, d);
 }
 
@@ -119,16 +188,6 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 	default:
 		break;
 	}
-}
-
-/* The plaintext: filter.c merges its header into the outer one. */
-static int
-pt_sink(void *arg, const char *p, size_t n)
-{
-	struct decrypt *d = arg;
-
-	io_wr_write(&d->pt, p, n);
-	return d->pt.err;
 }
 
 /*
@@ -192,12 +251,11 @@ struct outcome {
 static void
 decrypt_whole(struct decrypt *d, struct outcome *o)
 {
-	unsigned char *skel = NULL;
+	unsigned char *skel = NULL, mac[16];
 	size_t skellen;
 	enum ber_type type = BER_UNKNOWN;
 	struct cms_decrypt *cd = NULL;
-	struct identity id = { 0 };
-	int e, had = 0;
+	int e, had = 0, good;
 	BIO *ct;
 
 	o->result = "fail";
@@ -216,6 +274,7 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 		snprintf(o->why, sizeof(o->why), "malformed: %s", d->perm);
 		goto out;
 	}
+	/* The whole structure decides, whatever began as it came. */
 	cd = cms_decrypt_open(skel, skellen, opt.allow_legacy, o->why,
 	    sizeof(o->why), o->cipher, sizeof(o->cipher));
 	if (cd == NULL)
@@ -231,22 +290,32 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 		snprintf(o->why, sizeof(o->why), "integrity required");
 		goto out;
 	}
-	if (!choose_key(cd, &id)) {
+	if (d->key == 0)
+		d->key = choose_key(cd, &d->id) ? 1 : -1;
+	if (d->key != 1 || !cms_decrypt_names(cd, d->id.cert)) {
 		snprintf(o->why, sizeof(o->why), "no matching key%s",
 		    cms_decrypt_others(cd) > 0 ?
 		    " (password and KEK recipients are not handled)" : "");
 		goto out;
 	}
-	fingerprint(id.cert, o->recipient, sizeof(o->recipient));
-	if (io_wr_flush(&d->ct) != 0 || lseek(d->ct_fd, 0, SEEK_SET) == -1)
-		xdie(ERR_TEMP, "cannot write the spool");
-	d->pt_fd = io_spool_open();
-	io_wr_init(&d->pt, d->pt_fd, IO_EOL_KEEP);
-	ct = BIO_new_fd(d->ct_fd, BIO_NOCLOSE);
-	if (ct == NULL)
-		xdie(ERR_TEMP, "out of memory");
-	if (cms_decrypt_run(cd, id.key, id.cert, ct, opt.allow_legacy,
-	    pt_sink, d)) {
+	fingerprint(d->id.cert, o->recipient, sizeof(o->recipient));
+	if (d->mode == INLINE) {
+		good = (!o->auth || cms_decrypt_mac(skel, skellen, mac)) &&
+		    cms_decrypt_end(d->icd, o->auth ? mac : NULL, pt_sink, d);
+	} else {
+		if (io_wr_flush(&d->ct) != 0 ||
+		    lseek(d->ct_fd, 0, SEEK_SET) == -1)
+			xdie(ERR_TEMP, "cannot write the spool");
+		d->pt_fd = io_spool_open();
+		io_wr_init(&d->pt, d->pt_fd, IO_EOL_KEEP);
+		ct = BIO_new_fd(d->ct_fd, BIO_NOCLOSE);
+		if (ct == NULL)
+			xdie(ERR_TEMP, "out of memory");
+		good = cms_decrypt_run(cd, d->id.key, d->id.cert, ct,
+		    opt.allow_legacy, pt_sink, d);
+		BIO_free(ct);
+	}
+	if (good) {
 		if (io_wr_flush(&d->pt) != 0)
 			xdie(io_errclass(d->pt.err), "cannot write the spool: "
 			    "%s", strerror(d->pt.err));
@@ -255,9 +324,7 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 		/* SPEC.md: every failure after a key matched reads the
 		 * same, so the header is no decryption oracle. */
 		snprintf(o->why, sizeof(o->why), "cannot decrypt");
-	BIO_free(ct);
 out:
-	identity_release(&id);
 	cms_decrypt_close(cd);
 	free(skel);
 }
@@ -317,6 +384,8 @@ decrypt_main(void)
 	memset(&d, 0, sizeof(d));
 	d.ct_fd = d.pt_fd = -1;
 	rc = filter_main(&ops, &d);
+	cms_decrypt_close(d.icd);
+	identity_release(&d.id);
 	if (d.ct_fd != -1)
 		close(d.ct_fd);
 	if (d.pt_fd != -1)

@@ -81,6 +81,12 @@ p7in_finish(struct p7in *p, unsigned char **skel, size_t *skellen,
 	return p->err;
 }
 
+int
+p7in_prefix(const struct p7in *p, unsigned char **der, size_t *len)
+{
+	return ber_split_prefix(p->ber, der, len);
+}
+
 const char *
 p7in_strerror(int e)
 {

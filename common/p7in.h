@@ -32,6 +32,8 @@ void	p7in_feed(struct p7in *p, const char *s, size_t n);
 /* The end: 0 or the error; then ber_split_finish()'s results. */
 int	p7in_finish(struct p7in *p, unsigned char **skel, size_t *skellen,
 	    enum ber_type *type, int *had_content);
+/* ber_split_prefix(), while the content is arriving. */
+int	p7in_prefix(const struct p7in *p, unsigned char **der, size_t *len);
 const char *p7in_strerror(int e);
 void	p7in_free(struct p7in *p);
 
