@@ -793,9 +793,11 @@ store_put(struct store *s, X509 *x, const struct put *w, struct buf *ix)
  * smime-verify --import.  The signer passed; the other certificates the
  * message carries are stored only if they are CAs (intermediates: never
  * anchors, and never chosen to encrypt to) or certificates of the
- * signer's own addresses (its encryption certificate, say) that meet
- * the policy.  Any other certificate would let one valid signer plant a
- * key for somebody else's address.
+ * signer's own (its encryption certificate, say: every address they
+ * name is the signer's) that meet the policy.  That holds for the one
+ * the SMIMEEncryptionKeyPreference names too: any other certificate
+ * would let one valid signer plant a key, or a preference, for
+ * somebody else's address.
  */
 void
 store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
@@ -825,9 +827,10 @@ store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
 			store_put(s, x, &other, &ix);
 			continue;
 		}
-		if (!same_cert(x, preferred) && !same_person(x, signer)) {
-			verbosex("not stored: %s, not the signer's",
-			    cert_label(x, &label));
+		if (!names_within(x, signer)) {
+			verbosex("not stored: %s, not the signer's%s",
+			    cert_label(x, &label), same_cert(x, preferred) ?
+			    " (its key preference is ignored)" : "");
 			continue;
 		}
 		if (njudge++ == 0)

@@ -39,10 +39,11 @@ int store_exists(const char *dir);
  * intermediate certificates, never as anchors), and records in the
  * signer's .meta: last-seen now (first-seen if new), the capabilities
  * (space-separated names, e.g. "aes-256-gcm aes-128-gcm aes-256-cbc"),
- * key-preference yes for `preferred` (the certificate the
- * SMIMEEncryptionKeyPreference named, may be NULL or another of `certs`),
- * the Message-ID and source.  Never replaces or demotes what is there;
- * the index is updated last.
+ * key-preference for `preferred` (the certificate the
+ * SMIMEEncryptionKeyPreference named, may be NULL or another of `certs`:
+ * ignored unless every address it names is the signer's), the Message-ID
+ * and source.  Never replaces or demotes what is there; the index is
+ * updated last.
  */
 void store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
     const char *capabilities, X509 *preferred, const char *message_id);

@@ -180,21 +180,29 @@ same_cert(X509 *a, X509 *b)
 	return a != NULL && b != NULL && X509_cmp(a, b) == 0;
 }
 
-/* Do a and b share an address? */
+/*
+ * Is a certificate of the person b is: does b name every address a
+ * names (one at least)?  Sharing one address is not enough: a would be
+ * indexed under its others too, and could become the best certificate
+ * of somebody b's signature does not speak for.  Addresses the index
+ * cannot hold are left out: they are never looked up.
+ */
 int
-same_person(X509 *a, X509 *b)
+names_within(X509 *a, X509 *b)
 {
 	struct addrs x;
 	char key[ADDR_MAX + 1];
-	size_t i;
-	int same = 0;
+	size_t i, n = 0;
+	int within = 1;
 
 	cert_addrs(a, &x);
-	for (i = 0; i < x.n && !same; i++)
-		same = index_addr(x.v[i].p, x.v[i].n, key) &&
-		    cert_names(b, key);
+	for (i = 0; i < x.n && within; i++)
+		if (index_addr(x.v[i].p, x.v[i].n, key)) {
+			within = cert_names(b, key);
+			n++;
+		}
 	addrs_free(&x);
-	return same;
+	return within && n > 0;
 }
 
 int

@@ -218,10 +218,10 @@ int fp_cmp(const void *a, const void *b);
 void cert_addrs(X509 *x, struct addrs *a);
 void addrs_free(struct addrs *a);
 int cert_names(X509 *x, const char *addr);
-/* Is a the certificate b, do a and b share an address?  What import
+/* Is a the certificate b; does b name every address of a?  What import
  * stores of a message, and what add records of a signer. */
 int same_cert(X509 *a, X509 *b);
-int same_person(X509 *a, X509 *b);
+int names_within(X509 *a, X509 *b);
 
 /* What a certificate is fit for: the index flags, list, get, add. */
 int is_ca(X509 *x);

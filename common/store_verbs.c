@@ -360,7 +360,9 @@ verb_init(const char **args)
  * add
  */
 
-/* What the signed messages among the inputs say about x. */
+/* What the signed messages among the inputs say about x.  A key
+ * preference counts only for a certificate of the signer's own
+ * addresses (store_import says why). */
 static void
 signed_facts(struct input *ins, size_t nin, X509 *x, struct put *w)
 {
@@ -377,7 +379,8 @@ signed_facts(struct input *ins, size_t nin, X509 *x, struct put *w)
 				w->seen = 1;
 				w->caps = sg->caps;
 			}
-			if (same_cert(sg->preferred, x)) {
+			if (same_cert(sg->preferred, x) &&
+			    names_within(x, sg->cert)) {
 				w->keypref = 1;
 				w->caps = sg->caps;
 			}

@@ -3,7 +3,7 @@
 # never demotes; smime-sign takes our identity from the store (--as, the
 # From address); smime-verify trusts the store's ca/ and checks its crl/.
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 40
 
 pki=$testdir/pki
 private_keys alice bob helpdesk revoked
@@ -74,6 +74,60 @@ smime-verify $S $ca --import <"$tmp/bad2.eml" >/dev/null
 certstore $S get alice@example.com >"$tmp/got.pem"
 check_eq 'a failing signature with the old one changes nothing' \
     "$(openssl x509 -in "$tmp/got.pem" -noout -serial)" serial=7E01
+
+# SMIMEEncryptionKeyPreference (test-tool cms-sign names any carried
+# certificate): it counts for the signer's own certificates only.
+mkee() {	# mkee NAME KEY SERIAL SAN...
+	name=$1 key=$2 ser=$3
+	shift 3
+	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=emailProtection\nsubjectAltName=%s\n' \
+	    "$(printf 'email:%s,' "$@" | sed 's/,$//')" >"$tmp/ext"
+	openssl req -new -key "$tmp/$key.key" -subj "/CN=$name" 2>/dev/null |
+	    openssl x509 -req -CA "$pki/sub-ca.pem" -CAkey "$tmp/sub-ca.key" \
+	    -set_serial "$ser" -days 400 -extfile "$tmp/ext" -out "$tmp/$name.pem" 2>/dev/null
+}
+tsign() {	# tsign FROM MESSAGE-ID KEY CERT [cms-sign options]
+	printf 'From: %s\nTo: help@example.org\nSubject: help\nMessage-ID: %s\n' "$1" "$2"
+	shift 2
+	printf 'Content-Type: text/plain\r\n\r\nplease\r\n' | test-tool cms-sign "$@"
+}
+serial() { certstore $S get "$1" | openssl x509 -noout -serial; }
+mkee alice-e alice 0x7e02 alice@example.com
+tsign alice@example.com '<pref@example.com>' "$tmp/alice.key" "$pki/alice.pem" \
+    -c "$pki/sub-ca.pem" -c "$tmp/alice-e.pem" -p "$tmp/alice-e.pem" >"$tmp/p.eml"
+smime-verify $S $ca --import <"$tmp/p.eml" >"$tmp/v.eml"
+check_eq 'a preference for the signer'"'"'s other certificate: it is her best' \
+    "$(serial alice@example.com)" serial=7E02
+mkee bob2 bob 0x7e03 bob@example.com
+tsign bob@example.com '<bob@example.com>' "$tmp/bob.key" "$tmp/bob2.pem" \
+    -c "$pki/sub-ca.pem" >"$tmp/b.eml"
+smime-verify $S $ca --import <"$tmp/b.eml" >"$tmp/v.eml"
+check_eq 'bob signs: his certificate is stored' "$(serial bob@example.com)" serial=7E03
+tsign alice@example.com '<plant@example.com>' "$tmp/alice.key" "$pki/alice.pem" \
+    -c "$pki/sub-ca.pem" -c "$pki/bob.pem" -p "$pki/bob.pem" >"$tmp/d1.eml"
+ok 'alice'"'"'s message naming bob'"'"'s certificate as her preference' \
+    'smime-verify $S $ca --import -v <"$tmp/d1.eml" >"$tmp/v.eml"'
+check_eq 'it passed' "$(ar_result "$tmp/v.eml" | sed 's/ .*//')" pass
+check_grep '-v says why bob'"'"'s certificate was not stored' \
+    'not stored: bob@example\.com .*not the signer.s' "$tmp/.err"
+check_eq 'bob'"'"'s best is still his own' "$(serial bob@example.com)" serial=7E03
+check_eq 'and bob'"'"'s certificate from alice'"'"'s message is not in the store' \
+    "$(certstore $S list bob@example.com | wc -l)" 1
+mkee both alice 0x7e04 alice@example.com bob@example.com
+tsign alice@example.com '<both@example.com>' "$tmp/alice.key" "$pki/alice.pem" \
+    -c "$pki/sub-ca.pem" -c "$tmp/both.pem" -p "$tmp/both.pem" >"$tmp/d2.eml"
+smime-verify $S $ca --import <"$tmp/d2.eml" >"$tmp/v.eml"
+check_eq 'a preferred certificate naming alice and bob: bob'"'"'s best unchanged' \
+    "$(serial bob@example.com)" serial=7E03
+check_eq 'and it is not stored' \
+    "$(certstore $S list | grep -c "$(openssl x509 -in "$tmp/both.pem" -outform DER | sha256sum | cut -c1-64)")" 0
+ok 'certstore add of alice'"'"'s message naming bob'"'"'s certificate' \
+    'certstore $S $ca add "$tmp/d1.eml"'
+check_eq 'add stores it (the file was given)' \
+    "$(certstore $S list bob@example.com | wc -l)" 2
+check_nogrep 'but without alice'"'"'s preference' '^key-preference: ' \
+    "$tmp/store/certs/$(openssl x509 -in "$pki/bob.pem" -outform DER | sha256sum | cut -c1-64).meta"
+check_eq 'and bob'"'"'s best is still his own' "$(serial bob@example.com)" serial=7E03
 
 # Our identity from the store.
 ok 'certstore identity add' \
