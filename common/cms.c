@@ -478,6 +478,22 @@ out:
 	return found;
 }
 
+/* The signingTime attribute: UTCTime or GeneralizedTime, as the RFC
+ * has it; anything else is as good as none. */
+static int
+read_signing_time(CMS_SignerInfo *si, struct tm *tm)
+{
+	int i = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
+	ASN1_TYPE *t = i < 0 ? NULL :
+	    X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, i), 0);
+	int ok = t != NULL && (t->type == V_ASN1_UTCTIME ||
+	    t->type == V_ASN1_GENERALIZEDTIME) &&
+	    ASN1_TIME_to_tm(t->value.asn1_string, tm);
+
+	ERR_clear_error();
+	return ok;
+}
+
 static void
 verdict(struct cms_verified *v, int status, const char *why)
 {
@@ -608,6 +624,7 @@ cms_verify(const unsigned char *der, size_t len, BIO *content,
 		    anchors, crl_check) : CHAIN_OK;
 		read_caps(si, s->caps, sizeof(s->caps));
 		s->preferred = read_keypref(si, certs);
+		s->has_signing_time = read_signing_time(si, &s->signing_time);
 		if (s->chain == CHAIN_TOO_LONG) {
 			/* SPEC.md: an over-limit structure is permerror. */
 			verdict(v, CMSV_PERMERROR,

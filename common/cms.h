@@ -30,6 +30,8 @@
 #ifndef SMIMETOOLS_CMS_H
 #define SMIMETOOLS_CMS_H
 
+#include <time.h>
+
 #include <openssl/bio.h>
 #include <openssl/x509.h>
 
@@ -66,6 +68,10 @@ struct cms_signer {
 	 * the message carries it (a reference, or NULL). */
 	char caps[256];
 	X509 *preferred;
+	/* Its signingTime attribute (RFC 5652 11.3), UTC, if it has one:
+	 * what the signer's clock said, recorded, never trusted. */
+	int has_signing_time;
+	struct tm signing_time;
 };
 
 struct cms_verified {

@@ -499,6 +499,24 @@ meta_set(struct meta *m, const char *name, const char *value)
 	return 1;
 }
 
+/* Removes name; returns 1 if it was there. */
+static int
+meta_unset(struct meta *m, const char *name)
+{
+	size_t i, k = strlen(name);
+
+	for (i = 0; i < m->n; i++)
+		if (strncmp(m->line[i], name, k) == 0 &&
+		    m->line[i][k] == ':') {
+			free(m->line[i]);
+			memmove(m->line + i, m->line + i + 1,
+			    (m->n - i - 1) * sizeof(*m->line));
+			m->n--;
+			return 1;
+		}
+	return 0;
+}
+
 void
 meta_stage(struct store *s, const char *fp, const struct meta *m)
 {
@@ -771,6 +789,13 @@ store_put(struct store *s, X509 *x, const struct put *w, struct buf *ix)
 		changed |= meta_set(&m, "source", w->source);
 	if (w->seen)
 		changed |= meta_set(&m, "last-seen", now);
+	/* The claim of the signature last seen, as the other times are
+	 * written; one that made none leaves no older claim behind. */
+	if (w->seen && w->signed_at != NULL && strftime(v, sizeof(v),
+	    "%Y-%m-%dT%H:%M:%S.000000Z", w->signed_at) > 0)
+		changed |= meta_set(&m, "signing-time", v);
+	else if (w->seen)
+		changed |= meta_unset(&m, "signing-time");
 	if (w->caps != NULL && *w->caps != '\0') {
 		meta_clean(w->caps, v, 256);
 		changed |= meta_set(&m, "capabilities", v);
@@ -801,11 +826,13 @@ store_put(struct store *s, X509 *x, const struct put *w, struct buf *ix)
  */
 void
 store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
-    const char *capabilities, X509 *preferred, const char *message_id)
+    const char *capabilities, X509 *preferred, const struct tm *signing_time,
+    const char *message_id)
 {
-	struct put w = { "smime-verify --import", capabilities, message_id,
-		1, 0 };
-	struct put other = { "smime-verify --import", NULL, NULL, 0, 0 };
+	struct put w = { .source = "smime-verify --import",
+		.caps = capabilities, .msgid = message_id, .seen = 1,
+		.signed_at = signing_time };
+	struct put other = { .source = "smime-verify --import" };
 	struct buf ix = { 0 }, label = { 0 };
 	struct judge j;
 	const char *why;

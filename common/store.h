@@ -16,6 +16,8 @@
 #ifndef SMIMETOOLS_STORE_H
 #define SMIMETOOLS_STORE_H
 
+#include <time.h>
+
 #include <openssl/x509.h>
 
 #include "err.h"
@@ -41,12 +43,14 @@ int store_exists(const char *dir);
  * (space-separated names, e.g. "aes-256-gcm aes-128-gcm aes-256-cbc"),
  * key-preference for `preferred` (the certificate the
  * SMIMEEncryptionKeyPreference named, may be NULL or another of `certs`:
- * ignored unless every address it names is the signer's), the Message-ID
- * and source.  Never replaces or demotes what is there; the index is
- * updated last.
+ * ignored unless every address it names is the signer's), the
+ * signature's signing time (NULL: it had none), the Message-ID and
+ * source.  Never replaces or demotes what is there; the index is updated
+ * last.
  */
 void store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
-    const char *capabilities, X509 *preferred, const char *message_id);
+    const char *capabilities, X509 *preferred, const struct tm *signing_time,
+    const char *message_id);
 
 /* Our identity for addr (smime-sign --as, the From default;
  * smime-decrypt): key and certificate; dies 78 if there is none. */

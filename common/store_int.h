@@ -142,6 +142,7 @@ struct put {
 	const char *msgid;
 	int seen;		/* in a valid signature, now */
 	int keypref;		/* named by SMIMEEncryptionKeyPreference */
+	const struct tm *signed_at;	/* that signature's signingTime */
 };
 
 /*

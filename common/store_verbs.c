@@ -378,6 +378,8 @@ signed_facts(struct input *ins, size_t nin, X509 *x, struct put *w)
 			if (same_cert(sg->cert, x)) {
 				w->seen = 1;
 				w->caps = sg->caps;
+				w->signed_at = sg->has_signing_time ?
+				    &sg->signing_time : NULL;
 			}
 			if (same_cert(sg->preferred, x) &&
 			    names_within(x, sg->cert)) {
@@ -423,7 +425,7 @@ verb_add(const char **args)
 		s->bulk += ok[i];
 	s->bulk = s->bulk > BULK_FILES;
 	for (i = 0; i < n; i++) {
-		struct put w = { "certstore add", NULL, NULL, 0, 0 };
+		struct put w = { .source = "certstore add" };
 
 		if (!ok[i])
 			continue;
@@ -646,7 +648,7 @@ static enum err_class
 identity_add(const char **args)
 {
 	char pass[PASS_MAX + 5] = "pass:", fp[FPLEN + 1], rel[80];
-	struct put w = { "certstore identity add", NULL, NULL, 0, 0 };
+	struct put w = { .source = "certstore identity add" };
 	struct buf ix = { 0 }, scratch = { 0 };
 	struct identity id;
 	struct store *s;

@@ -258,6 +258,8 @@ struct outcome {
 	/* for --import: what the signature said about the signer */
 	char caps[256];
 	X509 *preferred;
+	int has_signing_time;
+	struct tm signing_time;
 	STACK_OF(X509) *certs;
 	int fd;			/* content to unwrap, or -1 */
 	int crlf;
@@ -315,6 +317,8 @@ judge(struct verify *v, struct cms_verified *cv, struct outcome *o)
 		    cv->signers[pick].caps);
 		if ((o->preferred = cv->signers[pick].preferred) != NULL)
 			X509_up_ref(o->preferred);
+		o->has_signing_time = cv->signers[pick].has_signing_time;
+		o->signing_time = cv->signers[pick].signing_time;
 		o->certs = cv->certs;
 		cv->certs = NULL;
 	}
@@ -532,6 +536,7 @@ import(struct verify *v, const struct outcome *o)
 	}
 	st = store_open(opts_store_dir(), STORE_WRITE);
 	store_import(st, o->cert, o->certs, o->caps, o->preferred,
+	    o->has_signing_time ? &o->signing_time : NULL,
 	    v->msgid[0] != '\0' ? v->msgid : NULL);
 	store_close(st);
 	verbosex("imported the certificate of %s", o->addr);

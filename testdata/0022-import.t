@@ -3,7 +3,7 @@
 # never demotes; smime-sign takes our identity from the store (--as, the
 # From address); smime-verify trusts the store's ca/ and checks its crl/.
 . "$(dirname "$0")/lib.sh"
-plan 40
+plan 45
 
 pki=$testdir/pki
 private_keys alice bob helpdesk revoked
@@ -128,6 +128,29 @@ check_eq 'add stores it (the file was given)' \
 check_nogrep 'but without alice'"'"'s preference' '^key-preference: ' \
     "$tmp/store/certs/$(openssl x509 -in "$pki/bob.pem" -outform DER | sha256sum | cut -c1-64).meta"
 check_eq 'and bob'"'"'s best is still his own' "$(serial bob@example.com)" serial=7E03
+
+# The signature's signingTime goes to .meta as the other times are
+# written; a later signature without one leaves no stale time behind.
+meta=$tmp/store/certs/$fp.meta
+tsign alice@example.com '<t1@example.com>' "$tmp/alice.key" "$pki/alice.pem" \
+    -c "$pki/sub-ca.pem" -t 300102030405Z >"$tmp/t1.eml"
+smime-verify $S $ca --import <"$tmp/t1.eml" >"$tmp/v.eml"
+check_eq '.meta: the signing time, once' "$(grep '^signing-time: ' "$meta")" \
+    'signing-time: 2030-01-02T03:04:05.000000Z'
+check_grep '.meta: and the Message-ID beside it' '^message-id: <t1@example\.com>$' "$meta"
+msg alice@example.com '<t2@example.com>' >"$tmp/t2.txt"
+openssl cms -sign -noattr -signer "$pki/alice.pem" -inkey "$tmp/alice.key" \
+    -certfile "$pki/sub-ca.pem" -in "$tmp/t2.txt" -out "$tmp/t2.body" 2>/dev/null
+{ sed '/^$/q' "$tmp/t2.txt" | grep -v '^$'; cat "$tmp/t2.body"; } >"$tmp/t2.eml"
+smime-verify $S $ca --import <"$tmp/t2.eml" >"$tmp/v.eml"
+check_eq 'a passing signature without signingTime: passed' \
+    "$(ar_result "$tmp/v.eml" | sed 's/ .*//')" pass
+check_nogrep 'and the older signing time is gone' '^signing-time:' "$meta"
+tsign alice@example.com '<t3@example.com>' "$tmp/alice.key" "$pki/alice.pem" \
+    -c "$pki/sub-ca.pem" -t 410203040506Z >"$tmp/t3.eml"
+certstore $S $ca add "$tmp/t3.eml"
+check_eq 'certstore add of a signed message records it too' \
+    "$(grep '^signing-time: ' "$meta")" 'signing-time: 2041-02-03T04:05:06.000000Z'
 
 # Our identity from the store.
 ok 'certstore identity add' \
