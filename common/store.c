@@ -7,11 +7,14 @@
  *
  * Writes are staged: each file goes to a temporary file in its folder
  * (mkostemp: O_EXCL, 0600), is fsync'd (or, for a bulk add, all of them
- * at once with one syncfs), and commit() renames them in order and
- * fsyncs each folder touched.  Certificates are committed before the
- * index lines that name them.  A process that dies removes its
- * temporary files (an err_atexit hook); one that is killed leaves them
- * for fsck --repair.
+ * at once with one syncfs), and commit() renames them in order,
+ * flushing each folder before it renames into the next.  A change
+ * stages all its files, the index's included, before its one commit:
+ * a full disk stops it before anything is renamed, so that "the store
+ * is unchanged" is true.  Certificates are renamed before the index
+ * lines that name them.  A process that dies removes its temporary
+ * files (an err_atexit hook); one that is killed leaves them for the
+ * next writer (the dirty marker) or fsck --repair.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -38,9 +41,11 @@
 #define LOCK_WAIT	30		/* seconds a writer waits for the lock */
 
 /* A staged change: a temporary file (or link) to rename over dst, or
- * (tmp NULL) dst to remove. */
+ * (gone) dst to remove.  While commit() runs, old keeps what dst was
+ * (a hard link, or dst itself renamed), so that it can be put back. */
 struct stage {
-	char *tmp, *dst;
+	char *tmp, *dst, *old;
+	int gone, done;
 };
 
 static struct {
@@ -231,7 +236,9 @@ read_file(const char *path, size_t max, size_t *len)
 	return p;
 }
 
-/* At exit, whatever the path: no temporary file of ours is left. */
+/* At exit, whatever the path: no temporary file of ours is left.  An
+ * old copy still here is one that commit() no longer needs, or could
+ * not put back (the next writer then finishes the store). */
 static void
 stage_cleanup(void)
 {
@@ -240,8 +247,11 @@ stage_cleanup(void)
 	for (i = 0; i < staged.n; i++) {
 		if (staged.v[i].tmp != NULL)
 			unlink(staged.v[i].tmp);
+		if (staged.v[i].old != NULL)
+			unlink(staged.v[i].old);
 		free(staged.v[i].tmp);
 		free(staged.v[i].dst);
+		free(staged.v[i].old);
 	}
 	free(staged.v);
 	memset(&staged, 0, sizeof(staged));
@@ -261,8 +271,10 @@ stage_push(const char *tmp, const char *dst)
 		staged.v = xrealloc(staged.v, staged.cap * sizeof(*staged.v));
 	}
 	st = &staged.v[staged.n++];
+	memset(st, 0, sizeof(*st));
 	st->tmp = tmp != NULL ? xstrdup(tmp) : NULL;
 	st->dst = xstrdup(dst);
+	st->gone = tmp == NULL;
 	return st;
 }
 
@@ -277,13 +289,16 @@ tmp_name(char *tmp, const char *dst)
 		xdie(ERR_CONFIG, "store path '%s' is too long", dst);
 }
 
+/* Says "unchanged" only while it is true: nothing renamed since the
+ * lock was taken, or all of it put back (commit). */
 noreturn void
 die_write(const char *what, const char *path, int e)
 {
 	xdie(e == ENOSPC || e == EDQUOT || e == ENOMEM ? ERR_TEMP :
 	    e == EIO ? ERR_IO : ERR_CANTCREAT, "cannot %s '%s': %s%s", what,
-	    path, strerror(e), e == ENOSPC || e == EDQUOT ?
-	    ": the store is unchanged, try again" : "");
+	    path, strerror(e), e != ENOSPC && e != EDQUOT ? "" :
+	    !mark.renamed ? ": the store is unchanged, try again" :
+	    ": try again (the next writer completes the store)");
 }
 
 /* Writes the new contents of rel into a temporary file beside it. */
@@ -359,47 +374,186 @@ fsync_dir(const char *dir)
 	close(fd);
 }
 
+static int
+flush_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e = 0;
+
+	if (fd == -1)
+		return 0;
+	if (fsync(fd) == -1 && errno != EINVAL)
+		e = errno;
+	close(fd);
+	return e;
+}
+
+/* The folder of a staged change, into dir. */
+static void
+stage_dir(const struct stage *st, char *dir)
+{
+	snprintf(dir, PATH_MAX, "%.*s", (int)(strrchr(st->dst, '/') -
+	    st->dst), st->dst);
+}
+
+/* A fresh name beside dst for its old copy: made by mkostemp, so unique,
+ * then given up for link() or rename() to take (we hold the lock). */
+static int
+old_name(struct stage *st)
+{
+	char name[PATH_MAX];
+	int fd;
+
+	tmp_name(name, st->dst);
+	if ((fd = mkostemp(name, O_CLOEXEC)) == -1)
+		return errno;
+	close(fd);
+	st->old = xstrdup(name);
+	return 0;
+}
+
+/* A second name for dst, so that it survives being replaced.  Flags 0:
+ * a hash link is linked as the link it is. */
+static int
+link_old(struct stage *st)
+{
+	int e, tries;
+
+	for (tries = 0;; tries++) {
+		if ((e = old_name(st)) != 0)
+			return e;
+		unlink(st->old);
+		if (linkat(AT_FDCWD, st->dst, AT_FDCWD, st->old, 0) == 0)
+			return 0;
+		e = errno;
+		free(st->old);
+		st->old = NULL;
+		if (e != EEXIST || tries > 8)
+			return e;
+	}
+}
+
 /*
- * Puts every staged change in place, in the order staged, then flushes
- * each folder touched.  A bulk change is flushed by one syncfs(2) first:
- * the data of every temporary file is on disk before any rename.
+ * Puts one change in place, keeping what it replaces or removes under
+ * st->old: a file replaced is linked there first (a reader never finds
+ * dst missing), a file removed is renamed there.  Returns 0 or an errno.
+ */
+static int
+stage_apply(struct stage *st)
+{
+	struct stat sb;
+	int e, exists = lstat(st->dst, &sb) == 0;
+
+	if (st->gone && exists) {
+		if ((e = old_name(st)) != 0)
+			return e;
+		if (rename(st->dst, st->old) == -1)
+			return errno;
+	} else if (!st->gone) {
+		if (exists && (e = link_old(st)) != 0)
+			return e;
+		if (rename(st->tmp, st->dst) == -1)
+			return errno;
+		free(st->tmp);
+		st->tmp = NULL;
+	}
+	st->done = 1;
+	return 0;
+}
+
+/*
+ * Takes back the changes staged.v[0..n) that were made, last first, and
+ * flushes their folders.  Returns 1 if the store is as it was.
+ */
+static int
+stage_undo(size_t n)
+{
+	char dir[PATH_MAX], last[PATH_MAX] = "";
+	size_t i;
+	int ok = 1;
+
+	for (i = n; i-- > 0;) {
+		struct stage *st = &staged.v[i];
+
+		if (!st->done)
+			continue;
+		if (st->old != NULL) {
+			if (rename(st->old, st->dst) == -1)
+				ok = 0;
+			else {
+				free(st->old);
+				st->old = NULL;
+			}
+		} else if (!st->gone && unlink(st->dst) == -1 &&
+		    errno != ENOENT)
+			ok = 0;
+		stage_dir(st, dir);
+		if (strcmp(dir, last) != 0 && *last != '\0' &&
+		    flush_dir(last) != 0)
+			ok = 0;
+		snprintf(last, sizeof(last), "%s", dir);
+	}
+	if (*last != '\0' && flush_dir(last) != 0)
+		ok = 0;
+	return ok;
+}
+
+/*
+ * Puts every staged change in place, in the order staged.  Each folder
+ * is flushed before a change goes into another one, so that even after
+ * a power failure nothing is there without what came before it (the
+ * certificates before the index lines that name them, the index before
+ * the removal of what it no longer names).  A bulk change is flushed by
+ * one syncfs(2) first: the data of every temporary file is on disk
+ * before any rename.
+ *
+ * Everything was written when the temporary files were, so a full disk
+ * stops a writer before this.  Should a rename or a flush fail here all
+ * the same, what was done is undone, and die_write() says whether the
+ * store is as it was.
  */
 void
 commit(struct store *s)
 {
-	char dirs[8][PATH_MAX], *slash;
-	size_t i, k, nd = 0;
-	int fd, data = 0;
+	char dir[PATH_MAX], last[PATH_MAX] = "";
+	const char *what = "rename into", *where = NULL;
+	size_t i;
+	int fd, e = 0, data = 0, before = mark.renamed;
 
 	for (i = 0; i < staged.n; i++)
-		data |= staged.v[i].tmp != NULL;
+		data |= !staged.v[i].gone;
 	if (s->bulk && data) {
 		fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd == -1 || syncfs(fd) == -1)
 			die_write("flush", s->dir, errno);
 		close(fd);
 	}
-	for (i = 0; i < staged.n; i++) {
+	for (i = 0; i < staged.n && e == 0; i++) {
 		struct stage *st = &staged.v[i];
 
+		stage_dir(st, dir);
+		if (strcmp(dir, last) != 0 && *last != '\0' &&
+		    (e = flush_dir(last)) != 0) {
+			what = "flush the folder";
+			where = last;
+			break;
+		}
+		snprintf(last, sizeof(last), "%s", dir);
 		mark.renamed = 1;
-		if (st->tmp != NULL) {
-			if (rename(st->tmp, st->dst) == -1)
-				die_write("rename into", st->dst, errno);
-			free(st->tmp);
-			st->tmp = NULL;
-		} else if (unlink(st->dst) == -1 && errno != ENOENT)
-			die_write("remove", st->dst, errno);
-		slash = strrchr(st->dst, '/');
-		*slash = '\0';
-		for (k = 0; k < nd && strcmp(dirs[k], st->dst) != 0; k++)
-			;
-		if (k == nd && nd < 8)
-			snprintf(dirs[nd++], PATH_MAX, "%s", st->dst);
-		*slash = '/';
+		if ((e = stage_apply(st)) != 0) {
+			what = st->gone ? "remove" : "rename into";
+			where = st->dst;
+		}
 	}
-	for (k = 0; k < nd; k++)
-		fsync_dir(dirs[k]);
+	if (e == 0 && *last != '\0' && (e = flush_dir(last)) != 0) {
+		what = "flush the folder";
+		where = last;
+	}
+	if (e != 0) {
+		if (stage_undo(staged.n))
+			mark.renamed = before;
+		die_write(what, where, e);
+	}
+	/* In place and flushed: the old copies go. */
 	stage_cleanup();
 	staged.hooked = 1;	/* err_atexit has it already */
 }
@@ -873,8 +1027,9 @@ store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
 	}
 	if (njudge > 0)
 		judge_release(&j);
-	commit(s);
+	/* One commit: every file written before the first rename. */
 	ix_add(s, &ix);
+	commit(s);
 	buf_free(&ix);
 	buf_free(&label);
 }

@@ -515,9 +515,11 @@ fsck_index(struct fsck *f)
 		ok = have[i].n == want[i].n &&
 		    memcmp(have[i].p, want[i].p, have[i].n) == 0;
 	if (!ok) {
-		if (opt.repair)
+		if (opt.repair) {
 			ix_write(f->s, 0, f->expect.p != NULL ? f->expect.p :
 			    "", f->expect.n, NULL, 0);
+			commit(f->s);
+		}
 		fsck_say(f, opt.repair, "index: does not match certs/");
 	}
 	free(have);

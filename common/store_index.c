@@ -332,10 +332,11 @@ ix_dropped(const struct ixl *l, const char (*drop)[FPLEN + 1], size_t nd)
 }
 
 /*
- * Writes a new index: the lines of `index` (unless base is 0) and those
+ * Stages a new index: the lines of `index` (unless base is 0) and those
  * of extra, extra winning for the same address and fingerprint, without
  * the certificates of drop; then an empty journal.  One streaming pass
- * over the sorted index.
+ * over the sorted index.  The caller commits, with the rest of its
+ * change: a full disk then stops it before anything is renamed.
  */
 void
 ix_write(struct store *s, int base, const char *extra, size_t nextra,
@@ -384,11 +385,11 @@ ix_write(struct store *s, int base, const char *extra, size_t nextra,
 	stage_data(s, "index", out.p, out.n);
 	unmap_file(p, n);
 	stage_data(s, "index.journal", "", 0);
-	commit(s);
 	buf_free(&out);
 }
 
-/* Adds lines to the index: to the journal, or merged when it is full. */
+/* Stages lines for the index: to the journal, or merged when it is
+ * full.  The caller commits, after the certificates they name. */
 void
 ix_add(struct store *s, const struct buf *lines)
 {
@@ -415,13 +416,13 @@ ix_add(struct store *s, const struct buf *lines)
 		buf_add(&j, old, n);
 		buf_add(&j, lines->p, lines->n);
 		stage_data(s, "index.journal", j.p, j.n);
-		commit(s);
 	}
 	free(old);
 	buf_free(&j);
 }
 
-/* Removes certificates from the index, before their files go. */
+/* Stages the index without certificates; the caller stages the removal
+ * of their files after it and commits. */
 void
 ix_drop(struct store *s, char (*drop)[FPLEN + 1], size_t nd)
 {

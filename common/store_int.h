@@ -262,7 +262,8 @@ size_t ix_parse(const char *l, size_t n, const char **fp,
 struct ixl *ix_sort(const char *text, size_t n, size_t *count);
 /* Lookup by address or "ca:HASH", without the lock. */
 void ix_find(struct store *s, const char *key, struct hits *h);
-/* A new index (fsck --repair), lines added, certificates dropped. */
+/* A new index (fsck --repair), lines added, certificates dropped:
+ * staged, for the caller to commit. */
 void ix_write(struct store *s, int base, const char *extra, size_t nextra,
     const char (*drop)[FPLEN + 1], size_t nd);
 void ix_add(struct store *s, const struct buf *lines);

@@ -435,8 +435,8 @@ verb_add(const char **args)
 			verbosex("added %s", cert_label(v[i].x, &label));
 		}
 	}
-	commit(s);
 	ix_add(s, &ix);
+	commit(s);
 	verbosex("%zu certificate%s added, %zu known already", added,
 	    added == 1 ? "" : "s", n - added);
 	for (i = 0; i < nin; i++)
@@ -689,10 +689,10 @@ identity_add(const char **args)
 	snprintf(rel, sizeof(rel), "keys/%s.pem", fp);
 	stage_data(s, rel, pem, (size_t)n);
 	BIO_free(b);
-	commit(s);
 	/* Its lines again, now with the identity flag: they override. */
 	ix_cert_lines(&ix, id.cert, fp, 1);
 	ix_add(s, &ix);
+	commit(s);
 	verbosex("added the identity sha256:%s", fp);
 	identity_release(&id);
 	buf_free(&ix);

@@ -4,7 +4,7 @@
 # certificate, every file of the store parses at every moment, and fsck
 # --repair restores what a crash leaves.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 49
 
 pki=$testdir/pki
 cp "$pki/sub-ca.key" "$tmp/sub-ca.key"
@@ -160,13 +160,28 @@ ok 'the store still works: get user150' 'certstore $S get user150@example.com'
 check_eq 'no temporary file left' "$(find "$st" -name '.*.??????' | wc -l)" 0
 ok 'a writer after the kills' 'certstore $S $ca add "$tmp/c99.pem" && certstore $S get user99@example.com'
 
-# A full disk during an import: 75, and the store as it was.
+# A full disk during an import: 75, and the store as it was, byte for
+# byte, wherever the space runs out.  On tmpfs each file takes a 4 KiB
+# page: with 0, 4 or 8 KiB free, bob's certificate, its .meta or the
+# index journal is the file that does not fit.
 snap() {
 	(cd "$1" && find . \( -type f -o -type l \) -print | LC_ALL=C sort |
 	    while read -r f; do sha256sum "$f"; done)
 }
+# free_kib DIR N: fill DIR's file system but for N KiB.
+free_kib() {
+	rm -f "$1/fill"
+	dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null
+	[ "$2" -eq 0 ] || truncate -s "-$2K" "$1/fill"
+	df -k "$1" | awk 'NR == 2 { print $4 }'
+}
+cp "$pki/bob.key" "$tmp/bob.key"
+chmod 600 "$tmp/bob.key"
+printf 'From: bob@example.com\nTo: help@example.org\nSubject: full\n\nhelp\n' |
+    smime-sign -k "$tmp/bob.key" -c "$pki/bob.pem" --chain "$pki/sub-ca.pem" >"$tmp/bob.eml"
 mnt=$tmp/small
 mkdir "$mnt"
+levels='0 4 8'
 if [ "$(id -u)" -ne 0 ]; then
 	why='mounting a 200 KiB tmpfs needs root'
 elif ! mount -t tmpfs -o size=200k none "$mnt" 2>"$tmp/mount.err"; then
@@ -176,29 +191,77 @@ else
 	trap 'umount "$mnt" 2>/dev/null; rm -rf "$tmp"' EXIT
 fi
 if [ -n "$why" ]; then
-	for d in 'full disk: init and add' 'full disk: the disk is full' \
-	    'full disk: add is 75' 'full disk: it says try again' \
-	    'full disk: the store as it was' 'full disk: no temporary file' \
-	    'full disk: add once there is room'; do
+	skip 'full disk: init and add' "$why"
+	for k in $levels; do
+		for d in 'the disk is that full' 'add is 75' \
+		    'add says the store is unchanged' 'add: the store as it was' \
+		    'import is 75' 'import says the store is unchanged' \
+		    'import: the store as it was'; do
+			skip "full disk, $k KiB free: $d" "$why"
+		done
+	done
+	for d in 'full disk: no temporary file' 'full disk: add once there is room' \
+	    'full disk: import once there is room' 'full disk: fsck clean'; do
 		skip "$d" "$why"
 	done
 else
 	st=$mnt/store
 	S="-S $st"
 	ok 'full disk: init and add' 'certstore $S init && certstore $S $ca add "$pki/chain.pem" "$pki/alice.pem"'
-	dd if=/dev/zero of="$mnt/fill" bs=1k 2>/dev/null
-	check_eq 'full disk: the disk is full' \
-	    "$(df -k "$mnt" | awk 'NR == 2 { print $4 }')" 0
-	snap "$st" >"$tmp/s0"
-	expect_code 'full disk: add is 75' 75 'certstore $S $ca add "$pki/bob.pem"'
-	check_grep 'full disk: it says try again' 'No space left on device.*try again' "$tmp/.err"
-	snap "$st" >"$tmp/s1"
-	check_same 'full disk: the store as it was' "$tmp/s0" "$tmp/s1"
+	for k in $levels; do
+		check_eq "full disk, $k KiB free: the disk is that full" \
+		    "$(free_kib "$mnt" $k)" $k
+		snap "$st" >"$tmp/s0"
+		expect_code "full disk, $k KiB free: add is 75" 75 \
+		    'certstore $S $ca add "$pki/bob.pem"'
+		check_grep "full disk, $k KiB free: add says the store is unchanged" \
+		    'No space left on device: the store is unchanged, try again' "$tmp/.err"
+		snap "$st" >"$tmp/s1"
+		check_same "full disk, $k KiB free: add: the store as it was" "$tmp/s0" "$tmp/s1"
+		expect_code "full disk, $k KiB free: import is 75" 75 \
+		    'smime-verify $S $ca --import <"$tmp/bob.eml" >/dev/null'
+		check_grep "full disk, $k KiB free: import says the store is unchanged" \
+		    'No space left on device: the store is unchanged, try again' "$tmp/.err"
+		snap "$st" >"$tmp/s1"
+		check_same "full disk, $k KiB free: import: the store as it was" "$tmp/s0" "$tmp/s1"
+	done
 	check_eq 'full disk: no temporary file' \
 	    "$(find "$st" -name '.*.??????' | wc -l)" 0
 	rm "$mnt/fill"
-	ok 'full disk: add once there is room' 'certstore $S $ca add "$pki/bob.pem" && certstore $S fsck'
+	ok 'full disk: add once there is room' 'certstore $S $ca add "$pki/bob.pem"'
+	ok 'full disk: import once there is room' \
+	    'smime-verify $S $ca --import <"$tmp/bob.eml" >/dev/null &&
+	    grep -q "^last-seen: " "$st"/certs/*.meta'
+	ok 'full disk: fsck clean' 'certstore $S fsck'
 	umount "$mnt"
 fi
+
+# A rename that fails midway (a folder where the .meta of a new
+# certificate goes): what was renamed is taken back, the signer's .meta
+# it replaced included, and no dirty marker is left.
+st=$tmp/undo
+S="-S $st"
+printf 'subjectAltName=email:user5@example.com\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=emailProtection\n' >"$tmp/ext.cnf"
+openssl x509 -req -in "$tmp/ee.csr" -CA "$pki/sub-ca.pem" -CAkey "$tmp/sub-ca.key" \
+    -set_serial 0xa005 -days 3650 -extfile "$tmp/ext.cnf" -out "$tmp/c5b.pem" 2>/dev/null
+m5() {
+	printf 'From: user5@example.com\nTo: help@example.org\nSubject: 5\n\nhelp\n' |
+	    smime-sign -k "$tmp/ee.key" -c "$tmp/c5.pem" --chain "$pki/sub-ca.pem" "$@"
+}
+m5 >"$tmp/m5.eml"
+m5 --chain "$tmp/c5b.pem" >"$tmp/m5b.eml"
+certstore $S init && smime-verify $S $ca --import <"$tmp/m5.eml" >/dev/null
+c5b=$(openssl x509 -in "$tmp/c5b.pem" -outform DER | sha256sum | cut -c1-64)
+mkdir "$st/certs/$c5b.meta"
+snap "$st" >"$tmp/s0"
+expect_code 'a rename that fails midway: 73' 73 \
+    'smime-verify $S $ca --import <"$tmp/m5b.eml" >/dev/null'
+check_grep 'it names the file' "cannot rename into '.*/certs/$c5b\\.meta': " "$tmp/.err"
+snap "$st" >"$tmp/s1"
+check_same 'and the store is as it was, the signer'"'"'s .meta too' "$tmp/s0" "$tmp/s1"
+rmdir "$st/certs/$c5b.meta"
+ok 'then the import succeeds' \
+    'smime-verify $S $ca --import <"$tmp/m5b.eml" >/dev/null && certstore $S fsck'
+check_eq 'with both certificates of user5' "$(certstore $S list user5@example.com | wc -l)" 2
 
 done_testing
