@@ -205,7 +205,7 @@ choose_key(struct cms_decrypt *cd, struct identity *id)
 
 	if (opt.key != NULL || opt.cert != NULL || opt.p12 != NULL) {
 		keys_load_identity(id, opt.key, opt.cert, opt.p12,
-		    opt.passin);
+		    opt.passin, ERR_CONFIG);
 		return cms_decrypt_names(cd, id->cert);
 	}
 	st = store_open(opts_store_dir(), 0);

@@ -249,7 +249,7 @@ recipients(struct encrypt *e, int *gcm_ok, char **missing)
 			    opt.as : e->from));
 		} else if (opt.p12 != NULL) {
 			keys_load_identity(&id, NULL, NULL, opt.p12,
-			    opt.passin);
+			    opt.passin, ERR_CONFIG);
 			X509_up_ref(id.cert);
 			push(sk, id.cert);
 			identity_release(&id);

@@ -247,7 +247,7 @@ load_p12(struct identity *id, const char *path, const char *pass)
 
 void
 keys_load_identity(struct identity *id, const char *key, const char *cert,
-    const char *p12, const char *passin)
+    const char *p12, const char *passin, enum err_class mismatch)
 {
 	char pass[PASS_MAX];
 	int have = passin != NULL;
@@ -280,7 +280,7 @@ keys_load_identity(struct identity *id, const char *key, const char *cert,
 	}
 	OPENSSL_cleanse(pass, sizeof(pass));
 	if (!X509_check_private_key(id->cert, id->key))
-		xdie_ssl(ERR_CONFIG, "key and certificate do not match");
+		xdie_ssl(mismatch, "key and certificate do not match");
 	if (id->chain == NULL && (id->chain = sk_X509_new_null()) == NULL)
 		xdie(ERR_TEMP, "out of memory");
 }

@@ -9,8 +9,11 @@
  * private key is loaded the process cannot dump core.
  *
  * Failures die with the class SPEC.md gives: a file that cannot be read
- * 66, a key that cannot be used (permissions, passphrase) 77, a key that
- * does not belong to its certificate 78.
+ * 66, a key that cannot be used (permissions, passphrase) 77.  A key that
+ * does not belong to its certificate is the caller's to class: a
+ * filter's identity is its configuration (78, which --on-error=tempfail
+ * turns into a retry once it is fixed), what certstore identity add is
+ * given is its input (65).
  */
 #ifndef SMIMETOOLS_KEYS_H
 #define SMIMETOOLS_KEYS_H
@@ -18,15 +21,19 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "err.h"
+
 struct identity {
 	EVP_PKEY *key;
 	X509 *cert;
 	STACK_OF(X509) *chain;	/* from the PKCS#12 file or --chain */
 };
 
-/* -k KEY -c CERT, or -p FILE.p12; passin may be NULL. */
+/* -k KEY -c CERT, or -p FILE.p12; passin may be NULL.  Dies with
+ * `mismatch` if the key is not the certificate's. */
 void keys_load_identity(struct identity *id, const char *key,
-    const char *cert, const char *p12, const char *passin);
+    const char *cert, const char *p12, const char *passin,
+    enum err_class mismatch);
 void identity_release(struct identity *id);
 
 /* Reads the --passin passphrase (pass:, env:, file:, fd: as OpenSSL's

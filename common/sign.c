@@ -471,7 +471,7 @@ sign_main(void)
 	 * the default identity, which the From address names. */
 	if (opt.key != NULL || opt.p12 != NULL)
 		keys_load_identity(&id, opt.key, opt.cert, opt.p12,
-		    opt.passin);
+		    opt.passin, ERR_CONFIG);
 	else if (opt.as != NULL)
 		identity_from_store(opt.as, &id);
 	for (c = opt.chain; c != NULL && *c != NULL; c++) {

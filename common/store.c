@@ -1223,7 +1223,7 @@ store_identity_of(struct store *s, X509 *x, const char *passin,
 	cert_fp(x, fp);
 	spath(kpath, s, "keys/%s.pem", fp);
 	spath(cpath, s, "certs/%s.pem", fp);
-	keys_load_identity(id, kpath, cpath, NULL, passin);
+	keys_load_identity(id, kpath, cpath, NULL, passin, ERR_CONFIG);
 }
 
 X509 *
@@ -1263,6 +1263,6 @@ store_identity(struct store *s, const char *addr, const char *passin,
 		    addr != NULL ? addr : "", addr != NULL ? "'" : "", s->dir);
 	spath(kpath, s, "keys/%s.pem", p.fp);
 	spath(cpath, s, "certs/%s.pem", p.fp);
-	keys_load_identity(id, kpath, cpath, NULL, passin);
+	keys_load_identity(id, kpath, cpath, NULL, passin, ERR_CONFIG);
 	identity_chain(s, id);
 }

@@ -669,8 +669,9 @@ identity_add(const char **args)
 		 * the key encrypted under it, and an fd: source can be read
 		 * only once, so keys_load_identity() gets it as "pass:". */
 		keys_passphrase(opt.passin, pass + 5, sizeof(pass) - 5);
+	/* The files are what the verb is given, not its configuration. */
 	keys_load_identity(&id, opt.key, opt.cert, opt.p12,
-	    opt.passin != NULL ? pass : NULL);
+	    opt.passin != NULL ? pass : NULL, ERR_DATA);
 	/* The key keeps its protection (certstore(1)). */
 	if (opt.p12 != NULL ? opt.passin != NULL : key_encrypted(opt.key))
 		enc = EVP_aes_256_cbc();

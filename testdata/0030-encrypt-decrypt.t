@@ -6,7 +6,7 @@
 # message gives no plaintext, a cipher swapped for OFB and a 1-byte tag
 # are refused, CBC is refused under --require-integrity.
 . "$(dirname "$0")/lib.sh"
-plan 89
+plan 90
 
 pki=$testdir/pki
 private_keys alice bob carol helpdesk
@@ -83,6 +83,8 @@ undres "$tmp/d.eml" >"$tmp/d.rest"
 check_same 'wrong key: the message passes through as it came' "$tmp/d.rest" "$tmp/e.eml"
 expect_code 'wrong key, --strict: 1' 1 \
     'smime-decrypt -s -k "$tmp/bob.key" -c "$pki/bob.pem" <"$tmp/e.eml"'
+expect_code '-k and -c that do not match: a bad configuration, 78' 78 \
+    'smime-decrypt -k "$tmp/bob.key" -c "$pki/carol.pem" <"$tmp/e.eml"'
 
 # A tampered GCM message: not one byte of plaintext out.  The body is
 # large enough that OpenSSL would have streamed some before the tag.
