@@ -458,13 +458,17 @@ sign_main(void)
 {
 	static struct sign s;
 	static struct io_wr spool, sigw, head;
-	STACK_OF(X509) *chain = NULL, *more;
+	/* Static: reachable when a write fails and xdie exits (LSan). */
+	static STACK_OF(X509) *chain;
+	static struct identity id;
+	STACK_OF(X509) *more;
 	const char **c;
-	struct identity id = { 0 };
 	struct stat st;
 	off_t off0;
 	int in, fd1, fd2, out;
 
+	chain = NULL;
+	memset(&id, 0, sizeof(id));
 	if (opt.filename != NULL && !opt.wrap)
 		xdie(ERR_USAGE, "--filename goes with --wrap");
 	/* Everything trusted is loaded before the input is read, but for
