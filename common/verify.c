@@ -40,6 +40,7 @@ struct verify {
 	int layer;		/* 0: the message; 1...: signed inside it */
 	enum mode mode;
 	const char *perm;	/* a structural problem: permerror */
+	int too_deep;		/* unsigned top, a part past the depth limit */
 	unsigned nested;	/* signed entities inside, not at the top */
 	char nested_at[64];
 	/* From, Message-ID */
@@ -235,6 +236,10 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 			feed_opaque(v, ev->data, ev->len);
 		break;
 	case MIME_EV_END:
+		/* A multipart past the depth limit is a leaf nobody looked
+		 * into: a signature may be in it. */
+		if ((part->flags & MIME_F_DEPTH) && v->mode == M_NONE)
+			v->too_deep = 1;
 		if (top && part->index == 1)
 			v->in_first = 0;
 		if (part->depth == 0 && v->mode == M_DETACHED &&
@@ -562,7 +567,12 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 		    store_exists(opts_store_dir()) ? opts_store_dir() : NULL);
 	if (v->mode != M_NONE)
 		check_layer(v, anchors, &o);
-	else if (v->nested > 0) {
+	else if (v->too_deep) {
+		/* smimetools(7) LIMITS: not walked, so no "none". */
+		snprintf(why, sizeof(why), "nested deeper than %u",
+		    opt.lim.depth);
+		conclude(&o, R_PERMERROR, why);
+	} else if (v->nested > 0) {
 		/* RFC 7281 has no word for it; SPEC.md says neutral. */
 		snprintf(why, sizeof(why), "only part %s is signed",
 		    v->nested_at);

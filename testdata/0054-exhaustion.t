@@ -18,7 +18,7 @@
 #    65536-bit modulus, beyond what OpenSSL accepts.
 # ATTACK_DEBUG=1 in the environment prints each verdict as a TAP comment.
 . "$(dirname "$0")/lib.sh"
-plan 75
+plan 77
 
 SLOW=10
 pki=$testdir/pki
@@ -73,13 +73,21 @@ nest() {
 	}'
 }
 nest 5000 "$tmp/s.part" >"$tmp/n.eml"
+nest 50 "$tmp/s.part" >"$tmp/n50.eml"
 timed 'verify: a signed part under 5,000 multiparts' 'smime-verify $ca <"$tmp/n.eml" >"$tmp/v.eml"'
-# deeper than the limit (100) is a leaf, not looked into: no signature
-check_eq 'verify: 5,000 deep: none (past the depth limit nothing is looked into)' \
-    "$(ar_result "$tmp/v.eml")" none
+# deeper than the limit (100) is a leaf, not looked into: a signature
+# may be in it, so not "none" but permerror
+check_eq 'verify: 5,000 deep: permerror (past the depth limit nothing is looked into)' \
+    "$(ar_result "$tmp/v.eml")" 'permerror (nested deeper than 100)'
+smime-verify $ca --limit depth=40 <"$tmp/n50.eml" >"$tmp/v40.eml"
+check_eq 'verify: 50 deep, --limit depth=40: permerror' \
+    "$(ar_result "$tmp/v40.eml")" 'permerror (nested deeper than 40)'
+nest 150 /dev/null >"$tmp/n150.eml"
+smime-verify $ca <"$tmp/n150.eml" >"$tmp/v150.eml"
+check_eq 'verify: nothing signed, 150 deep: permerror too' \
+    "$(ar_result "$tmp/v150.eml")" 'permerror (nested deeper than 100)'
 unar "$tmp/v.eml" >"$tmp/v.rest"
 check_same 'verify: 5,000 deep: byte-exact' "$tmp/v.rest" "$tmp/n.eml"
-nest 50 "$tmp/s.part" >"$tmp/n50.eml"
 smime-verify $ca <"$tmp/n50.eml" >"$tmp/v.eml"
 check_eq 'verify: control: 50 deep (within the limit): neutral' "$(verdict "$tmp/v.eml")" neutral
 nest 5000 "$tmp/e.part" >"$tmp/n.eml"
