@@ -180,16 +180,8 @@ chmod 600 "$tmp/bob.key"
 printf 'From: bob@example.com\nTo: help@example.org\nSubject: full\n\nhelp\n' |
     smime-sign -k "$tmp/bob.key" -c "$pki/bob.pem" --chain "$pki/sub-ca.pem" >"$tmp/bob.eml"
 mnt=$tmp/small
-mkdir "$mnt"
 levels='0 4 8'
-if [ "$(id -u)" -ne 0 ]; then
-	why='mounting a 200 KiB tmpfs needs root'
-elif ! mount -t tmpfs -o size=200k none "$mnt" 2>"$tmp/mount.err"; then
-	why="mount -t tmpfs failed: $(head -1 "$tmp/mount.err")"
-else
-	why=
-	trap 'umount "$mnt" 2>/dev/null; rm -rf "$tmp"' EXIT
-fi
+small_fs "$mnt" 200k
 if [ -n "$why" ]; then
 	skip 'full disk: init and add' "$why"
 	for k in $levels; do

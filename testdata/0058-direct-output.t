@@ -66,15 +66,7 @@ checks sign "$tmp/pre2.eml" 'sign after other output'
 
 # A disk that fills up while the output is written.
 mnt=$tmp/small
-mkdir "$mnt"
-if [ "$(id -u)" -ne 0 ]; then
-	why='mounting a 512 KiB tmpfs needs root'
-elif ! mount -t tmpfs -o size=512k none "$mnt" 2>"$tmp/mount.err"; then
-	why="mount -t tmpfs failed: $(head -1 "$tmp/mount.err")"
-else
-	why=
-	trap 'umount "$mnt" 2>/dev/null; rm -rf "$tmp"' EXIT
-fi
+small_fs "$mnt" 512k
 for op in sign encrypt; do
 	case $op in
 	sign) cmd="smime-sign $sign" ;;

@@ -154,3 +154,19 @@ undres() {
 
 lf() { sed 's/\r$//' "$1"; }
 crlf() { sed 's/\r$//; s/$/\r/' "$1"; }
+
+# small_fs DIR SIZE: a tmpfs of SIZE mounted on DIR (made), unmounted at
+# exit, for full-disk tests; else 1, with why set to the reason to skip.
+_mounts=
+small_fs() {
+	mkdir -p "$1"
+	why=
+	if [ "$(id -u)" -ne 0 ]; then
+		why="mounting a $2 tmpfs needs root"
+	elif ! mount -t tmpfs -o size="$2" none "$1" 2>"$tmp/mount.err"; then
+		why="mount -t tmpfs failed: $(head -1 "$tmp/mount.err")"
+	fi
+	[ -z "$why" ] || return 1
+	_mounts="$_mounts $1"
+	trap 'for _m in $_mounts; do umount "$_m" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+}
