@@ -217,6 +217,38 @@ keys_load_certs(const char *path)
 	return sk;
 }
 
+static OSSL_PROVIDER *legacy_prov, *default_prov;
+
+/* The references OSSL_PROVIDER_load() gave us: OPENSSL_cleanup() drops
+ * only its own, and valgrind sees the rest as definitely lost.  atexit
+ * runs this before OpenSSL's own handler, registered earlier. */
+static void
+unload_providers(void)
+{
+	if (legacy_prov != NULL)
+		OSSL_PROVIDER_unload(legacy_prov);
+	if (default_prov != NULL)
+		OSSL_PROVIDER_unload(default_prov);
+	legacy_prov = default_prov = NULL;
+}
+
+/*
+ * RC2-40 and 3DES PKCS#12 files, as older tools make them, need OpenSSL
+ * 3's legacy provider; loading one provider by name ends the implicit
+ * default, so that is loaded too.  Once per process.
+ */
+static int
+load_legacy(void)
+{
+	if (legacy_prov == NULL && default_prov == NULL)
+		atexit(unload_providers);
+	if (legacy_prov == NULL)
+		legacy_prov = OSSL_PROVIDER_load(NULL, "legacy");
+	if (default_prov == NULL)
+		default_prov = OSSL_PROVIDER_load(NULL, "default");
+	return legacy_prov != NULL && default_prov != NULL;
+}
+
 static void
 load_p12(struct identity *id, const char *path, const char *pass)
 {
@@ -230,14 +262,11 @@ load_p12(struct identity *id, const char *path, const char *pass)
 	if (!PKCS12_verify_mac(p12, pass, -1))
 		xdie(ERR_PERM, "cannot read '%s': wrong passphrase%s", path,
 		    pass == NULL ? " (none given: --passin)" : "");
-	/* RC2-40 and 3DES PKCS#12 files, as older tools make them, need
-	 * OpenSSL 3's legacy provider; load it only for them. */
+	/* The legacy provider only for the files that need it. */
 	if (!PKCS12_parse(p12, pass, &id->key, &id->cert, &id->chain)) {
 		ERR_clear_error();
-		if (OSSL_PROVIDER_load(NULL, "legacy") == NULL ||
-		    OSSL_PROVIDER_load(NULL, "default") == NULL ||
-		    !PKCS12_parse(p12, pass, &id->key, &id->cert,
-		    &id->chain))
+		if (!load_legacy() || !PKCS12_parse(p12, pass, &id->key,
+		    &id->cert, &id->chain))
 			xdie_ssl(ERR_PERM, "cannot read '%s'", path);
 	}
 	PKCS12_free(p12);
