@@ -41,6 +41,8 @@ keys_passphrase(const char *src, char *buf, size_t size)
 	size_t len = 0;
 	int fd = -1, own = 0;
 
+	/* Before the passphrase is in memory, not only the key. */
+	no_core();
 	if (strncmp(src, "pass:", 5) == 0)
 		v = src + 5;
 	else if (strncmp(src, "env:", 4) == 0) {
@@ -69,8 +71,9 @@ keys_passphrase(const char *src, char *buf, size_t size)
 			close(fd);
 		return len;
 	} else
-		xdie(ERR_USAGE, "--passin: '%.*s...' is not pass:, env:, "
-		    "file: or fd:", 5, src);
+		/* Not echoed, not even in part: what is typed here by
+		 * mistake is most likely the passphrase itself. */
+		xdie(ERR_USAGE, "--passin: not pass:, env:, file: or fd:");
 	len = strlen(v);
 	if (len >= size)
 		xdie(ERR_PERM, "--passin: passphrase too long");
