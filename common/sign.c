@@ -56,6 +56,7 @@ struct sign {
 	unsigned char *enc;
 	size_t nenc;
 	int dirty;		/* current leaf holds 8-bit data */
+	int cr;			/* its last byte so far was a CR */
 	size_t linelen;
 	/* pass 2 */
 	struct io_wr canon;	/* CRLF: into the signature (and part1) */
@@ -66,6 +67,9 @@ struct sign {
 	struct buf outer;	/* From line and fields kept outside */
 	struct buf sigtext;	/* detached: base64 of the signature */
 	int to_outer, skip, has_mime_version;
+	int midline;		/* the entity so far ends no line */
+	size_t ncr;		/* CRs held back by put() */
+	int eats_eol;		/* a reader takes the next line break as ours */
 	const char *eol;	/* the output's */
 	char bnd[64];		/* detached: the multipart boundary */
 };
@@ -104,7 +108,14 @@ is_8bit(const char *cte)
 	return strcmp(cte, "8bit") == 0 || strcmp(cte, "binary") == 0;
 }
 
-/* Pass 1: does this leaf's content need a 7-bit encoding? */
+/*
+ * Pass 1: does this leaf's content need a 7-bit encoding?  8-bit bytes,
+ * NULs, long lines, and a CR that does not end a line: RFC 2045 2.7 lets
+ * CR occur only in CRLF, transports turn a bare one into a line break,
+ * and one at the very end would merge with the boundary's line break
+ * (written in LF line ends, "\r" then "\n--b" is read back as CRLF, and
+ * the signature no longer matches).
+ */
 static void
 scan(struct sign *s, const char *p, size_t n)
 {
@@ -113,6 +124,9 @@ scan(struct sign *s, const char *p, size_t n)
 	for (i = 0; i < n && !s->dirty; i++) {
 		unsigned char c = (unsigned char)p[i];
 
+		if (s->cr && c != '\n')
+			s->dirty = 1;
+		s->cr = c == '\r';
 		if (c == '\n')
 			s->linelen = 0;
 		else if (c >= 0x80 || c == 0 || ++s->linelen > LINE_MAX_7BIT)
@@ -162,7 +176,7 @@ decide(void *arg, const struct mime_event *ev)
 		}
 		break;
 	case MIME_EV_HEADER_END:
-		s->dirty = 0;
+		s->dirty = s->cr = 0;
 		s->linelen = 0;
 		break;
 	case MIME_EV_BODY:
@@ -170,6 +184,7 @@ decide(void *arg, const struct mime_event *ev)
 			scan(s, ev->data, ev->len);
 		break;
 	case MIME_EV_END:
+		s->dirty |= s->cr;	/* a CR last of all */
 		if (part->nchildren > 0 || mime_is_multipart(part))
 			how = is_8bit(part->cte) ? AS_7BIT : KEEP;
 		else if (is_identity(part->cte) &&
@@ -180,7 +195,7 @@ decide(void *arg, const struct mime_event *ev)
 			s->enc = xrealloc(s->enc, s->nenc);
 		}
 		s->enc[part->serial] = how;
-		s->dirty = 0;
+		s->dirty = s->cr = 0;
 		break;
 	default:
 		break;
@@ -198,10 +213,43 @@ canon_sink(void *arg, const char *p, size_t n)
 	return 0;
 }
 
+/*
+ * Into the signed entity, with a run of CRs before a LF made one CR:
+ * a bare CR that ends a line cannot be written in LF line ends ("a\r\r\n"
+ * goes out as "a\r\n" and is read back as one line end), and OpenSSL
+ * canonicalises it so too.  Other bare CRs are kept (a leaf's are
+ * re-encoded: scan()).
+ */
 static void
-put(struct sign *s, const void *p, size_t n)
+put(struct sign *s, const void *v, size_t n)
 {
-	io_wr_write(&s->canon, p, n);
+	const char *p = v, *end = p + n, *cr;
+	size_t k;
+
+	if (n == 0)
+		return;
+	s->midline = end[-1] != '\n';
+	s->eats_eol = 0;
+	while (p < end) {
+		if (s->ncr > 0) {
+			if (*p == '\r') {
+				s->ncr++;
+				p++;
+				continue;
+			}
+			/* Before a LF one CR, before anything else all. */
+			for (k = *p == '\n' ? 1 : s->ncr; k > 0; k--)
+				io_wr_write(&s->canon, "\r", 1);
+			s->ncr = 0;
+		}
+		if ((cr = memchr(p, '\r', (size_t)(end - p))) == NULL) {
+			io_wr_write(&s->canon, p, (size_t)(end - p));
+			return;
+		}
+		io_wr_write(&s->canon, p, (size_t)(cr - p));
+		s->ncr = 1;
+		p = cr + 1;
+	}
 }
 
 /* Pass 2: the signed entity. */
@@ -235,9 +283,17 @@ emit(void *arg, const struct mime_event *ev)
 			    how == AS_B64 ? "base64" : "7bit");
 			put(s, buf, strlen(buf));
 		}
-		/* A header that ended without its empty line gets one. */
+		/* A header that ended without its empty line gets one, and
+		 * its last field, if the input ended in it, a line end:
+		 * else "Content-X: y" and the boundary's line break read
+		 * back as a whole header, empty line and all, and the
+		 * signature would not match. */
+		if (ev->len == 0 && s->midline)
+			put(s, "\r\n", 2);
 		put(s, ev->len > 0 ? ev->data : "\r\n",
 		    ev->len > 0 ? ev->len : 2);
+		s->eats_eol = mime_type_is(part, "message", "rfc822") &&
+		    is_identity(part->cte);
 		if (how == AS_QP)
 			qpenc_init(&s->qp, "\r\n", 0);
 		else if (how == AS_B64)
@@ -262,6 +318,13 @@ emit(void *arg, const struct mime_event *ev)
 			put(s, buf, qpenc_final(&s->qp, buf));
 		else if (how == AS_B64)
 			put(s, buf, b64enc_final(&s->b64, buf));
+		return;
+	case MIME_EV_DELIM:
+	case MIME_EV_CLOSE:
+		/* Cut short by the end of the input, the line a delimiter
+		 * ends with would be the boundary's. */
+		put(s, ev->data, ev->len);
+		s->eats_eol = s->midline;
 		return;
 	default:
 		break;
@@ -310,6 +373,9 @@ write_head(struct sign *s, struct io_wr *out)
 	size_t i;
 
 	io_wr_write(out, s->outer.p, s->outer.len);
+	/* The input ended in an outer field: end its line before ours. */
+	if (s->outer.len > 0 && s->outer.p[s->outer.len - 1] != '\n')
+		io_wr_puts(out, eol);
 	if (!s->has_mime_version)
 		out_str(out, "MIME-Version: 1.0", eol);
 	if (opt.opaque) {
@@ -550,6 +616,19 @@ sign_main(void)
 	    opt.opaque ? &s.part1 : &sigw, s.eol);
 	io_wr_init_sink(&s.canon, canon_sink, &s, IO_EOL_CRLF);
 	parse_fd(fd1, emit, &s, NULL, NULL);
+	/* An entity that ends in a bare CR (an epilogue's: a leaf's is
+	 * re-encoded) would end, in LF line ends, in "\r" and the
+	 * boundary's "\n", read back as CRLF: it is made one here. */
+	if (s.ncr > 0)
+		put(&s, "\n", 1);
+	/* An entity that ends in a delimiter line without its line break,
+	 * or in an empty message/rfc822 (the message inside has no header
+	 * yet): a reader takes the boundary's line break for the one the
+	 * delimiter lacks, or for that header's empty line (mime.c sees no
+	 * delimiter's line break there), and reads a byte more than was
+	 * signed.  The entity gets that line break here. */
+	if (s.eats_eol)
+		put(&s, "\r\n", 2);
 	if (io_wr_flush(&s.canon) != 0)
 		xdie(ERR_SOFTWARE, "cannot digest the content");
 	cms_sign_end(s.sig);

@@ -2,7 +2,7 @@
 # smime-sign and smime-verify over the committed test PKI: round trips,
 # openssl cms in both directions, and every outcome of the policies.
 . "$(dirname "$0")/lib.sh"
-plan 110
+plan 117
 
 pki=$testdir/pki
 private_keys alice bob carol dave helpdesk expired notyet noemailprot \
@@ -75,6 +75,33 @@ check_grep 'binary became base64' '^AQL/AHg=$' "$tmp/s.eml"
 check_nogrep 'no 8bit label left' 'Content-Transfer-Encoding: (8bit|binary)' "$tmp/s.eml"
 smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
 check_eq 're-encoded: pass' "$(verdict "$tmp/v.eml")" pass
+# A bare CR is re-encoded too (RFC 2045 2.7): last in the body, written
+# before the boundary's LF, it would come back as a line break.
+printf 'From: alice@example.com\nSubject: cr\n\nbare\rCR\r' >"$tmp/cr.eml"
+sign_p12() { smime-sign -p "$tmp/alice.p12" --passin pass:test "$@"; }
+sign_p12 <"$tmp/cr.eml" >"$tmp/s.eml"
+check_grep 'a bare CR became quoted-printable' '^bare=0DCR=0D=$' "$tmp/s.eml"
+smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
+check_eq 'bare CR: pass' "$(verdict "$tmp/v.eml")" pass
+# Nor where the entity's last bare CR is no leaf's: an epilogue's.
+printf 'From: alice@example.com\nContent-Type: multipart/mixed; boundary=x\n\n--x\n\nhi\n--x--\n\r' |
+    sign_p12 >"$tmp/s.eml"
+smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
+check_eq 'epilogue ending in a bare CR: pass' "$(verdict "$tmp/v.eml")" pass
+sign_p12 --opaque <"$tmp/cr.eml" | smime-verify $ca >"$tmp/v.eml"
+check_eq 'bare CR, opaque: pass' "$(verdict "$tmp/v.eml")" pass
+# CRs before a line end in a signed header field: LF line ends cannot
+# carry them, the signature covers one CR (as OpenSSL's canonical form).
+printf 'From: alice@example.com\nContent-Type: text/plain;\r\r\n charset=us-ascii\n\nx\n' |
+    sign_p12 >"$tmp/s.eml"
+smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
+check_eq 'CR CR LF in a signed field: pass' "$(verdict "$tmp/v.eml")" pass
+# Input that ends inside its header, in an outer field: ours follow on
+# a line of their own.
+printf 'From: alice@example.com\nMIME-Version: 1.0\nSubject: eof' | sign_p12 >"$tmp/s.eml"
+check_grep 'header cut short: Subject on its own line' '^Subject: eof$' "$tmp/s.eml"
+smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
+check_eq 'header cut short: pass' "$(verdict "$tmp/v.eml")" pass
 
 # Tampering.
 sign alice | sed 's/^world$/w0rld/' >"$tmp/t.eml"
