@@ -156,11 +156,13 @@ endif
 
 # libFuzzer targets (clang).  FUZZTIME seconds each; corpora are seeded
 # from testdata/ and the corpus and kept in fuzz/corpus-NAME (not
-# committed).  mime fuzzes the parser alone, with leak detection; verify
-# and decrypt run the whole filter in-process, where a fatal error
+# committed).  mime fuzzes the parser alone and cte the transfer-encoding
+# codecs the writer uses (round trips), both with leak detection; verify,
+# decrypt and sign run the whole filter in-process, where a fatal error
 # longjmp()s back instead of exiting and leaks what exit would free, so
-# they run without it; certstore fuzzes what certstore add reads.
-FUZZERS = mime verify decrypt certstore
+# they run without it (sign also has smime-verify check what it wrote);
+# certstore fuzzes what certstore add reads.
+FUZZERS = mime cte verify decrypt sign certstore
 FUZZTIME ?= 60
 FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon \
 	-D_POSIX_C_SOURCE=200809L -std=c11 -DVERSION='"fuzz"' \
@@ -172,6 +174,10 @@ FUZZLIBS = -lcrypto -lmagic -lpopt
 build-fuzz/mime_fuzz: fuzz/mime_fuzz.c $(FUZZSRC_mime)
 	@mkdir -p build-fuzz
 	clang $(FUZZFLAGS) $< $(FUZZSRC_mime) -lcrypto -o $@
+
+build-fuzz/cte_fuzz: fuzz/cte_fuzz.c common/mime_cte.c
+	@mkdir -p build-fuzz
+	clang $(FUZZFLAGS) $< common/mime_cte.c -o $@
 
 build-fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/tool_fuzz.h $(FUZZSRC_all)
 	@mkdir -p build-fuzz
@@ -188,7 +194,7 @@ fuzz: fuzz-build
 	    { ls testdata/fuzz-regress/*; \
 	      for g in $$seeds; do find testdata -name "$$g"; done; } | head -2000 | \
 	        while read -r s; do cp "$$s" fuzz/corpus-$$f/ 2>/dev/null; done; \
-	    case $$f in mime|certstore) leaks=1 ;; *) leaks=0 ;; esac; \
+	    case $$f in mime|cte|certstore) leaks=1 ;; *) leaks=0 ;; esac; \
 	    echo "== fuzz $$f, $(FUZZTIME) s"; \
 	    ASAN_OPTIONS=detect_leaks=$$leaks build-fuzz/$${f}_fuzz \
 	        -max_total_time=$(FUZZTIME) -max_len=200000 \

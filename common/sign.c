@@ -533,6 +533,9 @@ sign_main(void)
 	off_t off0;
 	int in, fd1, fd2, out;
 
+	/* Static for its two 64 KiB writers; a second call in one process
+	 * (the fuzzer's) must not see the first one's state. */
+	memset(&s, 0, sizeof(s));
 	chain = NULL;
 	memset(&id, 0, sizeof(id));
 	if (opt.filename != NULL && !opt.wrap)

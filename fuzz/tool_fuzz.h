@@ -1,14 +1,17 @@
 /*
- * tool_fuzz.h: runs a whole filter (verify_main, decrypt_main) in the
- * fuzzer's process, once per input.
+ * tool_fuzz.h: runs a whole filter (verify_main, decrypt_main,
+ * sign_main) in the fuzzer's process, once per input.
  *
  * The input becomes stdin: a memfd (a regular file: the filter reads it
  * twice) or, for inputs under a pipe's capacity whose first byte is odd,
  * a pipe (the filter spools it), so that both ways in are fuzzed.
- * Output and diagnostics go to /dev/null.  A fatal error longjmp()s back
- * here (err_set_trap) instead of exiting; what the process would have
- * freed by exiting is leaked, so these targets run with -detect_leaks=0,
- * and the descriptors it would have closed are closed here.
+ * Output goes to /dev/null or, for a target that checks it, to a
+ * descriptor of its own; diagnostics go to /dev/null (to stderr with
+ * TOOL_FUZZ_STDERR set, to see why a reproduced input failed).  A fatal
+ * error longjmp()s back here (err_set_trap) instead of exiting; what the
+ * process would have freed by exiting is leaked, so these targets run
+ * with -detect_leaks=0, and the descriptors it would have closed are
+ * closed here.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -57,11 +60,16 @@ close_ours(void)
 	}
 }
 
-static void
-run_tool(const uint8_t *data, size_t size, enum err_class (*tool)(void),
-    void (*setup)(void))
+/*
+ * Runs tool on data with its output on out (-1: /dev/null).  Returns
+ * what the tool returned, or -1 if it died.
+ */
+static int
+run_tool_to(const uint8_t *data, size_t size, enum err_class (*tool)(void),
+    void (*setup)(void), int out)
 {
 	static jmp_buf trap;
+	volatile int rc = -1;
 	int saved[3], fd, p[2], devnull, i;
 
 	if (!ready) {
@@ -85,8 +93,9 @@ run_tool(const uint8_t *data, size_t size, enum err_class (*tool)(void),
 	}
 	devnull = open("/dev/null", O_WRONLY);
 	dup2(fd, 0);
-	dup2(devnull, 1);
-	dup2(devnull, 2);
+	dup2(out != -1 ? out : devnull, 1);
+	if (getenv("TOOL_FUZZ_STDERR") == NULL)
+		dup2(devnull, 2);
 	close(fd);
 	close(devnull);
 
@@ -96,7 +105,7 @@ run_tool(const uint8_t *data, size_t size, enum err_class (*tool)(void),
 	setup();
 	if (setjmp(trap) == 0) {
 		err_set_trap(&trap);
-		(void)tool();
+		rc = (int)tool();
 	}
 	err_set_trap(NULL);
 
@@ -105,4 +114,12 @@ run_tool(const uint8_t *data, size_t size, enum err_class (*tool)(void),
 		close(saved[i]);
 	}
 	close_ours();
+	return rc;
+}
+
+static void
+run_tool(const uint8_t *data, size_t size, enum err_class (*tool)(void),
+    void (*setup)(void))
+{
+	(void)run_tool_to(data, size, tool, setup, -1);
 }
