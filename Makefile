@@ -139,6 +139,8 @@ check-valgrind: deps-test $(BINS) $(TESTBINS)
 	@for t in $(TOOLS); do \
 	    printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "%s" "$$@"\n' \
 	    "$(CURDIR)/$(BUILD)/$$t" > $(BUILD)/vg/$$t; chmod +x $(BUILD)/vg/$$t; done
+	@# The recipes take SMIME_BINDIR from where smime-decrypt is.
+	@cp scripts/smime-inbound $(BUILD)/vg/
 	@PATH="$(CURDIR)/$(BUILD)/vg:$(CURDIR)/$(BUILD):$$PATH" \
 	    SMIME_TEST_BUILD="$(CURDIR)/$(BUILD)" SMIME_TEST_VALGRIND=1 \
 	    prove -j2 --timer $(VGTESTS)
