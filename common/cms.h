@@ -135,7 +135,7 @@ const char *cms_smime_type(const char *cipher);
 
 /*
  * Decrypting (cms_env.c): the skeleton of an EnvelopedData or
- * AuthEnvelopedData (ber.h), then the ciphertext as a BIO.
+ * AuthEnvelopedData (ber.h), then the ciphertext in slices.
  */
 struct cms_decrypt;
 /* NULL, with why, if it is no (auth)enveloped-data, or its cipher is
@@ -151,18 +151,15 @@ int cms_decrypt_names(struct cms_decrypt *d, X509 *x);
 int cms_decrypt_recipients(struct cms_decrypt *d);
 /* How many RecipientInfos are of kinds we never use (password, KEK). */
 int cms_decrypt_others(struct cms_decrypt *d);
-/* Decrypts into sink; 1 if the plaintext is good (CBC padding, GCM tag
- * checked), 0 for every failure after the key was used, alike. */
-int cms_decrypt_run(struct cms_decrypt *d, EVP_PKEY *key, X509 *cert,
-    BIO *ciphertext, int legacy,
-    int (*sink)(void *arg, const char *p, size_t n), void *arg);
 /*
- * The same as the ciphertext arrives, for a d opened on ber_split_prefix()'s
- * structure: start with the key (a failure shows only at the end), feed
- * the ciphertext (the plaintext goes to sink as it is made: keep it
- * private), and end with the real mac of an AuthEnvelopedData (from
- * cms_decrypt_mac() on the final skeleton), or NULL.  end returns as
- * cms_decrypt_run does.
+ * Decrypting, as the ciphertext arrives or from a spool: start with the
+ * key (a failure shows only at the end), feed the ciphertext (the
+ * plaintext goes to sink as it is made: keep it private), and end with
+ * the mac of an AuthEnvelopedData (cms_decrypt_mac() on the final
+ * skeleton: a d opened on ber_split_prefix()'s structure holds a
+ * stand-in), or NULL.  end returns 1 if the plaintext is good (CBC
+ * padding, GCM tag checked), 0 for every failure after the key was used,
+ * alike.
  */
 void cms_decrypt_start(struct cms_decrypt *d, EVP_PKEY *key, X509 *cert,
     int legacy);

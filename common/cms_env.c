@@ -398,51 +398,6 @@ allowed(const EVP_CIPHER_CTX *ctx, int auth, int legacy)
 	}
 }
 
-/*
- * Decrypts with key and cert into sink: 1 if the plaintext is good, 0
- * for any failure after the key was used, all alike (no oracle).
- */
-int
-cms_decrypt_run(struct cms_decrypt *d, EVP_PKEY *key, X509 *cert,
-    BIO *ciphertext, int legacy, int (*sink)(void *, const char *, size_t),
-    void *arg)
-{
-	static char buf[IO_BUFSIZE];
-	EVP_CIPHER_CTX *ctx = NULL;
-	BIO *chain, *cb;
-	int n, rc = 0;
-
-	if (!CMS_decrypt_set1_pkey_and_peer(d->cms, key, cert, NULL))
-		goto out;
-	chain = CMS_dataInit(d->cms, ciphertext);
-	if (chain == NULL)
-		goto out;
-	cb = BIO_find_type(chain, BIO_TYPE_CIPHER);
-	if (cb == NULL || !BIO_get_cipher_ctx(cb, &ctx) || ctx == NULL)
-		goto done;
-	/* Checked before the key was used (check_alg); this is what
-	 * OpenSSL actually set up, and a mismatch reads as any failure. */
-	if (!allowed(ctx, d->auth, legacy))
-		goto done;
-	while ((n = BIO_read(chain, buf, sizeof(buf))) > 0)
-		if (sink(arg, buf, (size_t)n) != 0)
-			xdie(ERR_TEMP, "cannot write the spool");
-	/* EOF after EVP_DecipherFinal: padding, tag.  The status alone
-	 * tells; an error from BIO_read is as bad. */
-	if (n == 0 && BIO_get_cipher_status(cb) == 1)
-		rc = 1;
-done:
-	/* Free the chain but not the caller's ciphertext BIO at its end. */
-	while (chain != NULL && chain != ciphertext) {
-		cb = BIO_pop(chain);
-		BIO_free(chain);
-		chain = cb;
-	}
-out:
-	ERR_clear_error();
-	return rc;
-}
-
 int
 cms_decrypt_mac(const unsigned char *der, size_t len,
     unsigned char mac[16])

@@ -9,8 +9,9 @@
  * into a private spool (an AuthEnvelopedData's tag comes after it, so
  * nothing is released yet); otherwise it is spooled as it is, and at the
  * end the cipher is checked, a key is chosen whose certificate a
- * RecipientInfo names, and the plaintext goes into the private spool.  It (its header merged
- * into the outer one as filter.c says) replaces the Content-* fields and body of the output only if the
+ * RecipientInfo names, and the spooled ciphertext is decrypted the same
+ * way.  The plaintext (its header merged into the outer one as filter.c
+ * says) replaces the Content-* fields and body of the output only if the
  * cipher status is good at the end (CBC padding, GCM tag); otherwise the
  * message passes through as it came, with result=fail.
  */
@@ -36,7 +37,7 @@ struct decrypt {
 	const char *perm;	/* a structural problem */
 	struct p7in in;
 	enum { UNSEEN, INLINE, SPOOL } mode;	/* of the ciphertext */
-	struct cms_decrypt *icd;	/* INLINE: decrypting as it comes */
+	struct cms_decrypt *icd;	/* decrypting: as it came, or from ct */
 	struct io_wr ct;	/* SPOOL: the ciphertext */
 	int ct_fd;
 	struct io_wr pt;	/* the plaintext */
@@ -255,8 +256,9 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 	size_t skellen;
 	enum ber_type type = BER_UNKNOWN;
 	struct cms_decrypt *cd = NULL;
-	int e, had = 0, good;
-	BIO *ct;
+	static unsigned char buf[IO_BUFSIZE];
+	int e, had = 0;
+	size_t n;
 
 	o->result = "fail";
 	if (d->perm == NULL &&
@@ -299,23 +301,23 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 		goto out;
 	}
 	fingerprint(d->id.cert, o->recipient, sizeof(o->recipient));
-	if (d->mode == INLINE) {
-		good = (!o->auth || cms_decrypt_mac(skel, skellen, mac)) &&
-		    cms_decrypt_end(d->icd, o->auth ? mac : NULL, pt_sink, d);
-	} else {
+	if (d->mode == SPOOL) {
+		/* What did not start as it came starts now, from the
+		 * spool, the same way. */
 		if (io_wr_flush(&d->ct) != 0 ||
 		    lseek(d->ct_fd, 0, SEEK_SET) == -1)
 			xdie(ERR_TEMP, "cannot write the spool");
 		d->pt_fd = io_spool_open();
 		io_wr_init(&d->pt, d->pt_fd, IO_EOL_KEEP);
-		ct = BIO_new_fd(d->ct_fd, BIO_NOCLOSE);
-		if (ct == NULL)
-			xdie(ERR_TEMP, "out of memory");
-		good = cms_decrypt_run(cd, d->id.key, d->id.cert, ct,
-		    opt.allow_legacy, pt_sink, d);
-		BIO_free(ct);
+		cms_decrypt_start(cd, d->id.key, d->id.cert,
+		    opt.allow_legacy);
+		while ((n = io_read(d->ct_fd, buf, sizeof(buf))) > 0)
+			cms_decrypt_update(cd, buf, n, pt_sink, d);
+		d->icd = cd;
+		cd = NULL;
 	}
-	if (good) {
+	if ((!o->auth || cms_decrypt_mac(skel, skellen, mac)) &&
+	    cms_decrypt_end(d->icd, o->auth ? mac : NULL, pt_sink, d)) {
 		if (io_wr_flush(&d->pt) != 0)
 			xdie(io_errclass(d->pt.err), "cannot write the spool: "
 			    "%s", strerror(d->pt.err));
