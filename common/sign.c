@@ -134,6 +134,13 @@ scan(struct sign *s, const char *p, size_t n)
 	}
 }
 
+/* A top-level field but Content-*: it stays outside the signed entity. */
+static int
+kept_outside(const struct mime_part *part, const char *field)
+{
+	return part->depth == 0 && strncasecmp(field, "Content-", 8) != 0;
+}
+
 static void
 decide(void *arg, const struct mime_event *ev)
 {
@@ -152,8 +159,7 @@ decide(void *arg, const struct mime_event *ev)
 	case MIME_EV_FIELD:
 		/* The fields kept outside are known after this pass, so
 		 * that the output can start before the next. */
-		s->to_outer = part->depth == 0 &&
-		    strncasecmp(ev->data, "Content-", 8) != 0;
+		s->to_outer = kept_outside(part, ev->data);
 		if (s->to_outer) {
 			buf_add(&s->outer, ev->data, ev->len);
 			if (mime_field_is(ev->data, ev->len, "MIME-Version"))
@@ -268,8 +274,8 @@ emit(void *arg, const struct mime_event *ev)
 	case MIME_EV_FIELD:
 		s->skip = (how != KEEP &&
 		    mime_field_is(ev->data, ev->len,
-		    "Content-Transfer-Encoding")) || (part->depth == 0 &&
-		    strncasecmp(ev->data, "Content-", 8) != 0);
+		    "Content-Transfer-Encoding")) ||
+		    kept_outside(part, ev->data);
 		/* FALLTHROUGH */
 	case MIME_EV_FIELD_MORE:
 		if (!s->skip)
