@@ -155,9 +155,9 @@ int cms_decrypt_others(struct cms_decrypt *d);
  * Decrypting, as the ciphertext arrives or from a spool: start with the
  * key (a failure shows only at the end), feed the ciphertext (the
  * plaintext goes to sink as it is made: keep it private), and end with
- * the mac of an AuthEnvelopedData (cms_decrypt_mac() on the final
- * skeleton: a d opened on ber_split_prefix()'s structure holds a
- * stand-in), or NULL.  end returns 1 if the plaintext is good (CBC
+ * the mac of an AuthEnvelopedData (cms_decrypt_mac() of a d opened on
+ * the final skeleton: one opened on ber_split_prefix()'s structure holds
+ * a stand-in), or NULL.  end returns 1 if the plaintext is good (CBC
  * padding, GCM tag checked), 0 for every failure after the key was used,
  * alike.
  */
@@ -167,9 +167,8 @@ void cms_decrypt_update(struct cms_decrypt *d, const unsigned char *p,
     size_t n, int (*sink)(void *arg, const char *p, size_t n), void *arg);
 int cms_decrypt_end(struct cms_decrypt *d, const unsigned char *mac,
     int (*sink)(void *arg, const char *p, size_t n), void *arg);
-/* The 16-byte mac of an AuthEnvelopedData's skeleton; 0 if none. */
-int cms_decrypt_mac(const unsigned char *der, size_t len,
-    unsigned char mac[16]);
+/* An AuthEnvelopedData's 16-byte mac; NULL for an EnvelopedData. */
+const unsigned char *cms_decrypt_mac(const struct cms_decrypt *d);
 void cms_decrypt_close(struct cms_decrypt *d);
 
 #endif

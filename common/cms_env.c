@@ -134,6 +134,7 @@ cms_encrypt_end(struct cms_encrypt *e)
 struct cms_decrypt {
 	CMS_ContentInfo *cms;
 	int auth;		/* AuthEnvelopedData */
+	unsigned char mac[16];	/* auth: its mac, as check_alg found it */
 	/* cms_decrypt_start: the ciphertext goes into mem, the plaintext
 	 * comes out of chain (cipher BIO over mem). */
 	BIO *mem, *chain, *cb;
@@ -204,7 +205,7 @@ cipher_label(int nid)
 
 static const char *
 check_alg(const unsigned char *der, size_t len, int auth, int legacy,
-    char *cipher, size_t ciphersz)
+    char *cipher, size_t ciphersz, unsigned char tag[16])
 {
 	STACK_OF(ASN1_TYPE) *ci = NULL, *env = NULL, *eci = NULL, *gcm = NULL;
 	const unsigned char *p = der;
@@ -260,8 +261,10 @@ check_alg(const unsigned char *der, size_t len, int auth, int legacy,
 		    nonce->value.octet_string->length == 12 &&
 		    (icv == NULL || (icv->type == V_ASN1_INTEGER &&
 		    ASN1_INTEGER_get(icv->value.integer) == 16)) &&
-		    mac != NULL && mac->value.octet_string->length == 16)
+		    mac != NULL && mac->value.octet_string->length == 16) {
+			memcpy(tag, mac->value.octet_string->data, 16);
 			why = NULL;
+		}
 		break;
 	default:
 		break;
@@ -303,13 +306,14 @@ cms_decrypt_open(const unsigned char *der, size_t len, int legacy,
 		CMS_ContentInfo_free(cms);
 		return NULL;
 	}
+	d = xcalloc(1, sizeof(*d));
 	if ((bad = check_alg(der, len, nid != NID_pkcs7_enveloped, legacy,
-	    cipher, ciphersz)) != NULL) {
+	    cipher, ciphersz, d->mac)) != NULL) {
 		snprintf(why, whysz, "%s", bad);
 		CMS_ContentInfo_free(cms);
+		free(d);
 		return NULL;
 	}
-	d = xcalloc(1, sizeof(*d));
 	d->cms = cms;
 	d->auth = nid == NID_id_smime_ct_authEnvelopedData;
 	return d;
@@ -398,28 +402,10 @@ allowed(const EVP_CIPHER_CTX *ctx, int auth, int legacy)
 	}
 }
 
-int
-cms_decrypt_mac(const unsigned char *der, size_t len,
-    unsigned char mac[16])
+const unsigned char *
+cms_decrypt_mac(const struct cms_decrypt *d)
 {
-	STACK_OF(ASN1_TYPE) *ci = NULL, *env = NULL;
-	const unsigned char *p = der;
-	const ASN1_TYPE *t;
-	int ok = 0;
-
-	/* The path check_alg took, which made sure the mac is 16 bytes. */
-	if ((ci = d2i_ASN1_SEQUENCE_ANY(NULL, &p, (long)len)) != NULL &&
-	    sk_ASN1_TYPE_num(ci) >= 2 &&
-	    (env = seq_of(sk_ASN1_TYPE_value(ci, 1), 1)) != NULL &&
-	    (t = first_of(env, V_ASN1_OCTET_STRING)) != NULL &&
-	    t->value.octet_string->length == 16) {
-		memcpy(mac, t->value.octet_string->data, 16);
-		ok = 1;
-	}
-	sk_ASN1_TYPE_pop_free(env, ASN1_TYPE_free);
-	sk_ASN1_TYPE_pop_free(ci, ASN1_TYPE_free);
-	ERR_clear_error();
-	return ok;
+	return d->auth ? d->mac : NULL;
 }
 
 void

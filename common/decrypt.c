@@ -252,7 +252,8 @@ struct outcome {
 static void
 decrypt_whole(struct decrypt *d, struct outcome *o)
 {
-	unsigned char *skel = NULL, mac[16];
+	unsigned char *skel = NULL;
+	const unsigned char *mac;
 	size_t skellen;
 	enum ber_type type = BER_UNKNOWN;
 	struct cms_decrypt *cd = NULL;
@@ -301,6 +302,7 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 		goto out;
 	}
 	fingerprint(d->id.cert, o->recipient, sizeof(o->recipient));
+	mac = cms_decrypt_mac(cd);
 	if (d->mode == SPOOL) {
 		/* What did not start as it came starts now, from the
 		 * spool, the same way. */
@@ -316,8 +318,7 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 		d->icd = cd;
 		cd = NULL;
 	}
-	if ((!o->auth || cms_decrypt_mac(skel, skellen, mac)) &&
-	    cms_decrypt_end(d->icd, o->auth ? mac : NULL, pt_sink, d)) {
+	if (cms_decrypt_end(d->icd, mac, pt_sink, d)) {
 		if (io_wr_flush(&d->pt) != 0)
 			xdie(io_errclass(d->pt.err), "cannot write the spool: "
 			    "%s", strerror(d->pt.err));
