@@ -50,6 +50,7 @@ struct buf {
 
 struct sign {
 	unsigned root_fields;	/* a message has a header */
+	int root_binary;	/* ... of text: a file with "I:" first is not */
 	int nfrom;		/* From addresses, for the default identity */
 	char from[320];
 	/* pass 1: the decision per entity, by serial */
@@ -134,6 +135,25 @@ scan(struct sign *s, const char *p, size_t n)
 	}
 }
 
+/*
+ * Whether a header line holds a byte no message header does: a C0 control
+ * but HT, CR, LF and ESC (raw ISO-2022-JP subjects exist), or DEL.  8-bit
+ * bytes are allowed (RFC 6532 UTF-8, and raw legacy charsets).  A binary
+ * file starts with a field name and a colon once in about 700 files.
+ */
+static int
+binary_text(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if ((c < 32 && c != '\t' && c != '\r' && c != '\n' &&
+		    c != 0x1b) || c == 127)
+			return 1;
+	}
+	return 0;
+}
+
 /* A top-level field but Content-*: it stays outside the signed entity. */
 static int
 kept_outside(const struct mime_part *part, const char *field)
@@ -155,6 +175,8 @@ decide(void *arg, const struct mime_event *ev)
 	case MIME_EV_FIELD_MORE:
 		if (s->to_outer)
 			buf_add(&s->outer, ev->data, ev->len);
+		if (part->depth == 0 && binary_text(ev->data, ev->len))
+			s->root_binary = 1;
 		break;
 	case MIME_EV_FIELD:
 		/* The fields kept outside are known after this pass, so
@@ -165,8 +187,11 @@ decide(void *arg, const struct mime_event *ev)
 			if (mime_field_is(ev->data, ev->len, "MIME-Version"))
 				s->has_mime_version = 1;
 		}
-		if (part->depth == 0)
+		if (part->depth == 0) {
 			s->root_fields++;
+			if (binary_text(ev->data, ev->len))
+				s->root_binary = 1;
+		}
 		if (part->depth == 0 && mime_field_is(ev->data, ev->len,
 		    "From")) {
 			size_t v;
@@ -589,6 +614,9 @@ sign_main(void)
 	if (!opt.wrap && s.root_fields == 0)
 		xdie(ERR_DATA, "the input is not a message (no header); "
 		    "--wrap signs a file");
+	if (!opt.wrap && s.root_binary)
+		xdie(ERR_DATA, "the input is not a message (control characters "
+		    "in its header); --wrap signs a file");
 	if (id.key == NULL) {
 		if (s.nfrom != 1)
 			xdie(ERR_CONFIG, "no identity: the message has %s From "

@@ -25,7 +25,10 @@ gen() {
 		printf 'From: a\nContent-Type: multipart/mixed; boundary=abc\n\n--abc\nContent-Type: multipart/alternative; boundary=abcd\n\n--abcd\n\ninner\n--abcd--\n--abc\n\nsecond\n--abc--\n' ;;
 	hdronly) printf 'From: a\nSubject: header, no body' ;;
 	nosep)	printf 'From: a\nthis line is no field\nbody\n' ;;
-	binary)	head -c 100000 /dev/urandom ;;
+	# A known first line: by chance, one random file in 256 would be a
+	# bare CMS file (0x30 first: permerror) and one would end its first
+	# line with CRLF (the header added would too).
+	binary)	printf '\211\001binary\n'; head -c 100000 /dev/urandom ;;
 	esac >"$tmp/$1.eml"
 }
 

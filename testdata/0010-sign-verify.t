@@ -2,7 +2,7 @@
 # smime-sign and smime-verify over the committed test PKI: round trips,
 # openssl cms in both directions, and every outcome of the policies.
 . "$(dirname "$0")/lib.sh"
-plan 117
+plan 119
 
 pki=$testdir/pki
 private_keys alice bob carol dave helpdesk expired notyet noemailprot \
@@ -286,8 +286,16 @@ smime-sign --wrap --filename "$(printf 'Gr\303\274\303\237e "x".png')" -p "$tmp/
 check_grep '--wrap: libmagic types the file' '^Content-Type: image/png;?$' "$tmp/w.eml"
 check_grep '--wrap: a non-ASCII name in RFC 2231 form' \
     "filename\\*=utf-8''Gr%C3%BC%C3%9Fe%20%22x%22.png" "$tmp/w.eml"
+# Not random: one binary file in about 700 starts with a name and a colon.
+{ printf '\211PNG\r\n\032\n'; head -c 1000 "$tmp/blob.bin"; } >"$tmp/nomsg.bin"
 expect_code 'not a message, without --wrap: 65' 65 \
-    'smime-sign -p "$tmp/alice.p12" --passin pass:test <"$tmp/blob.bin"'
+    'smime-sign -p "$tmp/alice.p12" --passin pass:test <"$tmp/nomsg.bin"'
+{ printf 'I:\243%%\337\002\064\n'; head -c 1000 "$tmp/blob.bin"; } >"$tmp/nomsg.bin"
+expect_code 'a binary file that starts like a field: not a message, 65' 65 \
+    'smime-sign -p "$tmp/alice.p12" --passin pass:test <"$tmp/nomsg.bin"'
+printf 'Subject: =?x?\033$B\033(B\nFrom: alice@example.com\n\nhi\n' >"$tmp/esc.eml"
+ok 'an ESC in a header (raw ISO-2022-JP) is still a message' \
+    'smime-sign -p "$tmp/alice.p12" --passin pass:test <"$tmp/esc.eml" >/dev/null'
 expect_code '--filename without --wrap: 64' 64 \
     'msg alice@example.com | smime-sign --filename x -p "$tmp/alice.p12" --passin pass:test'
 
