@@ -65,8 +65,10 @@ pipe() {
 	     smime-encrypt -r "$pki/$p_r.pem" $p_eo <"$tmp/$p_n.s" >"$tmp/$p_n.e" &&
 	     smime-decrypt -k "$tmp/$p_r.key" -c "$pki/$p_r.pem" <"$tmp/$p_n.e" >"$tmp/$p_n.d" &&
 	     smime-verify $ca $p_vo <"$tmp/$p_n.d" >"$tmp/$p_n.v"'
+	# Phrases with a space: base64 has none, but one message in a
+	# few hundred holds "fire" by chance.
 	check_nogrep "$p_n: no plaintext in the encrypted message" \
-	    'printer|fire|Regards' "$tmp/$p_n.e"
+	    'printer on|on fire|help desk' "$tmp/$p_n.e"
 	check_eq "$p_n: SMIME-Decrypt" "$(sd "$tmp/$p_n.v")" \
 	    "mx.example.org; result=pass; cipher=$p_c; integrity=$p_i; recipient=sha256:$(fp "$pki/$p_r.pem")"
 	check_eq "$p_n: smime=pass" "$(ar_result "$tmp/$p_n.v")" pass
