@@ -260,17 +260,21 @@ end_cur(struct mime_parser *p)
  * waits until every inner one is ruled out.
  */
 static int
-check_delim(struct mime_parser *p, const char *s, size_t n, int eof,
+check_delim(struct mime_part *from, const char *s, size_t n, int eof,
     size_t *len, struct mime_part **which, int *close)
 {
 	struct mime_part *m;
 	size_t q, bl;
 
+	if (n == 0)
+		return eof ? D_NO : D_NEED;
+	if (s[0] != '-')
+		return D_NO;
 	if (n < 2)
 		return eof ? D_NO : D_NEED;
 	if (s[1] != '-')
 		return D_NO;
-	for (m = p->cur; m != NULL; m = m->parent) {
+	for (m = from; m != NULL; m = m->parent) {
 		if (!is_open(m))
 			continue;
 		bl = m->boundarylen;
@@ -311,16 +315,55 @@ check_delim(struct mime_parser *p, const char *s, size_t n, int eof,
 	return D_NO;
 }
 
-/* A delimiter of multipart m: end what is inside it, then open the next
- * child or go to the epilogue. */
-static void
-delim(struct mime_parser *p, const char *s, size_t len, struct mime_part *m,
-    int close)
+/* The length of the line end that s[0..len) ends with: 0, 1 or 2. */
+static size_t
+eol_len(const char *s, size_t len)
 {
+	if (len == 0 || s[len - 1] != '\n')
+		return 0;
+	return len > 1 && s[len - 2] == '\r' ? 2 : 1;
+}
+
+/*
+ * Is the line end that s[0..len) ends with the one before a delimiter of
+ * an open multipart from `from` outwards?  1 yes, 0 no, -1 cannot tell yet.
+ */
+static int
+eol_before_delim(struct mime_parser *p, struct mime_part *from,
+    const char *s, size_t len, size_t n, int eof)
+{
+	struct mime_part *m;
+	size_t dlen;
+	int close, r;
+
+	if (p->nopen == 0 || eol_len(s, len) == 0)
+		return 0;
+	r = check_delim(from, s + len, n - len, eof, &dlen, &m, &close);
+	return r == D_NEED ? -1 : r == D_YES;
+}
+
+/*
+ * A delimiter of multipart m (len bytes, a line end before it included):
+ * end what is inside it, then open the next child or go to the epilogue.
+ * A close delimiter's line end followed by an outer delimiter is that
+ * delimiter's (RFC 2046 5.1.1: the epilogue and its CRLF are optional):
+ * it stays for the next step.  -1: cannot tell yet.
+ */
+static long
+delim(struct mime_parser *p, const char *s, size_t len, size_t n, int eof,
+    struct mime_part *m, int close)
+{
+	int r = 0;
+
+	if (close && m->parent != NULL &&
+	    (r = eol_before_delim(p, m->parent, s, len, n, eof)) == -1)
+		return -1;
+	if (r == 1)
+		len -= eol_len(s, len);
 	while (p->cur != m)
 		end_cur(p);
 	emit(p, close ? MIME_EV_CLOSE : MIME_EV_DELIM, m, s, len, p->pos);
-	p->lstate = L_BOL;
+	p->lstate = r == 1 ? L_EOL : L_BOL;
 	if (close) {
 		m->state = ST_EPILOGUE;
 		p->nopen--;
@@ -328,6 +371,7 @@ delim(struct mime_parser *p, const char *s, size_t len, struct mime_part *m,
 		m->state = ST_CHILD;
 		begin(p, m, p->pos + len);
 	}
+	return (long)len;
 }
 
 /* From s[from], find the next line end that is followed by '-' (or by the
@@ -393,13 +437,11 @@ step_content(struct mime_parser *p, const char *s, size_t n, int eof,
 		}
 	}
 	if (p->lstate != L_MID && s[e] == '-') {
-		r = check_delim(p, s + e, n - e, eof, &len, &m, &close);
+		r = check_delim(p->cur, s + e, n - e, eof, &len, &m, &close);
 		if (r == D_NEED)
 			return -1;
-		if (r == D_YES) {
-			delim(p, s, e + len, m, close);
-			return (long)(e + len);
-		}
+		if (r == D_YES)
+			return delim(p, s, e + len, n, eof, m, close);
 	}
 	return scan(p, s, n, e, eof, type);
 }
@@ -469,13 +511,23 @@ step_header(struct mime_parser *p, const char *s, size_t n, int eof)
 {
 	struct mime_part *part = p->cur, *m;
 	const char *nl;
-	size_t i, j, lim, len;
+	size_t i, j, e, lim, len, dlen;
 	int r, close;
 
 	if (p->more)
 		return step_more(p, s, n);
 	if (n == 0)
 		return -1;
+	if (p->lstate == L_EOL) {
+		/* The last field's line end, held back: a delimiter's. */
+		e = s[0] == '\r' ? 2 : 1;
+		r = check_delim(part, s + e, n - e, eof, &len, &m, &close);
+		if (r == D_NEED)
+			return -1;
+		if (r == D_YES)
+			return delim(p, s, e + len, n, eof, m, close);
+		p->lstate = L_BOL;	/* not reached: the field saw one */
+	}
 	if (!p->fromdone && part == p->root) {
 		/* An mbox "From " line before the first field. */
 		if (n < 5 && !eof && memcmp(s, "From ", n) == 0)
@@ -494,18 +546,24 @@ step_header(struct mime_parser *p, const char *s, size_t n, int eof)
 		p->fromdone = 1;
 	}
 	if (s[0] == '-' && p->nopen > 0) {
-		r = check_delim(p, s, n, eof, &len, &m, &close);
+		r = check_delim(part, s, n, eof, &len, &m, &close);
 		if (r == D_NEED)
 			return -1;
-		if (r == D_YES) {
-			delim(p, s, len, m, close);
-			return (long)len;
-		}
+		if (r == D_YES)
+			return delim(p, s, len, n, eof, m, close);
 	}
 	if (s[0] == '\r' && n == 1 && !eof)
 		return -1;
 	if (s[0] == '\n' || (s[0] == '\r' && n > 1 && s[1] == '\n')) {
 		len = s[0] == '\n' ? 1 : 2;
+		/* Before a delimiter, the line end is the delimiter's: the
+		 * header has no empty line (RFC 2046 5.1.1). */
+		r = p->nopen == 0 ? D_NO : check_delim(part, s + len,
+		    n - len, eof, &dlen, &m, &close);
+		if (r == D_NEED)
+			return -1;
+		if (r == D_YES)
+			return delim(p, s, len + dlen, n, eof, m, close);
 		finish_header(part, p->pos + len);
 		emit(p, MIME_EV_HEADER_END, part, s, len, p->pos);
 		start_body(p, part);
@@ -524,8 +582,17 @@ step_header(struct mime_parser *p, const char *s, size_t n, int eof)
 	lim = n < MIME_FIELD_MAX ? n : MIME_FIELD_MAX;
 	for (i = 0; (nl = memchr(s + i, '\n', lim - i)) != NULL; i = j) {
 		j = (size_t)(nl - s) + 1;
-		if (j < n && !is_wsp(s[j]))
-			return emit_field(p, s, j, 0);
+		if (j < n && !is_wsp(s[j])) {
+			/* A line end before a delimiter is the delimiter's. */
+			r = eol_before_delim(p, part, s, j, n, eof);
+			if (r == -1)
+				return -1;
+			if (r == 0)
+				return emit_field(p, s, j, 0);
+			emit_field(p, s, j - eol_len(s, j), 0);
+			p->lstate = L_EOL;
+			return (long)(j - eol_len(s, j));
+		}
 		if (j == n) {
 			if (eof)
 				return emit_field(p, s, j, 0);

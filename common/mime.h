@@ -18,8 +18,11 @@
  * whose transfer encoding is an identity one holds one child, the
  * encapsulated message.  The line end before a delimiter belongs to the
  * delimiter (RFC 2046: "the CRLF preceding the boundary delimiter line is
- * conceptually attached to the boundary"), so MIME_EV_BODY data is exactly
- * a part's content, as a signature covers it.  A delimiter of any open
+ * conceptually attached to the boundary") wherever it is: after content,
+ * after a header field (the field's event then has no line end and the
+ * header no empty line), as what would be a header's empty line, or after
+ * a close delimiter.  So an entity's events hold exactly its bytes, as a
+ * signature covers them and as OpenSSL splits them.  A delimiter of any open
  * enclosing multipart ends the inner entities, as RFC 2046 says; a line
  * that starts with a boundary but goes on with other characters is not a
  * delimiter.
@@ -47,14 +50,16 @@ extern unsigned mime_depth_max, mime_parts_max;
 enum mime_ev {
 	MIME_EV_FROM,		/* the mbox "From " line, line end included */
 	MIME_EV_BEGIN,		/* an entity starts (no data) */
-	MIME_EV_FIELD,		/* a header field, folds and line end included */
+	MIME_EV_FIELD,		/* a header field, folds and line end included
+				   (none before a delimiter) */
 	MIME_EV_FIELD_MORE,	/* more of a field longer than MIME_FIELD_MAX */
 	MIME_EV_HEADER_END,	/* the empty line ending the header; empty data
 				   if the header ended otherwise (see flags) */
 	MIME_EV_BODY,		/* content of a leaf entity */
 	MIME_EV_PREAMBLE,	/* a multipart's preamble */
 	MIME_EV_DELIM,		/* line end before, "--b", padding, line end */
-	MIME_EV_CLOSE,		/* the same, "--b--" */
+	MIME_EV_CLOSE,		/* the same, "--b--" (its line end is the next
+				   delimiter's if one follows at once) */
 	MIME_EV_EPILOGUE,	/* after the close delimiter */
 	MIME_EV_END		/* an entity ends (no data) */
 };

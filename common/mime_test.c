@@ -476,6 +476,97 @@ test_mutations(const char *dir)
 	report(good, "mutations: 900 damaged messages round-trip exactly");
 }
 
+/* The bytes of the top multipart's first part, what a detached signature
+ * covers: the events of part 1 and of what is inside it (the top's
+ * delimiters are the top's, at depth 0). */
+static void
+collect_first(void *arg, const struct mime_event *ev)
+{
+	struct buf *b = arg;
+	const struct mime_part *q = ev->part;
+
+	while (q != NULL && q->depth > 1)
+		q = q->parent;
+	if (q != NULL && q->depth == 1 && q->index == 1 && ev->len > 0)
+		buf_add(b, ev->data, ev->len);
+}
+
+/* The line end before a delimiter is the delimiter's wherever it is:
+ * after a field, as a header's empty line, after a close delimiter. */
+static void
+first_part(const char *what, const char *body, const char *want)
+{
+	static const size_t chunks[] = { 65536, 1, 2, 3 };
+	char msg[1024];
+	size_t c, len;
+	int good = 1;
+
+	len = (size_t)snprintf(msg, sizeof(msg), "Content-Type: multipart/"
+	    "signed; boundary=B\r\n\r\n--B\r\n%s\r\n--B\r\n"
+	    "Content-Type: text/plain\r\n\r\nsig\r\n--B--\r\n", body);
+	for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+		struct buf f = { 0 };
+		struct mime_parser *p = mime_parser_new(collect_first, &f);
+		size_t off, k;
+
+		for (off = 0; off < len; off += k) {
+			k = len - off < chunks[c] ? len - off : chunks[c];
+			mime_parser_feed(p, msg + off, k);
+		}
+		mime_parser_finish(p);
+		mime_parser_free(p);
+		if (strcmp(f.p != NULL ? f.p : "", want) != 0) {
+			if (good)
+				printf("# %s: got \"%s\"\n", what,
+				    f.p != NULL ? f.p : "");
+			good = 0;
+		}
+		free(f.p);
+	}
+	report(good, "first part: %s", what);
+}
+
+static void
+test_first_part(void)
+{
+	first_part("a body", "X: y\r\n\r\nbody", "X: y\r\n\r\nbody");
+	first_part("an empty body", "X: y\r\n\r\n", "X: y\r\n\r\n");
+	first_part("a field, no empty line", "X: y", "X: y");
+	first_part("a folded field, no empty line", "X: y\r\n z", "X: y\r\n z");
+	first_part("fields, then the empty line", "X: y\r\nZ: w\r\n",
+	    "X: y\r\nZ: w\r\n");
+	first_part("nothing at all", "", "");
+	first_part("an empty line only", "\r\n", "\r\n");
+	first_part("a multipart, close delimiter last",
+	    "Content-Type: multipart/mixed; boundary=in\r\n\r\n--in\r\n"
+	    "\r\nx\r\n--in--",
+	    "Content-Type: multipart/mixed; boundary=in\r\n\r\n--in\r\n"
+	    "\r\nx\r\n--in--");
+	first_part("a multipart, close delimiter and its line end",
+	    "Content-Type: multipart/mixed; boundary=in\r\n\r\n--in\r\n"
+	    "\r\nx\r\n--in--\r\n",
+	    "Content-Type: multipart/mixed; boundary=in\r\n\r\n--in\r\n"
+	    "\r\nx\r\n--in--\r\n");
+	first_part("a multipart, an epilogue",
+	    "Content-Type: multipart/mixed; boundary=in\r\n\r\n--in\r\n"
+	    "\r\nx\r\n--in--\r\nepi",
+	    "Content-Type: multipart/mixed; boundary=in\r\n\r\n--in\r\n"
+	    "\r\nx\r\n--in--\r\nepi");
+	first_part("a message/rfc822 of one field",
+	    "Content-Type: message/rfc822\r\n\r\nSubject: x",
+	    "Content-Type: message/rfc822\r\n\r\nSubject: x");
+	first_part("an empty message/rfc822",
+	    "Content-Type: message/rfc822\r\n\r\n",
+	    "Content-Type: message/rfc822\r\n\r\n");
+	first_part("an inner part of one field",
+	    "Content-Type: multipart/mixed; boundary=in\r\n\r\n--in\r\n"
+	    "X: y\r\n--in--",
+	    "Content-Type: multipart/mixed; boundary=in\r\n\r\n--in\r\n"
+	    "X: y\r\n--in--");
+	first_part("a field and a line like a delimiter",
+	    "X: y\r\n--Bx", "X: y\r\n--Bx");
+}
+
 int
 main(void)
 {
@@ -486,6 +577,7 @@ main(void)
 	srand(20261123);
 	test_corpus(dir);
 	test_shapes();
+	test_first_part();
 	test_params();
 	test_mutations(dir);
 	return tap_done();

@@ -316,9 +316,9 @@ emit(void *arg, const struct mime_event *ev)
 		}
 		/* A header that ended without its empty line gets one, and
 		 * its last field, if the input ended in it, a line end:
-		 * else "Content-X: y" and the boundary's line break read
-		 * back as a whole header, empty line and all, and the
-		 * signature would not match. */
+		 * RFC 2046 gives the boundary's line break to the boundary,
+		 * but many readers take it for the empty line, and would
+		 * read a byte more than was signed. */
 		if (ev->len == 0 && s->midline)
 			put(s, "\r\n", 2);
 		put(s, ev->len > 0 ? ev->data : "\r\n",
@@ -352,8 +352,8 @@ emit(void *arg, const struct mime_event *ev)
 		return;
 	case MIME_EV_DELIM:
 	case MIME_EV_CLOSE:
-		/* Cut short by the end of the input, the line a delimiter
-		 * ends with would be the boundary's. */
+		/* Cut short by the end of the input, a delimiter line
+		 * would end in the boundary's line break: see below. */
 		put(s, ev->data, ev->len);
 		s->eats_eol = s->midline;
 		return;
@@ -660,10 +660,10 @@ sign_main(void)
 		put(&s, "\n", 1);
 	/* An entity that ends in a delimiter line without its line break,
 	 * or in an empty message/rfc822 (the message inside has no header
-	 * yet): a reader takes the boundary's line break for the one the
-	 * delimiter lacks, or for that header's empty line (mime.c sees no
-	 * delimiter's line break there), and reads a byte more than was
-	 * signed.  The entity gets that line break here. */
+	 * yet): RFC 2046 gives the boundary's line break to the boundary,
+	 * as mime.c does, but many readers take it for the one the
+	 * delimiter lacks, or for that header's empty line, and would read
+	 * a byte more than was signed.  The entity gets that line break. */
 	if (s.eats_eol)
 		put(&s, "\r\n", 2);
 	if (io_wr_flush(&s.canon) != 0)

@@ -2,7 +2,7 @@
 # smime-sign and smime-verify over the committed test PKI: round trips,
 # openssl cms in both directions, and every outcome of the policies.
 . "$(dirname "$0")/lib.sh"
-plan 119
+plan 127
 
 pki=$testdir/pki
 private_keys alice bob carol dave helpdesk expired notyet noemailprot \
@@ -314,6 +314,26 @@ for opts in "" "-nodetach"; do
 		smime-verify $ca <"$tmp/os.eml" >"$tmp/v.eml"
 		check_eq "openssl cms -sign $opts by $n: pass" "$(verdict "$tmp/v.eml")" pass
 	done
+done
+
+# openssl cms -sign of an entity that ends where RFC 2046 gives the line
+# break before the boundary to the boundary: in a header field, in what
+# looks like a header's empty line, in a close delimiter.  OpenSSL signs
+# the entity without that line break, and so must we read it.
+mp='Content-Type: multipart/mixed; boundary=in\n\n--in\nContent-Type: text/plain\n\nx\n'
+for shape in 'a field, no empty line|Content-Type: text/plain' \
+    'a field and its line end|Content-Type: text/plain\n' \
+    'an empty body|Content-Type: text/plain\n\n' \
+    'a body without a line end|Content-Type: text/plain\n\nx' \
+    "a close delimiter last|$mp--in--" \
+    "an inner part of one field|${mp}--in\nX: y\n--in--" \
+    'a message/rfc822 of one field|Content-Type: message/rfc822\n\nSubject: x\n' \
+    'an empty message/rfc822|Content-Type: message/rfc822\n\n'; do
+	printf "${shape#*|}" >"$tmp/ent.txt"
+	{ printf 'From: alice@example.com\n'
+	  openssl cms -sign -signer "$pki/alice.pem" -inkey "$tmp/alice.key" -certfile "$pki/sub-ca.pem" -in "$tmp/ent.txt"; } >"$tmp/os.eml"
+	smime-verify $ca <"$tmp/os.eml" >"$tmp/v.eml"
+	check_eq "openssl cms -sign, ${shape%%|*}: pass" "$(verdict "$tmp/v.eml")" pass
 done
 
 done_testing
