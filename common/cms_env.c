@@ -203,6 +203,31 @@ cipher_label(int nid)
 	return nid == NID_undef ? "unknown" : OBJ_nid2sn(nid);
 }
 
+/* For -v: why check_alg() refused a content-encryption algorithm. */
+static const char *
+allowed_hint(int nid, int auth, int legacy, int ivlen)
+{
+	switch (nid) {
+	case NID_aes_128_cbc:
+	case NID_aes_192_cbc:
+	case NID_aes_256_cbc:
+		return auth ? " in AuthEnvelopedData (it needs an "
+		    "authenticating cipher: GCM)" : ivlen != 16 ?
+		    " with an IV other than 16 bytes" : "";
+	case NID_des_ede3_cbc:
+		return !legacy ? " (3DES: --allow-legacy)" : auth ?
+		    " in AuthEnvelopedData" : " with an IV other than 8 bytes";
+	case NID_aes_128_gcm:
+	case NID_aes_192_gcm:
+	case NID_aes_256_gcm:
+		return !auth ? " in EnvelopedData (RFC 5083: GCM goes in "
+		    "AuthEnvelopedData)" : " without a 12-byte nonce and a "
+		    "16-byte tag (RFC 5084, RFC 8551 2.7)";
+	default:
+		return " (only AES-CBC and AES-GCM are decrypted)";
+	}
+}
+
 static const char *
 check_alg(const unsigned char *der, size_t len, int auth, int legacy,
     char *cipher, size_t ciphersz, unsigned char tag[16])
@@ -212,6 +237,7 @@ check_alg(const unsigned char *der, size_t len, int auth, int legacy,
 	const ASN1_TYPE *mac, *nonce, *icv, *t;
 	X509_ALGOR *alg = NULL;
 	const char *why = "unreadable CMS structure";
+	static int told;
 	int nid, ptype, ivlen = -1;
 	const void *pval;
 
@@ -269,6 +295,10 @@ check_alg(const unsigned char *der, size_t len, int auth, int legacy,
 	default:
 		break;
 	}
+	/* Checked on the prefix and again on the whole: said once. */
+	if (why != NULL && !told++)
+		verbosex("cipher not allowed: %s%s", cipher, allowed_hint(nid,
+		    auth, legacy, ivlen));
 out:
 	X509_ALGOR_free(alg);
 	sk_ASN1_TYPE_pop_free(gcm, ASN1_TYPE_free);

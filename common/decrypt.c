@@ -296,6 +296,9 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 	if (d->key == 0)
 		d->key = choose_key(cd, &d->id) ? 1 : -1;
 	if (d->key != 1 || !cms_decrypt_names(cd, d->id.cert)) {
+		verbosex("no matching key: none of ours is for the %d "
+		    "recipient%s the message names", cms_decrypt_recipients(cd),
+		    cms_decrypt_recipients(cd) == 1 ? "" : "s");
 		snprintf(o->why, sizeof(o->why), "no matching key%s",
 		    cms_decrypt_others(cd) > 0 ?
 		    " (password and KEK recipients are not handled)" : "");
