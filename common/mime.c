@@ -374,42 +374,51 @@ delim(struct mime_parser *p, const char *s, size_t len, size_t n, int eof,
 	return (long)len;
 }
 
-/* From s[from], find the next line end that is followed by '-' (or by the
- * end of the data) and deliver everything before it as content. */
+/* Content up to the line end at s[j] (its CR too), which is kept for the
+ * next step to see whether a delimiter follows. */
+static long
+eol_ahead(struct mime_parser *p, const char *s, size_t j, enum mime_ev type)
+{
+	size_t k = j > 0 && s[j - 1] == '\r' ? j - 1 : j;
+
+	if (k > 0)
+		emit(p, type, p->cur, s, k, p->pos);
+	p->lstate = L_EOL;
+	return (long)k;
+}
+
+/*
+ * From s[from], find the next line end that is followed by '-' (or by the
+ * end of the data) and deliver everything before it as content.  Only a
+ * '-' right after a line end can start a delimiter, and base64 has none:
+ * the scan goes from dash to dash, and from a dash inside a line to the
+ * end of that line, so a base64 body is one memchr(), not one per line.
+ */
 static long
 scan(struct mime_parser *p, const char *s, size_t n, size_t from, int eof,
     enum mime_ev type)
 {
-	const char *nl;
+	const char *d, *nl;
 	size_t i = from, j, k;
 
-	for (;;) {
-		nl = memchr(s + i, '\n', n - i);
-		if (nl == NULL) {
-			/* Hold back a '\r' that may start a "\r\n". */
-			k = !eof && s[n - 1] == '\r' ? n - 1 : n;
-			if (k == 0)
-				return -1;
-			emit(p, type, p->cur, s, k, p->pos);
-			p->lstate = L_MID;
-			return (long)k;
-		}
-		j = (size_t)(nl - s);
-		if (j + 1 < n && s[j + 1] != '-') {
-			i = j + 1;
-			continue;
-		}
-		if (j + 1 == n && eof) {
-			emit(p, type, p->cur, s, n, p->pos);
-			p->lstate = L_MID;
-			return (long)n;
-		}
-		k = j > 0 && s[j - 1] == '\r' ? j - 1 : j;
-		if (k > 0)
-			emit(p, type, p->cur, s, k, p->pos);
-		p->lstate = L_EOL;
-		return (long)k;
+	while (i < n && (d = memchr(s + i, '-', n - i)) != NULL) {
+		j = (size_t)(d - s);
+		if (j > from && s[j - 1] == '\n')
+			return eol_ahead(p, s, j - 1, type);
+		if ((nl = memchr(d, '\n', n - j)) == NULL)
+			break;
+		i = (size_t)(nl - s) + 1;
 	}
+	/* What comes next may start with '-'. */
+	if (!eof && s[n - 1] == '\n')
+		return eol_ahead(p, s, n - 1, type);
+	/* Hold back a '\r' that may start a "\r\n". */
+	k = !eof && s[n - 1] == '\r' ? n - 1 : n;
+	if (k == 0)
+		return -1;
+	emit(p, type, p->cur, s, k, p->pos);
+	p->lstate = L_MID;
+	return (long)k;
 }
 
 static long
