@@ -133,7 +133,7 @@ VGTESTS = testdata/0020-*.t testdata/0010-*.t testdata/0011-*.t \
 	testdata/0050-*.t testdata/0051-*.t testdata/0053-*.t \
 	testdata/0054-*.t testdata/0055-*.t testdata/0056-*.t \
 	testdata/0057-*.t testdata/0058-*.t testdata/0059-*.t \
-	testdata/0034-*.t testdata/*-passthrough*.t
+	testdata/0034-*.t testdata/006*.t testdata/*-passthrough*.t
 check-valgrind: deps-test $(BINS) $(TESTBINS)
 	@echo "== tests under valgrind"
 	@rm -rf $(BUILD)/vg && mkdir -p $(BUILD)/vg
