@@ -655,29 +655,6 @@ cms_verified_release(struct cms_verified *v)
 	v->certs = NULL;
 }
 
-int
-cms_cert_address(X509 *x, const char *addr, char *first, size_t firstsz)
-{
-	STACK_OF(OPENSSL_STRING) *emails = X509_get1_email(x);
-	int i, found = 0;
-
-	if (firstsz > 0)
-		*first = '\0';
-	for (i = 0; i < sk_OPENSSL_STRING_num(emails); i++) {
-		const char *e = sk_OPENSSL_STRING_value(emails, i);
-
-		if (i == 0)
-			snprintf(first, firstsz, "%s", e);
-		if (addr != NULL && OPENSSL_strcasecmp(e, addr) == 0) {
-			found = 1;
-			snprintf(first, firstsz, "%s", e);
-		}
-	}
-	i = sk_OPENSSL_STRING_num(emails);
-	X509_email_free(emails);
-	return i <= 0 ? -1 : found;
-}
-
 void
 cms_cert_ids(X509 *x, char *issuer, size_t isz, char *serial, size_t ssz)
 {

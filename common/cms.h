@@ -101,13 +101,6 @@ void cms_verify(const unsigned char *der, size_t len, BIO *content,
     struct cms_verified *v);
 void cms_verified_release(struct cms_verified *v);
 
-/*
- * Does the certificate name `addr` (subjectAltName rfc822Name, or the
- * subject's emailAddress; compared without regard to case)?  Its first
- * address goes to first.  Returns 1 yes, 0 no, -1 it names none.
- */
-int cms_cert_address(X509 *x, const char *addr, char *first,
-    size_t firstsz);
 /* The issuer as an RFC 4514 string (non-ASCII escaped) and the serial
  * in hex, for RFC 7281's smime-issuer and smime-serial. */
 void cms_cert_ids(X509 *x, char *issuer, size_t isz, char *serial,

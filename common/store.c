@@ -1064,14 +1064,6 @@ better(const struct cand *a, const struct cand *b)
 	return X509_cmp(a->x, b->x) < 0;
 }
 
-/* Lowercases addr into key; 0 if it is no address the index holds. */
-int
-addr_key(const char *addr, char *key)
-{
-	return addr != NULL && index_addr((const unsigned char *)addr,
-	    strlen(addr), key);
-}
-
 X509 *
 store_best(struct store *s, const char *addr, char *caps, size_t capssz)
 {

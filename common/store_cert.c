@@ -106,13 +106,52 @@ parse_fp(const char *arg, char fp[FPLEN + 1])
 	return n == FPLEN;
 }
 
+/*
+ * addr_norm's bytes: atext (RFC 5322 3.2.3) and '.', on both sides of
+ * the '@'.  What is left out is what a reader could take for something
+ * else: white space, controls, NUL, 8-bit bytes, and the specials of a
+ * display name, an angle-addr, a quoted local part or a domain literal.
+ */
+static int
+addr_byte(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("\"(),:;<>[\\]@", c) == NULL;
+}
+
+int
+addr_norm(const unsigned char *p, size_t n, char *out)
+{
+	const unsigned char *at;
+	size_t i;
+
+	if (n == 0 || n > ADDR_MAX || (at = memchr(p, '@', n)) == NULL ||
+	    at == p || at == p + n - 1)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (p + i != at && !addr_byte(p[i]))
+			return 0;
+		out[i] = (char)tolower(p[i]);
+	}
+	out[n] = '\0';
+	return 1;
+}
+
+int
+addr_key(const char *addr, char *key)
+{
+	return addr != NULL && addr_norm((const unsigned char *)addr,
+	    strlen(addr), key);
+}
+
 static void
 addrs_push(struct addrs *a, const ASN1_STRING *s)
 {
 	const unsigned char *p = ASN1_STRING_get0_data(s);
 	size_t n = (size_t)ASN1_STRING_length(s), i;
+	char key[ADDR_MAX + 1];
 
-	if (a->n == sizeof(a->v) / sizeof(a->v[0]) || p == NULL || n == 0)
+	if (a->n == sizeof(a->v) / sizeof(a->v[0]) || p == NULL ||
+	    !addr_norm(p, n, key))
 		return;
 	for (i = 0; i < a->n; i++)
 		if (a->v[i].n == n && memcmp(a->v[i].p, p, n) == 0)
@@ -122,24 +161,32 @@ addrs_push(struct addrs *a, const ASN1_STRING *s)
 	a->v[a->n++].n = n;
 }
 
+/*
+ * The rule of cert.h.  An rfc822Name that addr_norm refuses still
+ * counts as one, as in X509_check_email: a subjectAltName of
+ * "Victim <victim@example.com>" must not let the subject's
+ * emailAddress speak instead.
+ */
 void
 cert_addrs(X509 *x, struct addrs *a)
 {
 	GENERAL_NAMES *gens;
 	X509_NAME *subj = X509_get_subject_name(x);
 	X509_NAME_ENTRY *e;
-	int i;
+	int i, san = 0;
 
 	a->n = 0;
 	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
 
-		if (g->type == GEN_EMAIL)
+		if (g->type == GEN_EMAIL) {
+			san = 1;
 			addrs_push(a, g->d.rfc822Name);
+		}
 	}
 	GENERAL_NAMES_free(gens);
-	for (i = -1; (i = X509_NAME_get_index_by_NID(subj,
+	for (i = -1; !san && (i = X509_NAME_get_index_by_NID(subj,
 	    NID_pkcs9_emailAddress, i)) >= 0;) {
 		e = X509_NAME_get_entry(subj, i);
 		addrs_push(a, X509_NAME_ENTRY_get_data(e));
@@ -157,19 +204,41 @@ addrs_free(struct addrs *a)
 	a->n = 0;
 }
 
-/* Does x name addr (already lowercase)? */
+/* Does x name key (addr_norm's)? */
 int
-cert_names(X509 *x, const char *addr)
+cert_names(X509 *x, const char *key)
 {
 	struct addrs a;
-	char key[ADDR_MAX + 1];
+	char k[ADDR_MAX + 1];
 	size_t i;
 	int found = 0;
 
 	cert_addrs(x, &a);
 	for (i = 0; i < a.n && !found; i++)
-		found = index_addr(a.v[i].p, a.v[i].n, key) &&
-		    strcmp(key, addr) == 0;
+		found = addr_norm(a.v[i].p, a.v[i].n, k) && strcmp(k, key) == 0;
+	addrs_free(&a);
+	return found;
+}
+
+int
+cert_address(X509 *x, const char *addr, char *first, size_t firstsz)
+{
+	struct addrs a;
+	char key[ADDR_MAX + 1], k[ADDR_MAX + 1];
+	size_t i;
+	int found = 0, want = addr_key(addr, key);
+
+	if (firstsz > 0)
+		*first = '\0';
+	cert_addrs(x, &a);
+	for (i = 0; i < a.n && !found; i++) {
+		found = want && addr_norm(a.v[i].p, a.v[i].n, k) &&
+		    strcmp(k, key) == 0;
+		if (i == 0 || found)
+			snprintf(first, firstsz, "%.*s", (int)a.v[i].n,
+			    (const char *)a.v[i].p);
+	}
+	found = a.n == 0 ? -1 : found;
 	addrs_free(&a);
 	return found;
 }
@@ -184,8 +253,7 @@ same_cert(X509 *a, X509 *b)
  * Is a certificate of the person b is: does b name every address a
  * names (one at least)?  Sharing one address is not enough: a would be
  * indexed under its others too, and could become the best certificate
- * of somebody b's signature does not speak for.  Addresses the index
- * cannot hold are left out: they are never looked up.
+ * of somebody b's signature does not speak for.
  */
 int
 names_within(X509 *a, X509 *b)
@@ -197,7 +265,7 @@ names_within(X509 *a, X509 *b)
 
 	cert_addrs(a, &x);
 	for (i = 0; i < x.n && within; i++)
-		if (index_addr(x.v[i].p, x.v[i].n, key)) {
+		if (addr_norm(x.v[i].p, x.v[i].n, key)) {
 			within = cert_names(b, key);
 			n++;
 		}

@@ -22,7 +22,6 @@
  * without reading certs/.
  */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,28 +39,6 @@
 
 #define JOURNAL_MAX	(64 << 10)	/* index.journal, before a merge */
 
-/*
- * An address for the index: lowercase, at most ADDR_MAX bytes, with an
- * '@' (so that the "ca:" keys are never addresses) and no white space,
- * control character or NUL (so that a line cannot be split or forged).
- * Returns 0 if it cannot be indexed.
- */
-int
-index_addr(const unsigned char *p, size_t n, char *out)
-{
-	size_t i;
-
-	if (n == 0 || n > ADDR_MAX || memchr(p, '@', n) == NULL)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (p[i] <= 0x20 || p[i] == 0x7f)
-			return 0;
-		out[i] = (char)(p[i] < 0x80 ? tolower(p[i]) : p[i]);
-	}
-	out[n] = '\0';
-	return 1;
-}
-
 static void
 ix_line(struct buf *b, const char *key, const char *fp, const char *na,
     const char *flags)
@@ -69,8 +46,8 @@ ix_line(struct buf *b, const char *key, const char *fp, const char *na,
 	buf_printf(b, "%s\t%s\t%s\t%s\n", key, fp, na, flags);
 }
 
-/* The lines of one certificate: one per indexable address, or for a CA
- * one under "ca:<subject hash>". */
+/* The lines of one certificate: one per address it carries (cert.h),
+ * lowercased, or for a CA one under "ca:<subject hash>". */
 void
 ix_cert_lines(struct buf *b, X509 *x, const char *fp, int identity)
 {
@@ -92,7 +69,7 @@ ix_cert_lines(struct buf *b, X509 *x, const char *fp, int identity)
 	}
 	cert_addrs(x, &a);
 	for (i = 0; i < a.n; i++)
-		if (index_addr(a.v[i].p, a.v[i].n, key))
+		if (addr_norm(a.v[i].p, a.v[i].n, key))
 			ix_line(b, key, fp, na, *flags != '\0' ? flags + 1 :
 			    "-");
 	addrs_free(&a);

@@ -26,13 +26,13 @@
 
 #include <openssl/x509.h>
 
+#include "cert.h"
 #include "cms.h"
 #include "store.h"
 
 /* Limits more than one file checks against. */
 #define INPUT_MAX	(16 << 20)	/* a file given to add, trust, crl */
 #define SMALL_MAX	(1 << 20)	/* a file in the store but index */
-#define ADDR_MAX	320		/* longer addresses are not indexed */
 #define CHAIN_CANDS	64		/* issuer candidates for one chain */
 #define FPLEN		64
 /* Hash links of one hash in ca/ or crl/: the verbs make them, fsck
@@ -59,21 +59,6 @@ struct buf {
  */
 struct meta {
 	char **line;
-	size_t n;
-};
-
-/*
- * A certificate's addresses (certstore(1)): its subjectAltName
- * rfc822Names and its subject's emailAddress attributes, as the bytes
- * the certificate holds.  Not X509_get1_email(): it cuts a value at an
- * embedded NUL, so "victim@example.com\0.evil" would pass for the
- * victim's address.
- */
-struct addrs {
-	struct {
-		unsigned char *p;
-		size_t n;
-	} v[32];
 	size_t n;
 };
 
@@ -200,8 +185,6 @@ void list_fps(struct store *s, const char *folder, struct fps *f);
 /* Writes a certificate and its .meta: import, add, identity add. */
 int store_put(struct store *s, X509 *x, const struct put *w,
     struct buf *ix);
-/* An address given by the user, as the index keys it. */
-int addr_key(const char *addr, char *key);
 
 /*
  * store_cert.c
@@ -215,10 +198,7 @@ int parse_fp(const char *arg, char fp[FPLEN + 1]);
 /* For qsort and bsearch over fingerprints. */
 int fp_cmp(const void *a, const void *b);
 
-/* A certificate's addresses: indexed, listed, judged. */
-void cert_addrs(X509 *x, struct addrs *a);
-void addrs_free(struct addrs *a);
-int cert_names(X509 *x, const char *addr);
+/* A certificate's addresses (cert.h): indexed, listed, judged. */
 /* Is a the certificate b; does b name every address of a?  What import
  * stores of a message, and what add records of a signer. */
 int same_cert(X509 *a, X509 *b);
@@ -251,8 +231,6 @@ const char *cert_label(X509 *x, struct buf *b);
 /*
  * store_index.c
  */
-/* An address as the index keys it; 0 if it cannot be indexed. */
-int index_addr(const unsigned char *p, size_t n, char *out);
 /* The lines a certificate calls for: writers append them, fsck
  * rebuilds the index from them. */
 void ix_cert_lines(struct buf *b, X509 *x, const char *fp, int identity);

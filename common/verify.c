@@ -22,6 +22,7 @@
 
 #include <openssl/x509.h>
 
+#include "cert.h"
 #include "cms.h"
 #include "filter.h"
 #include "mime_cte.h"
@@ -299,7 +300,7 @@ judge(struct verify *v, struct cms_verified *cv, struct outcome *o)
 		facts.chain = cv->signers[i].chain;
 		facts.weak_digest = cv->signers[i].weak_digest;
 		facts.rsa_bits = cv->signers[i].rsa_bits;
-		m = cms_cert_address(cv->signers[i].cert, v->from, addr,
+		m = cert_address(cv->signers[i].cert, v->from, addr,
 		    sizeof(addr));
 		/* Only the outermost signer is bound to the From address;
 		 * an inner layer is someone's signed content. */

@@ -353,7 +353,7 @@ expect_code 'nor the one with a NUL: get victim is 67' 67 'certstore $S get vict
 certstore $S list "$(printf '../../keys/x/y\n@evil.example')" >"$tmp/l"
 check_eq 'list of that address: nothing' "$(cat "$tmp/l")" ''
 certstore $S list >"$tmp/l"
-check_grep 'list escapes it' "^$e	.*	\\.\\./\\.\\./keys/x/y\\\\x0a@evil\\.example	victim@example\\.com\\\\x00evil" "$tmp/l"
+check_grep 'list names neither: no address, nothing raw' "^$e	[^	]*	[^	]*\$" "$tmp/l"
 
 # Bad input: a clear error, 65, the store unchanged.
 snap >"$tmp/s0"

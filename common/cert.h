@@ -1,0 +1,71 @@
+/*
+ * cert: whose address a certificate carries (store_cert.c).  One rule,
+ * applied by every command: smime-verify's From check, the harvest of
+ * smime-verify --import and certstore add, the index and fsck --repair
+ * rebuilding it, certstore get and list, and the identity that
+ * smime-sign, smime-encrypt --self and smime-decrypt take for an
+ * address.
+ *
+ * The rule (RFC 8550 section 3; OpenSSL's X509_check_email): the
+ * rfc822Names of the subjectAltName; an emailAddress attribute of the
+ * subject counts only in a certificate that has no rfc822Name at all.
+ * A certificate whose subjectAltName names the attacker and whose
+ * subject names the victim is the attacker's only.  A value that is no
+ * plain addr-spec (addr_norm) counts for nothing, and still keeps the
+ * subject's emailAddress from counting.
+ *
+ * Addresses compare as bytes after ASCII lowercasing, the local part
+ * included: what the index has always keyed, and what smime-verify has
+ * always compared.
+ */
+#ifndef SMIMETOOLS_CERT_H
+#define SMIMETOOLS_CERT_H
+
+#include <stddef.h>
+
+#include <openssl/x509.h>
+
+#define ADDR_MAX	320		/* longer addresses count for nothing */
+
+/*
+ * A certificate's addresses under the rule, as the bytes the
+ * certificate holds (case kept, for list and messages), each one an
+ * addr-spec.  Not X509_get1_email(): it takes the subject's
+ * emailAddress beside the subjectAltName, the very confusion the rule
+ * forbids.  At most 32: a 33rd address matches nothing.
+ */
+struct addrs {
+	struct {
+		unsigned char *p;
+		size_t n;
+	} v[32];
+	size_t n;
+};
+
+/*
+ * An address as we compare and index it, into out (ADDR_MAX + 1
+ * bytes): 1 to ADDR_MAX bytes of printable ASCII forming
+ * local@domain, exactly one '@', neither side empty, no white space,
+ * control character, NUL, 8-bit byte, or any of "(),:;<>[\] (so no
+ * display name, angle brackets, quoted local part or domain literal),
+ * lowercased.  So an index line cannot be split or forged by one, and
+ * the index's "ca:" keys are never addresses.  Returns 0 if it is no
+ * such address: it then matches nothing and is never indexed.
+ */
+int addr_norm(const unsigned char *p, size_t n, char *out);
+/* The same for a C string (a From address, --as, certstore get's). */
+int addr_key(const char *addr, char *key);
+
+/* The addresses of x under the rule; addrs_free releases them. */
+void cert_addrs(X509 *x, struct addrs *a);
+void addrs_free(struct addrs *a);
+/* Does x carry key (as addr_norm made it)? */
+int cert_names(X509 *x, const char *key);
+/*
+ * smime-verify's From check: does x carry addr (any case)?  The
+ * certificate's spelling of it, else its first address, goes to first.
+ * Returns 1 yes, 0 no, -1 it carries no address at all.
+ */
+int cert_address(X509 *x, const char *addr, char *first, size_t firstsz);
+
+#endif
