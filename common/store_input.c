@@ -321,14 +321,25 @@ int
 store_parse(const char *buf, size_t n, char *why, size_t whysz)
 {
 	struct input in;
+	struct buf ix = { 0 };
+	char fp[FPLEN + 1];
 	const char *err;
-	int count;
+	int count, i;
+	X509 *x;
 
 	*why = '\0';
 	err = parse_input(buf, n, &in, why, whysz);
 	if (err != NULL && *why == '\0')
 		snprintf(why, whysz, "%s", err);
 	count = err != NULL ? -1 : sk_X509_num(in.certs);
+	/* The index lines add would write: each certificate's addresses
+	 * under cert.h's rule, for the fuzz target to reach. */
+	for (i = 0; i < count; i++) {
+		x = sk_X509_value(in.certs, i);
+		cert_fp(x, fp);
+		ix_cert_lines(&ix, x, fp, 0);
+	}
+	buf_free(&ix);
 	input_release(&in);
 	return count;
 }
