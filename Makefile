@@ -52,7 +52,7 @@ MODULES = err io opts mime mime_field mime_cte hdr keys cms cms_env policy ber p
 	magic_type filter verify decrypt \
 	encrypt sign store store_cert store_index store_judge store_input \
 	store_verbs store_fsck
-UNITS = err hdr io mime mime_cte policy ber
+UNITS = err hdr io mime mime_cte policy ber cert
 
 LIB = $(BUILD)/libcommon.a
 OBJS = $(MODULES:%=$(BUILD)/common/%.o)
