@@ -97,11 +97,13 @@ main(void)
 	static const char *const one[] = { "attacker@example.net" };
 	static const char *const two[] = { "one@example.com",
 		"Two@Example.COM" };
+	static const char *const twice[] = { "Alice@example.com",
+		"alice@EXAMPLE.com" };
 	static const char *const nul[] = { "victim@example.com\0.evil" };
 	static const char *const disp[] = { "Victim <victim@example.com>" };
 	static const char *const ang[] = { "<victim@example.com>" };
 	static const int l_one[] = { 20 }, l_two[] = { 15, 15 },
-	    l_nul[] = { 24 }, l_disp[] = { 27 }, l_ang[] = { 20 };
+	    l_twice[] = { 17, 17 }, l_nul[] = { 24 }, l_disp[] = { 27 }, l_ang[] = { 20 };
 	char big[ADDR_MAX + 2], key[ADDR_MAX + 1], first[64];
 	X509 *x;
 
@@ -143,6 +145,8 @@ main(void)
 	    "Victim@Example.com", "victim@example.com", 1);
 	rule("two SAN addresses", mk(NULL, two, l_two, 2),
 	    "one@example.com Two@Example.COM", "two@example.com", 1);
+	rule("one address twice, in two cases", mk(NULL, twice, l_twice, 2),
+	    "Alice@example.com", "alice@example.com", 1);
 	rule("SAN with a NUL, subject victim",
 	    mk("victim@example.com", nul, l_nul, 1), "",
 	    "victim@example.com", 0);

@@ -153,8 +153,10 @@ addrs_push(struct addrs *a, const ASN1_STRING *s)
 	if (a->n == sizeof(a->v) / sizeof(a->v[0]) || p == NULL ||
 	    !addr_norm(p, n, key))
 		return;
+	/* One address once, whatever its case: one index line per key. */
 	for (i = 0; i < a->n; i++)
-		if (a->v[i].n == n && memcmp(a->v[i].p, p, n) == 0)
+		if (a->v[i].n == n && strncasecmp((const char *)a->v[i].p,
+		    key, n) == 0)
 			return;
 	a->v[a->n].p = xmalloc(n);
 	memcpy(a->v[a->n].p, p, n);
