@@ -619,6 +619,10 @@ verify_main(void)
 	memset(&v, 0, sizeof(v));
 	v.id = opts_authserv_id();
 	v.canon_fd = v.raw_fd = v.content_fd = -1;
+	/* Its ca/ and crl/ are read without opening it (cms_anchors):
+	 * judged here, before the input. */
+	if (store_exists(opts_store_dir()))
+		store_check_modes(opts_store_dir());
 	rc = filter_main(&ops, &v);
 	verify_release(&v);
 	return rc;
