@@ -52,8 +52,11 @@ static int
 drop_field(void *arg, const char *field, size_t len)
 {
 	(void)arg;
-	/* SPEC.md: ours is the only one that leaves. */
-	return mime_field_is(field, len, "SMIME-Decrypt");
+	/* Ours is the only SMIME-Decrypt that leaves; an SMIME-Encrypt
+	 * is the sender's, and a reply built from this message must not
+	 * carry it back out to smime-encrypt. */
+	return mime_field_is(field, len, "SMIME-Decrypt") ||
+	    hdr_is_control(field, len);
 }
 
 static void

@@ -100,7 +100,9 @@ drop_field(void *arg, const char *field, size_t len)
 		mime_field_name(field, len, &val);
 		message_id(field + val, len - val, v->msgid, sizeof(v->msgid));
 	}
-	return hdr_is_ar_of(field, len, v->id);
+	/* An SMIME-Encrypt is the sender's, not ours: a reply built from
+	 * this message must not carry it back out to smime-encrypt. */
+	return hdr_is_ar_of(field, len, v->id) || hdr_is_control(field, len);
 }
 
 static void
