@@ -15,6 +15,7 @@
  * signature is valid.  No content is written before its signature has
  * been checked.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,7 +406,9 @@ check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	if (io_wr_flush(&v->canon) != 0 ||
 	    (v->raw_fd != -1 && io_wr_flush(&v->raw) != 0) ||
 	    lseek(v->canon_fd, 0, SEEK_SET) == -1)
-		xdie(ERR_TEMP, "cannot write the spool");
+		xdie(ERR_TEMP, "cannot write the spool: %s",
+		    strerror(v->canon.err != 0 ? v->canon.err :
+		    v->raw.err != 0 ? v->raw.err : errno));
 	content = BIO_new_fd(v->canon_fd, BIO_NOCLOSE);
 	cms_verify(v->sig, v->siglen, content, 1, anchors,
 	    opt.policy == POLICY_STRICT, &cv);
@@ -451,7 +454,8 @@ check_opaque(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	}
 	if (io_wr_flush(&v->content) != 0 ||
 	    lseek(v->content_fd, 0, SEEK_SET) == -1)
-		xdie(ERR_TEMP, "cannot write the spool");
+		xdie(ERR_TEMP, "cannot write the spool: %s", strerror(
+		    v->content.err != 0 ? v->content.err : errno));
 	content = BIO_new_fd(v->content_fd, BIO_NOCLOSE);
 	cms_verify(skel, skellen, content, 0, anchors,
 	    opt.policy == POLICY_STRICT, &cv);
