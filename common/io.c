@@ -147,7 +147,7 @@ io_out_open(const char *path)
 
 	if (path == NULL || strcmp(path, "-") == 0) {
 		if (std_closed & 1 << STDOUT_FILENO)
-			xdie(ERR_CANTCREAT, "cannot write output: standard "
+			xdie(ERR_IO, "cannot write output: standard "
 			    "output is closed");
 		out_fd = STDOUT_FILENO;
 		return out_fd;

@@ -2,7 +2,7 @@
 # Output failures never read as success.  For each filter (smime-verify,
 # smime-decrypt, smime-encrypt, smime-sign), a small message and a large
 # one (1 MiB: many buffers, the spool, sendfile):
-#  - stdout closed, stdin a pipe: 73 and one line saying so (a spool
+#  - stdout closed, stdin a pipe: 74 and one line saying so (a spool
 #    opened after it took descriptor 1: the message went there, exit 0);
 #  - stdout /dev/full: 75, the disk-full code, never 0;
 #  - a file-size limit (ulimit -f) with stdout a file, and with -o: 75
@@ -42,7 +42,7 @@ for f in verify decrypt encrypt sign; do
 		c=$(cmd $f $s)
 		in=${c##*in=}
 		c=${c% in=*}
-		expect_code "$f, $s, stdout closed: 73" 73 \
+		expect_code "$f, $s, stdout closed: 74" 74 \
 		    'cat "$in" | $c >&-'
 		check_eq "$f, $s, stdout closed: one line says so" \
 		    "$(last_err)" "smime-$f: cannot write output: standard output is closed"
