@@ -360,7 +360,7 @@ outer_kept(const struct filter *f, const char *name)
 
 /*
  * An entity that replaces the root's Content-* fields and body, unwrapped
- * or decrypted.  SPEC.md: the outer header stays.  What comes up from the
+ * or decrypted.  The outer header stays.  What comes up from the
  * entity's header is an allow-list of what its author may legitimately
  * say, not a list of what is forbidden, which would miss a field nobody
  * thought of: its Content-* fields (they describe its body), and the
