@@ -35,7 +35,19 @@
 struct cms_encrypt {
 	CMS_ContentInfo *cms;
 	BIO *b64, *in;
+	struct io_wr *w;	/* where the base64 goes */
 };
+
+/* A write the cipher chain could not pass on: the writer's error (a full
+ * disk, a file-size limit) is the reason, not OpenSSL's. */
+static void
+encrypt_failed(struct cms_encrypt *e, const char *what)
+{
+	if (e->w->err != 0)
+		xdie(io_errclass(e->w->err), "cannot write the encrypted "
+		    "message: %s", strerror(e->w->err));
+	xdie_ssl(ERR_SOFTWARE, "%s", what);
+}
 
 const char *
 cms_smime_type(const char *cipher)
@@ -89,6 +101,7 @@ cms_encrypt_begin(STACK_OF(X509) *recips, const char *cipher, int oaep,
 			xdie_ssl(ERR_NOUSER, "cannot encrypt to the key of "
 			    "recipient %d", i + 1);
 	}
+	e->w = w;
 	e->b64 = cms_b64bio_new(w, eol);
 	e->in = BIO_new_CMS(e->b64, e->cms);
 	if (e->in == NULL)
@@ -103,7 +116,7 @@ cms_encrypt_write(struct cms_encrypt *e, const void *p, size_t n)
 		int k = n > 1 << 30 ? 1 << 30 : (int)n;
 
 		if (BIO_write(e->in, p, k) != k)
-			xdie_ssl(ERR_TEMP, "cannot encrypt the content");
+			encrypt_failed(e, "cannot encrypt the content");
 		p = (const char *)p + k;
 		n -= (size_t)k;
 	}
@@ -117,7 +130,7 @@ cms_encrypt_end(struct cms_encrypt *e)
 	/* The NDEF BIO finishes the content and writes the rest (the
 	 * GCM tag) on flush. */
 	if (BIO_flush(e->in) <= 0)
-		xdie_ssl(ERR_SOFTWARE, "cannot encrypt");
+		encrypt_failed(e, "cannot encrypt");
 	while (e->in != e->b64) {
 		next = BIO_pop(e->in);
 		BIO_free(e->in);
@@ -468,11 +481,12 @@ drain(struct cms_decrypt *d, int (*sink)(void *, const char *, size_t),
     void *arg)
 {
 	static char buf[IO_BUFSIZE];
-	int n;
+	int n, err;
 
 	while ((n = BIO_read(d->chain, buf, sizeof(buf))) > 0)
-		if (sink(arg, buf, (size_t)n) != 0)
-			xdie(ERR_TEMP, "cannot write the spool");
+		if ((err = sink(arg, buf, (size_t)n)) != 0)
+			xdie(io_errclass(err), "cannot write the spool: %s",
+			    strerror(err));
 	if (n < 0 && !BIO_should_retry(d->chain))
 		d->broken = 1;
 }

@@ -15,6 +15,7 @@
  * cipher status is good at the end (CBC padding, GCM tag); otherwise the
  * message passes through as it came, with result=fail.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +53,11 @@ static int
 drop_field(void *arg, const char *field, size_t len)
 {
 	(void)arg;
-	/* SPEC.md: ours is the only one that leaves. */
-	return mime_field_is(field, len, "SMIME-Decrypt");
+	/* Ours is the only SMIME-Decrypt that leaves; an SMIME-Encrypt
+	 * is the sender's, and a reply built from this message must not
+	 * carry it back out to smime-encrypt. */
+	return mime_field_is(field, len, "SMIME-Decrypt") ||
+	    hdr_is_control(field, len);
 }
 
 static void
@@ -311,7 +315,8 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 		 * spool, the same way. */
 		if (io_wr_flush(&d->ct) != 0 ||
 		    lseek(d->ct_fd, 0, SEEK_SET) == -1)
-			xdie(ERR_TEMP, "cannot write the spool");
+			xdie(ERR_TEMP, "cannot write the spool: %s",
+			    strerror(d->ct.err != 0 ? d->ct.err : errno));
 		d->pt_fd = io_spool_open();
 		io_wr_init(&d->pt, d->pt_fd, IO_EOL_KEEP);
 		cms_decrypt_start(cd, d->id.key, d->id.cert,

@@ -122,17 +122,18 @@ add_skip(struct filter *f, uint64_t from, uint64_t to)
 
 #define ONCE_MAX	1000	/* more fields: no protected-header merge */
 
+static const char *const once_names[] = { "Date", "From", "Sender",
+	"Reply-To", "To", "Cc", "Message-ID", "In-Reply-To", "References",
+	"Subject", "MIME-Version", NULL };
+
 static const char *
 once_name(const char *field, size_t len)
 {
-	static const char *const names[] = { "Date", "From", "Sender",
-		"Reply-To", "To", "Cc", "Message-ID", "In-Reply-To",
-		"References", "Subject", "MIME-Version", NULL };
 	int i;
 
-	for (i = 0; names[i] != NULL; i++)
-		if (mime_field_is(field, len, names[i]))
-			return names[i];
+	for (i = 0; once_names[i] != NULL; i++)
+		if (mime_field_is(field, len, once_names[i]))
+			return once_names[i];
 	return NULL;
 }
 
@@ -359,32 +360,51 @@ outer_kept(const struct filter *f, const char *name)
 
 /*
  * An entity that replaces the root's Content-* fields and body, unwrapped
- * or decrypted.  SPEC.md: the outer header stays.  The entity's fields
- * that RFC 5322 allows once, and MIME-Version, are left out where the
- * outer header has one of that name, so that neither a signer nor
- * whoever encrypted replaces the From the MTA checked; the one exception
- * is a Subject that a sender of protected headers hid behind "..." or
- * "[...]", which the inner one replaces.  No result field of ours (an
- * Authentication-Results of our authserv-id, SMIME-Decrypt) comes up from
- * inside: we did not write it.  The entity's header is read twice (to
- * learn whether it brings a Subject, then to copy it); the body once.
+ * or decrypted.  The outer header stays.  What comes up from the
+ * entity's header is an allow-list of what its author may legitimately
+ * say, not a list of what is forbidden, which would miss a field nobody
+ * thought of: its Content-* fields (they describe its body), and the
+ * fields RFC 5322 allows once, and MIME-Version, that the outer header
+ * lacks (protected headers, RFC 7508), the first of each name only.  So
+ * no trace field (Received, Return-Path), no result field of anyone's
+ * (Authentication-Results, SMIME-Decrypt, DKIM-Signature, ARC-*), no
+ * control field (SMIME-Encrypt) and nothing else comes to the top, and
+ * neither a signer nor whoever encrypted replaces the From the MTA
+ * checked.  The one field that replaces an outer one is a Subject that a
+ * sender of protected headers hid behind "..." or "[...]".  A field
+ * holding a bare CR never comes up: a reader that ends lines there sees
+ * another field in it.  Names are compared as mime_field_name reads
+ * them: any case, white space before the colon.  The entity's header is
+ * read twice (to learn whether it brings a Subject, then to copy it); the
+ * body once.
  */
 struct entity {
 	struct filter *f;
 	struct io_wr *out;	/* NULL: the first reading */
 	int drop, done, has_subject;
+	unsigned once_seen;	/* bit i: a field of once_names[i] came up */
 	uint64_t body;		/* where its header ends */
 };
 
 static int
-inner_dropped(const struct entity *en, const char *field, size_t len)
+inner_promoted(struct entity *en, const char *field, size_t len)
 {
-	const char *name = once_name(field, len);
+	const char *name;
+	size_t v, n = mime_field_name(field, len, &v);
+	int i;
 
-	if (hdr_is_ar_of(field, len, opts_authserv_id()) ||
-	    mime_field_is(field, len, "SMIME-Decrypt"))
+	if (n == 0 || hdr_bare_cr(field, len))
+		return 0;
+	if (n > 8 && strncasecmp(field, "Content-", 8) == 0)
 		return 1;
-	return name != NULL && outer_kept(en->f, name);
+	if ((name = once_name(field, len)) == NULL || outer_kept(en->f, name))
+		return 0;
+	for (i = 0; once_names[i] != name; i++)
+		;
+	if (en->once_seen & 1u << i)
+		return 0;
+	en->once_seen |= 1u << i;
+	return 1;
 }
 
 static void
@@ -397,12 +417,12 @@ entity_event(void *arg, const struct mime_event *ev)
 		return;
 	switch (ev->type) {
 	case MIME_EV_FIELD:
-		if (mime_field_is(ev->data, ev->len, "Subject"))
+		if (mime_field_is(ev->data, ev->len, "Subject") &&
+		    !hdr_bare_cr(ev->data, ev->len))
 			en->has_subject = 1;
-		en->drop = inner_dropped(en, ev->data, ev->len);
+		en->drop = !inner_promoted(en, ev->data, ev->len);
 		/* FALLTHROUGH */
 	case MIME_EV_FIELD_MORE:
-	case MIME_EV_FROM:
 		if (en->out != NULL && !en->drop)
 			io_wr_write(en->out, ev->data, ev->len);
 		break;
@@ -434,6 +454,7 @@ entity_header(struct entity *en, int fd)
 	if (lseek(fd, 0, SEEK_SET) == -1)
 		xdie(ERR_TEMP, "cannot rewind the spool: %s", strerror(errno));
 	en->done = en->drop = 0;
+	en->once_seen = 0;
 	p = mime_parser_new(entity_event, en);
 	while (!en->done && (n = io_read(fd, buf, sizeof(buf))) > 0) {
 		total += n;

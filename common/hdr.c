@@ -33,6 +33,35 @@ same_id(const char *got, size_t n, const char *id, size_t idlen)
 	return n == idlen && strncasecmp(got, id, n) == 0;
 }
 
+/* The next line a reader that also ends lines at a bare CR would see in
+ * field, after i: past the next CR not followed by LF; len if none. */
+static size_t
+cr_line(const char *field, size_t len, size_t i)
+{
+	for (; i < len; i++)
+		if (field[i] == '\r' && (i + 1 == len || field[i + 1] != '\n'))
+			return i + 1;
+	return len;
+}
+
+int
+hdr_bare_cr(const char *field, size_t len)
+{
+	return cr_line(field, len, 0) < len ||
+	    (len > 0 && field[len - 1] == '\r');
+}
+
+int
+hdr_is_control(const char *field, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i = cr_line(field, len, i))
+		if (mime_field_is(field + i, len - i, "SMIME-Encrypt"))
+			return 1;
+	return 0;
+}
+
 int
 hdr_is_ar_of(const char *field, size_t len, const char *id)
 {

@@ -18,6 +18,16 @@
  * trailing dot)? */
 int hdr_is_ar_of(const char *field, size_t len, const char *id);
 
+/* Is this raw field our control field SMIME-Encrypt (any case, white
+ * space before the colon), or does it hide one after a bare CR, where
+ * a reader that ends lines there (Python's email package) would see one
+ * and a reply built by it carry it?  Inbound, it is the sender's, never
+ * ours: the inbound filters remove it. */
+int hdr_is_control(const char *field, size_t len);
+/* Does the field hold a CR not followed by LF (readers disagree on
+ * where it ends)? */
+int hdr_bare_cr(const char *field, size_t len);
+
 /* A field being built: "Name: item; item ..." folded as it grows. */
 struct hdr_field {
 	char *buf;

@@ -16,6 +16,20 @@ ar(const char *field, int want)
 }
 
 static void
+control(const char *field, int want)
+{
+	tap_ok(hdr_is_control(field, strlen(field)) == want,
+	    "%s: [%s]", want ? "control" : "not control", field);
+}
+
+static void
+bare_cr(const char *field, int want)
+{
+	tap_ok(hdr_bare_cr(field, strlen(field)) == want,
+	    "%s: [%s]", want ? "bare CR" : "no bare CR", field);
+}
+
+static void
 quoted(const char *in, const char *want)
 {
 	char *got = hdr_token_or_quoted(in, strlen(in));
@@ -65,6 +79,21 @@ main(void)
 	    "(mx.example.org)\n", 0);
 	ar("Authentication-Results: other.example 1; mx.example.org\n", 0);
 	ar("Authentication-Results: mx.example.org 1 2; smime=pass\n", 1);
+	control("SMIME-Encrypt: no\n", 1);
+	control("smime-encrypt:NO\r\n", 1);
+	control("SMIME-Encrypt \t: no\n", 1);
+	control("SMIME-Encrypt:\n no\n", 1);
+	control("X-Ticket: 1\rSMIME-Encrypt: no\n", 1);
+	control("X-Ticket: 1\r\rsmime-encrypt : no\n", 1);
+	control("X-SMIME-Encrypt: no\n", 0);
+	control("SMIME-Encrypted: no\n", 0);
+	control("X-Ticket: SMIME-Encrypt: no\n", 0);
+	control("X-Ticket: 1\r\n SMIME-Encrypt: no\r\n", 0);
+	control("X-Ticket: 1\r", 0);
+	bare_cr("X-A: a\rb\n", 1);
+	bare_cr("X-A: a\r", 1);
+	bare_cr("X-A: a\r\n b\r\n", 0);
+	bare_cr("X-A: a\n", 0);
 	{
 		/* Cut short by the parser before its ';': a forgery. */
 		size_t n = 70000;

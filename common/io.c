@@ -22,6 +22,7 @@ static int out_fd = -1;
 static char *out_path, *out_tmp;
 
 static off_t out_off0 = -1;	/* a regular stdout written as we go */
+static int std_closed;		/* bit n: descriptor n was closed at start */
 
 static void
 out_abort(void)
@@ -41,8 +42,12 @@ io_in_open(const char *path)
 {
 	int fd;
 
-	if (path == NULL || strcmp(path, "-") == 0)
+	if (path == NULL || strcmp(path, "-") == 0) {
+		if (std_closed & 1 << STDIN_FILENO)
+			xdie(ERR_NOINPUT, "cannot read input: standard input "
+			    "is closed");
 		return STDIN_FILENO;
+	}
 	in_fd = -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
@@ -93,16 +98,43 @@ io_errclass(int errnum)
 	    ERR_TEMP : ERR_IO;
 }
 
+/*
+ * A descriptor 0, 1 or 2 that the caller left closed would go to the next
+ * open(): the spool would become "stdout", the message be written there
+ * and the run exit 0 with nothing delivered, or a message on stderr land
+ * in the output.  Each is held by /dev/null, open the wrong way round
+ * (reading or writing it fails), and remembered.
+ */
+static void
+hold_std(void)
+{
+	int fd;
+
+	std_closed = 0;
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd == STDIN_FILENO ? O_WRONLY :
+		    O_RDONLY) != fd)
+			_exit(err_code(ERR_OSERR));
+		std_closed |= 1 << fd;
+	}
+}
+
 void
 io_init(void)
 {
 	in_fd = STDIN_FILENO;
 	in_done = 0;
 	out_fd = -1;
+	hold_std();
 	err_atexit(io_in_drain);
 	/* A closed reader is a write error (74) with a message, not a
-	 * silent death by SIGPIPE. */
+	 * silent death by SIGPIPE; a file-size limit (ulimit -f) is EFBIG
+	 * with a message, not a death by SIGXFSZ that leaves -o's
+	 * temporary file behind and a regular stdout cut short. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 int
@@ -114,6 +146,9 @@ io_out_open(const char *path)
 	int fd;
 
 	if (path == NULL || strcmp(path, "-") == 0) {
+		if (std_closed & 1 << STDOUT_FILENO)
+			xdie(ERR_IO, "cannot write output: standard "
+			    "output is closed");
 		out_fd = STDOUT_FILENO;
 		return out_fd;
 	}

@@ -605,7 +605,8 @@ sign_main(void)
 		wrap(in, &spool);
 		if (io_wr_flush(&spool) != 0 ||
 		    lseek(fd1, 0, SEEK_SET) == -1)
-			xdie(io_errclass(spool.err), "cannot write the spool");
+			xdie(io_errclass(spool.err), "cannot write the spool: "
+			    "%s", strerror(spool.err != 0 ? spool.err : errno));
 		in = fd1;
 	}
 	parse_fd(in, decide, &s, opt.wrap || fd1 == in ? NULL : &spool,
@@ -625,7 +626,8 @@ sign_main(void)
 		identity_from_store(s.from, &id);
 	}
 	if (!opt.wrap && fd1 != in && io_wr_flush(&spool) != 0)
-		xdie(io_errclass(spool.err), "cannot write the spool");
+		xdie(io_errclass(spool.err), "cannot write the spool: %s",
+		    strerror(spool.err));
 	if (lseek(fd1, off0, SEEK_SET) == -1)
 		xdie(ERR_TEMP, "cannot rewind the input: %s", strerror(errno));
 	if (opt.wrap)

@@ -819,6 +819,34 @@ store_lock(struct store *s)
 	store_mark(s);
 }
 
+/*
+ * certstore(5) "Modes": the store and its folders are 0700.  One that
+ * others may write is refused, whatever is in it: whoever can write ca/
+ * chooses our trust anchors, certs/ the certificate a reply is encrypted
+ * to, keys/ the key we sign with.  (A key file others may read is
+ * refused where it is loaded, keys.c: 77.)  stat, not lstat: a folder
+ * that is a link is judged by where it leads.
+ */
+void
+store_check_modes(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int i;
+
+	for (i = -1; i < 0 || folders[i] != NULL; i++) {
+		if (snprintf(path, sizeof(path), "%s/%s", dir,
+		    i < 0 ? "." : folders[i]) >= (int)sizeof(path))
+			xdie(ERR_CONFIG, "store path '%s' is too long", dir);
+		if (stat(path, &st) == -1 || !(st.st_mode & (S_IWGRP | S_IWOTH)))
+			continue;
+		xdie(ERR_CONFIG, "the store '%s' is writable by others: "
+		    "%s%s has mode %04o, not 0700 (certstore fsck --repair)",
+		    dir, i < 0 ? "the folder" : folders[i], i < 0 ? "" : "/",
+		    (unsigned)(st.st_mode & 07777));
+	}
+}
+
 struct store *
 store_open(const char *dir, int flags)
 {
@@ -838,6 +866,9 @@ store_open(const char *dir, int flags)
 		xdie(ERR_CONFIG, "'%s' is not a store (no lock or certs/): "
 		    "run certstore init, or fix -S", dir);
 	}
+	/* fsck looks at the modes itself, and --repair mends them. */
+	if (!(flags & STORE_FSCK))
+		store_check_modes(dir);
 	s = xcalloc(1, sizeof(*s));
 	s->dir = xstrdup(dir);
 	s->lock = -1;

@@ -27,11 +27,16 @@ struct store;
 
 #define STORE_CREATE	0x1	/* make it if missing (certstore init) */
 #define STORE_WRITE	0x2	/* take the lock for a change */
+#define STORE_FSCK	0x4	/* open one whose modes are wrong */
 
 /* Opens the store in dir; without STORE_CREATE a missing store dies 78.
  * With STORE_WRITE the lock is held until store_close(). */
 struct store *store_open(const char *dir, int flags);
 void store_close(struct store *s);
+/* Dies 78 if the store dir or one of its folders is writable by group or
+ * others (store_open does it; smime-verify, which reads ca/ and crl/
+ * without opening the store, too). */
+void store_check_modes(const char *dir);
 /* True if dir holds a store (smime-verify only reads one if there is). */
 int store_exists(const char *dir);
 

@@ -612,7 +612,7 @@ verb_fsck(const char **args)
 
 	want_args("fsck", args, 0, 0);
 	/* The lock, even to look: a consistent view, and repairs. */
-	f.s = store_open(opts_store_dir(), STORE_WRITE);
+	f.s = store_open(opts_store_dir(), STORE_WRITE | STORE_FSCK);
 	fsck_root(&f);
 	fsck_certs(&f);
 	fsck_keys(&f);

@@ -15,6 +15,7 @@
  * signature is valid.  No content is written before its signature has
  * been checked.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,9 @@ drop_field(void *arg, const char *field, size_t len)
 		mime_field_name(field, len, &val);
 		message_id(field + val, len - val, v->msgid, sizeof(v->msgid));
 	}
-	return hdr_is_ar_of(field, len, v->id);
+	/* An SMIME-Encrypt is the sender's, not ours: a reply built from
+	 * this message must not carry it back out to smime-encrypt. */
+	return hdr_is_ar_of(field, len, v->id) || hdr_is_control(field, len);
 }
 
 static void
@@ -404,7 +407,9 @@ check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	if (io_wr_flush(&v->canon) != 0 ||
 	    (v->raw_fd != -1 && io_wr_flush(&v->raw) != 0) ||
 	    lseek(v->canon_fd, 0, SEEK_SET) == -1)
-		xdie(ERR_TEMP, "cannot write the spool");
+		xdie(ERR_TEMP, "cannot write the spool: %s",
+		    strerror(v->canon.err != 0 ? v->canon.err :
+		    v->raw.err != 0 ? v->raw.err : errno));
 	content = BIO_new_fd(v->canon_fd, BIO_NOCLOSE);
 	cms_verify(v->sig, v->siglen, content, 1, anchors,
 	    opt.policy == POLICY_STRICT, &cv);
@@ -450,7 +455,8 @@ check_opaque(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	}
 	if (io_wr_flush(&v->content) != 0 ||
 	    lseek(v->content_fd, 0, SEEK_SET) == -1)
-		xdie(ERR_TEMP, "cannot write the spool");
+		xdie(ERR_TEMP, "cannot write the spool: %s", strerror(
+		    v->content.err != 0 ? v->content.err : errno));
 	content = BIO_new_fd(v->content_fd, BIO_NOCLOSE);
 	cms_verify(skel, skellen, content, 0, anchors,
 	    opt.policy == POLICY_STRICT, &cv);
@@ -620,6 +626,10 @@ verify_main(void)
 	memset(&v, 0, sizeof(v));
 	v.id = opts_authserv_id();
 	v.canon_fd = v.raw_fd = v.content_fd = -1;
+	/* Its ca/ and crl/ are read without opening it (cms_anchors):
+	 * judged here, before the input. */
+	if (store_exists(opts_store_dir()))
+		store_check_modes(opts_store_dir());
 	rc = filter_main(&ops, &v);
 	verify_release(&v);
 	return rc;

@@ -75,16 +75,17 @@ check_eq 'CBC: the plaintext starts as the attacker guesses' \
     "$(head -c 16 "$tmp/c.plain")" 'Content-Type: te'
 
 # Gadget 1: the IV (16 bytes before the ciphertext's 2-byte header)
-# changed so that the first block reads "X-Gadget: PWNED\n".
-gadget "$tmp/c.der" "$tmp/g1.der" "$ct" "$tmp/c.plain" 0 'X-Gadget: PWNED\n'
+# changed so that the first block reads "Sender: PWNED!!\n" (a field the
+# outer header lacks and RFC 5322 allows once: one that comes up).
+gadget "$tmp/c.der" "$tmp/g1.der" "$ct" "$tmp/c.plain" 0 'Sender: PWNED!!\n'
 osdecrypt "$tmp/g1.der" "$tmp/g1.plain"
 check_eq 'IV gadget: openssl cms decrypts it to the injected first block' \
-    "$(head -n 1 "$tmp/g1.plain")" 'X-Gadget: PWNED'
+    "$(head -n 1 "$tmp/g1.plain")" 'Sender: PWNED!!'
 der2mail "$tmp/c.eml" "$tmp/g1.der" >"$tmp/g1.eml"
 expect_code 'IV gadget: exit 0' 0 'smime-decrypt $A <"$tmp/g1.eml" >"$tmp/d.eml"'
 check_eq 'IV gadget: it decrypts, marked integrity=none' "$(dres "$tmp/d.eml")" \
     'mx.example.org; result=pass; cipher=aes-256-cbc; integrity=none; recipient=sha256:X'
-check_grep 'IV gadget: the injected text is what was decrypted' '^X-Gadget: PWNED' "$tmp/d.eml"
+check_grep 'IV gadget: the injected text is what was decrypted' '^Sender: PWNED!!' "$tmp/d.eml"
 
 # Gadget 2: a block in the middle.  The block before it becomes garbage,
 # the block itself the attacker's text.
