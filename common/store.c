@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -970,8 +971,9 @@ store_put(struct store *s, X509 *x, const struct put *w, struct buf *ix)
 
 /*
  * smime-verify --import.  The signer passed; the other certificates the
- * message carries are stored only if they are CAs (intermediates: never
- * anchors, and never chosen to encrypt to) or certificates of the
+ * message carries are stored only if they are CAs that chain to a
+ * configured anchor (intermediates: never anchors, and never chosen to
+ * encrypt to) or certificates of the
  * signer's own (its encryption certificate, say: every address they
  * name is the signer's) that meet the policy.  That holds for the one
  * the SMIMEEncryptionKeyPreference names too: any other certificate
@@ -1002,13 +1004,7 @@ store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
 		x = sk_X509_value(certs, i);
 		if (same_cert(x, signer))
 			continue;
-		if (is_ca(x)) {
-			other.caps = NULL;
-			other.keypref = 0;
-			store_put(s, x, &other, &ix);
-			continue;
-		}
-		if (!names_within(x, signer)) {
+		if (!is_ca(x) && !names_within(x, signer)) {
 			verbosex("not stored: %s, not the signer's%s",
 			    cert_label(x, &label), same_cert(x, preferred) ?
 			    " (its key preference is ignored)" : "");
@@ -1016,6 +1012,20 @@ store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
 		}
 		if (njudge++ == 0)
 			judge_init(&j, s, certs);
+		if (is_ca(x)) {
+			/* Data, never trust: an intermediate is kept only
+			 * with a chain to a configured anchor, under every
+			 * policy. */
+			if ((why = judge_chain(&j, x)) != NULL)
+				verbosex("not stored: %s: %s",
+				    cert_label(x, &label), why);
+			else {
+				other.caps = NULL;
+				other.keypref = 0;
+				store_put(s, x, &other, &ix);
+			}
+			continue;
+		}
 		if ((why = judge(&j, x)) != NULL) {
 			verbosex("not stored: %s: %s", cert_label(x, &label),
 			    why);
@@ -1167,28 +1177,53 @@ id_consider(struct store *s, const char *fp, void *arg)
 		X509_free(x);
 }
 
-/* The intermediates of certs/ above our certificate, for smime-sign to
- * send along (the PKCS#12 file brought them); roots are left out. */
+/* Of the candidates, the one whose key signed x, or NULL. */
+static X509 *
+signer_of(STACK_OF(X509) *cands, X509 *x)
+{
+	X509 *c;
+	int i;
+
+	for (i = 0; i < sk_X509_num(cands); i++) {
+		c = sk_X509_value(cands, i);
+		if (X509_check_issued(c, x) == X509_V_OK &&
+		    X509_verify(x, X509_get0_pubkey(c)) == 1)
+			return c;
+	}
+	ERR_clear_error();
+	return NULL;
+}
+
+/*
+ * The intermediates of certs/ above our certificate, for smime-sign to
+ * send along (the PKCS#12 file brought them); roots are left out.  Each
+ * is the one whose key signed the certificate below it: a name is not
+ * enough, or a twin of our intermediate (its name, somebody else's key,
+ * stored from a message before this check or by certstore add --policy
+ * signature) would go out in our signatures, and readers that pick an
+ * issuer by name (gpgsm) would find it and fail them.
+ */
 static void
 identity_chain(struct store *s, struct identity *id)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
 	struct judge j;
-	X509 *x;
-	int i;
+	X509 *x, *below = id->cert;
 
 	if (sk == NULL)
 		xdie(ERR_TEMP, "out of memory");
 	memset(&j, 0, sizeof(j));
 	j.s = s;
 	issuers(&j, id->cert, sk, 0);
-	for (i = 0; i < sk_X509_num(sk); i++) {
-		x = sk_X509_value(sk, i);
-		if (X509_check_issued(x, x) == X509_V_OK)
-			continue;
+	/* Each step takes its certificate out of the candidates (they are
+	 * j's, not sk's): no loop, at most CHAIN_CANDS steps. */
+	while ((x = signer_of(sk, below)) != NULL &&
+	    X509_check_issued(x, x) != X509_V_OK) {
 		X509_up_ref(x);
 		if (!sk_X509_push(id->chain, x))
 			xdie(ERR_TEMP, "out of memory");
+		(void)sk_X509_delete_ptr(sk, x);
+		below = x;
 	}
 	sk_X509_free(sk);
 	judge_release(&j);

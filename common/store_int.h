@@ -124,7 +124,7 @@ struct ca_ref {
 
 struct judge {
 	struct store *s;
-	X509_STORE *anchors;	/* NULL under --policy signature */
+	X509_STORE *anchors;	/* loaded by the first chain checked */
 	struct ca_ref *cas;	/* the inputs' CA certificates, by hash */
 	size_t ncas;
 	struct {
@@ -276,6 +276,10 @@ void ix_drop(struct store *s, char (*drop)[FPLEN + 1], size_t nd);
 void judge_init(struct judge *j, struct store *s, STACK_OF(X509) *certs);
 void judge_release(struct judge *j);
 const char *judge(struct judge *j, X509 *x);
+/* Does a certificate chain to the anchors, whatever the policy?  import
+ * asks of a message's CA certificates, crl add of an issuer, crl urls
+ * of a certificate. */
+const char *judge_chain(struct judge *j, X509 *x);
 /* The intermediates above a certificate: an identity's chain too. */
 void issuers(struct judge *j, X509 *x, STACK_OF(X509) *out, int depth);
 
