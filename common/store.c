@@ -654,24 +654,6 @@ meta_set(struct meta *m, const char *name, const char *value)
 	return 1;
 }
 
-/* Removes name; returns 1 if it was there. */
-static int
-meta_unset(struct meta *m, const char *name)
-{
-	size_t i, k = strlen(name);
-
-	for (i = 0; i < m->n; i++)
-		if (strncmp(m->line[i], name, k) == 0 &&
-		    m->line[i][k] == ':') {
-			free(m->line[i]);
-			memmove(m->line + i, m->line + i + 1,
-			    (m->n - i - 1) * sizeof(*m->line));
-			m->n--;
-			return 1;
-		}
-	return 0;
-}
-
 void
 meta_stage(struct store *s, const char *fp, const struct meta *m)
 {
@@ -908,6 +890,110 @@ list_fps(struct store *s, const char *folder, struct fps *f)
  */
 
 /*
+ * Signing time and arrival time (certstore(5)).  The signingTime of a
+ * signature is the sender's claim, signed with the rest: it orders a
+ * sender's signatures, so that a replayed older message changes nothing
+ * (RFC 8551 section 2.5.3: no key or cipher rollback).  A claim more
+ * than SKEW ahead of our clock orders nothing: taken as it stands, one
+ * signature dated years ahead would make every later one an "older"
+ * one.  The times the store orders certificates by are our own
+ * (last-seen, key-preference: arrival).
+ */
+#define SKEW	(24 * 60 * 60)	/* how far a sender's clock may run ahead */
+
+static void
+iso_tm(const struct tm *t, char out[32])
+{
+	if (strftime(out, 32, "%Y-%m-%dT%H:%M:%S.000000Z", t) == 0)
+		*out = '\0';
+}
+
+/* The seconds of an ISO time of .meta, or -1. */
+static time_t
+iso_secs(const char *v)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (v == NULL || sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year,
+	    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+	    &tm.tm_sec) != 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	return timegm(&tm);
+}
+
+/* Is the claim t no further ahead of when than SKEW? */
+static int
+claim_counts(const struct tm *t, time_t when)
+{
+	struct tm c = *t;
+
+	return timegm(&c) <= when + SKEW;
+}
+
+/*
+ * The sender's latest signing time, the newest of the certificates
+ * indexed for any address of signer ("" if none).  A claim that was
+ * ahead of its arrival (written by an older version) does not count.
+ */
+static void
+sender_latest(struct store *s, X509 *signer, char latest[32])
+{
+	char key[ADDR_MAX + 1];
+	const char *st, *ls;
+	struct addrs a;
+	struct hits h;
+	struct meta m;
+	time_t t;
+	size_t i, k;
+
+	*latest = '\0';
+	cert_addrs(signer, &a);
+	for (i = 0; i < a.n; i++) {
+		if (!index_addr(a.v[i].p, a.v[i].n, key))
+			continue;
+		ix_find(s, key, &h);
+		for (k = 0; k < h.n; k++) {
+			meta_load(s, h.v[k].fp, &m);
+			st = meta_get(&m, "signing-time");
+			ls = meta_get(&m, "last-seen");
+			if (st != NULL && ls != NULL && strlen(st) < 32 &&
+			    (t = iso_secs(st)) != -1 && iso_secs(ls) != -1 &&
+			    t <= iso_secs(ls) + SKEW && strcmp(st, latest) > 0)
+				memcpy(latest, st, strlen(st) + 1);
+			meta_free(&m);
+		}
+		free(h.v);
+	}
+	addrs_free(&a);
+}
+
+int
+store_replayed(struct store *s, X509 *signer, const struct tm *t,
+    char *why, size_t whysz)
+{
+	char latest[32], v[32];
+
+	if (t == NULL)
+		return 0;	/* no claim: taken as signed when it came */
+	sender_latest(s, signer, latest);
+	if (*latest == '\0')
+		return 0;
+	iso_tm(t, v);
+	if (!claim_counts(t, time(NULL)))
+		snprintf(why, whysz, "signed at %s, more than a day ahead of "
+		    "our clock", v);
+	else if (strcmp(v, latest) < 0)
+		snprintf(why, whysz, "signed at %s, before the sender's "
+		    "signature of %s", v, latest);
+	else
+		return 0;
+	return 1;
+}
+
+/*
  * Stages certs/<fp>.pem if it is new and its .meta if anything changed,
  * and appends its index lines to ix if it is new.  An existing
  * certificate is never rewritten and its first-seen never changed.
@@ -944,13 +1030,16 @@ store_put(struct store *s, X509 *x, const struct put *w, struct buf *ix)
 		changed |= meta_set(&m, "source", w->source);
 	if (w->seen)
 		changed |= meta_set(&m, "last-seen", now);
-	/* The claim of the signature last seen, as the other times are
-	 * written; one that made none leaves no older claim behind. */
-	if (w->seen && w->signed_at != NULL && strftime(v, sizeof(v),
-	    "%Y-%m-%dT%H:%M:%S.000000Z", w->signed_at) > 0)
-		changed |= meta_set(&m, "signing-time", v);
-	else if (w->seen)
-		changed |= meta_unset(&m, "signing-time");
+	/* The latest claim that counts, as the other times are written:
+	 * it never moves back, or a replayed message without one (or
+	 * with an older one) would clear the way for older ones still. */
+	if (w->seen && w->signed_at != NULL &&
+	    claim_counts(w->signed_at, time(NULL))) {
+		iso_tm(w->signed_at, v);
+		if (*v != '\0' && (meta_get(&m, "signing-time") == NULL ||
+		    strcmp(v, meta_get(&m, "signing-time")) > 0))
+			changed |= meta_set(&m, "signing-time", v);
+	}
 	if (w->caps != NULL && *w->caps != '\0') {
 		meta_clean(w->caps, v, 256);
 		changed |= meta_set(&m, "capabilities", v);
@@ -980,11 +1069,12 @@ store_put(struct store *s, X509 *x, const struct put *w, struct buf *ix)
  * would let one valid signer plant a key, or a preference, for
  * somebody else's address.
  */
-void
+int
 store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
     const char *capabilities, X509 *preferred, const struct tm *signing_time,
     const char *message_id)
 {
+	char why_replay[160];
 	struct put w = { .source = "smime-verify --import",
 		.caps = capabilities, .msgid = message_id, .seen = 1,
 		.signed_at = signing_time };
@@ -997,6 +1087,12 @@ store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
 
 	if (s->lock == -1)
 		xdie(ERR_SOFTWARE, "store_import: the store is not locked");
+	if (store_replayed(s, signer, signing_time, why_replay,
+	    sizeof(why_replay))) {
+		verbosex("not imported: %s: it changes nothing",
+		    why_replay);
+		return 0;
+	}
 	w.keypref = same_cert(signer, preferred);
 	store_put(s, signer, &w, &ix);
 	memset(&j, 0, sizeof(j));
@@ -1042,6 +1138,7 @@ store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
 	commit(s);
 	buf_free(&ix);
 	buf_free(&label);
+	return 1;
 }
 
 /*

@@ -38,7 +38,8 @@ int store_exists(const char *dir);
 /*
  * smime-verify --import, on pass only: stores the signer's certificate and
  * the certificates the message brought (as correspondents' and
- * intermediate certificates, never as anchors), and records in the
+ * intermediate certificates that chain to a configured anchor, never as
+ * anchors), and records in the
  * signer's .meta: last-seen now (first-seen if new), the capabilities
  * (space-separated names, e.g. "aes-256-gcm aes-128-gcm aes-256-cbc"),
  * key-preference for `preferred` (the certificate the
@@ -46,9 +47,12 @@ int store_exists(const char *dir);
  * ignored unless every address it names is the signer's), the
  * signature's signing time (NULL: it had none), the Message-ID and
  * source.  Never replaces or demotes what is there; the index is updated
- * last.
+ * last.  A signature whose signing time is older than the sender's
+ * latest, or more than a day ahead of our clock while the sender has
+ * one, changes nothing (no rollback by replay): returns 0, -v says why;
+ * else 1.
  */
-void store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
+int store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
     const char *capabilities, X509 *preferred, const struct tm *signing_time,
     const char *message_id);
 

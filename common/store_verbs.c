@@ -363,10 +363,13 @@ verb_init(const char **args)
 
 /* What the signed messages among the inputs say about x.  A key
  * preference counts only for a certificate of the signer's own
- * addresses (store_import says why). */
+ * addresses (store_import says why); a signature older than the
+ * sender's latest says nothing (store_replayed). */
 static void
-signed_facts(struct input *ins, size_t nin, X509 *x, struct put *w)
+signed_facts(struct store *s, struct input *ins, size_t nin, X509 *x,
+    struct put *w)
 {
+	char why[160];
 	size_t i;
 	int k;
 
@@ -375,6 +378,15 @@ signed_facts(struct input *ins, size_t nin, X509 *x, struct put *w)
 			continue;
 		for (k = 0; k < ins[i].v.nsigners; k++) {
 			struct cms_signer *sg = &ins[i].v.signers[k];
+
+			if ((same_cert(sg->cert, x) ||
+			    same_cert(sg->preferred, x)) &&
+			    store_replayed(s, sg->cert, sg->has_signing_time ?
+			    &sg->signing_time : NULL, why, sizeof(why))) {
+				verbosex("a signature says nothing of it: %s",
+				    why);
+				continue;
+			}
 
 			if (same_cert(sg->cert, x)) {
 				w->seen = 1;
@@ -430,7 +442,7 @@ verb_add(const char **args)
 
 		if (!ok[i])
 			continue;
-		signed_facts(ins, nin, v[i].x, &w);
+		signed_facts(s, ins, nin, v[i].x, &w);
 		if (store_put(s, v[i].x, &w, &ix)) {
 			added++;
 			verbosex("added %s", cert_label(v[i].x, &label));
