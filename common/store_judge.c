@@ -194,8 +194,9 @@ chain_why(struct judge *j, X509 *x, int crl_check)
 /*
  * A CA certificate that a message brought, the issuer of a CRL, a
  * certificate whose distribution points smime-cron fetches: each counts
- * only with a chain to a configured anchor, whatever the policy.  --policy signature relaxes what is asked of a signer, not
- * what may sign for others: a twin of our intermediate (its name, the
+ * only with a chain to a configured anchor, whatever the policy.
+ * --policy signature relaxes what is asked of a signer, not what may
+ * sign for others: a twin of our intermediate (its name, the
  * attacker's key) would otherwise be stored and then sign CRLs.
  */
 const char *

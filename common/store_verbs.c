@@ -1067,6 +1067,7 @@ url_each(struct store *s, const char *fp, void *arg)
 	STACK_OF(DIST_POINT) *dps;
 	GENERAL_NAMES *names;
 	GENERAL_NAME *gn;
+	ASN1_IA5STRING *uri;
 	DIST_POINT *dp;
 	X509 *x;
 	int i, k;
@@ -1086,12 +1087,13 @@ url_each(struct store *s, const char *fp, void *arg)
 		names = dp->distpoint->name.fullname;
 		for (k = 0; k < sk_GENERAL_NAME_num(names); k++) {
 			gn = sk_GENERAL_NAME_value(names, k);
-			if (gn->type != GEN_URI ||
-			    !url_ok(gn->d.uniformResourceIdentifier))
+			if (gn->type != GEN_URI)
 				continue;
-			io_wr_write(&out, ASN1_STRING_get0_data(
-			    gn->d.uniformResourceIdentifier), (size_t)
-			    ASN1_STRING_length(gn->d.uniformResourceIdentifier));
+			uri = gn->d.uniformResourceIdentifier;
+			if (!url_ok(uri))
+				continue;
+			io_wr_write(&out, ASN1_STRING_get0_data(uri),
+			    (size_t)ASN1_STRING_length(uri));
 			io_wr_write(&out, "\n", 1);
 		}
 	}
