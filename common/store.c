@@ -1069,7 +1069,7 @@ store_put(struct store *s, X509 *x, const struct put *w, struct buf *ix)
  * would let one valid signer plant a key, or a preference, for
  * somebody else's address.
  */
-int
+void
 store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
     const char *capabilities, X509 *preferred, const struct tm *signing_time,
     const char *message_id)
@@ -1087,11 +1087,19 @@ store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
 
 	if (s->lock == -1)
 		xdie(ERR_SOFTWARE, "store_import: the store is not locked");
+	/* An older signature's certificates are data like any other (a
+	 * renewal's messages may arrive out of order); what it says of the
+	 * sender is not taken: no last-seen, capabilities or preference,
+	 * so the best certificate and its capabilities stay. */
 	if (store_replayed(s, signer, signing_time, why_replay,
 	    sizeof(why_replay))) {
-		verbosex("not imported: %s: it changes nothing",
+		verbosex("what the signature says is not recorded: %s",
 		    why_replay);
-		return 0;
+		w.seen = 0;
+		w.caps = capabilities = NULL;
+		w.msgid = NULL;
+		w.signed_at = NULL;
+		preferred = NULL;
 	}
 	w.keypref = same_cert(signer, preferred);
 	store_put(s, signer, &w, &ix);
@@ -1138,7 +1146,6 @@ store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
 	commit(s);
 	buf_free(&ix);
 	buf_free(&label);
-	return 1;
 }
 
 /*

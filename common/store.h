@@ -49,10 +49,11 @@ int store_exists(const char *dir);
  * source.  Never replaces or demotes what is there; the index is updated
  * last.  A signature whose signing time is older than the sender's
  * latest, or more than a day ahead of our clock while the sender has
- * one, changes nothing (no rollback by replay): returns 0, -v says why;
- * else 1.
+ * one, records nothing of the sender (no rollback by replay): its
+ * certificates are stored as any others, without last-seen,
+ * capabilities or preference; -v says why.
  */
-int store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
+void store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
     const char *capabilities, X509 *preferred, const struct tm *signing_time,
     const char *message_id);
 

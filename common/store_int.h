@@ -200,9 +200,10 @@ void list_fps(struct store *s, const char *folder, struct fps *f);
 /* Writes a certificate and its .meta: import, add, identity add. */
 int store_put(struct store *s, X509 *x, const struct put *w,
     struct buf *ix);
-/* Must a signature of signer signed at t (NULL: it says not) change
- * nothing?  Older than the sender's latest signing time, or ahead of our
- * clock while the sender has one: 1, with why.  import and add ask. */
+/* Must what a signature of signer signed at t (NULL: it says not) says
+ * of the sender be left out?  Older than the sender's latest signing
+ * time, or ahead of our clock while the sender has one: 1, with why.
+ * import and add ask. */
 int store_replayed(struct store *s, X509 *signer, const struct tm *t,
     char *why, size_t whysz);
 /* An address given by the user, as the index keys it. */

@@ -540,11 +540,11 @@ import(struct verify *v, const struct outcome *o)
 		return;
 	}
 	st = store_open(opts_store_dir(), STORE_WRITE);
-	if (store_import(st, o->cert, o->certs, o->caps, o->preferred,
+	store_import(st, o->cert, o->certs, o->caps, o->preferred,
 	    o->has_signing_time ? &o->signing_time : NULL,
-	    v->msgid[0] != '\0' ? v->msgid : NULL))
-		verbosex("imported the certificate of %s", o->addr);
+	    v->msgid[0] != '\0' ? v->msgid : NULL);
 	store_close(st);
+	verbosex("imported the certificate of %s", o->addr);
 }
 
 static void

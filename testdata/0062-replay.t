@@ -6,8 +6,10 @@
 # default capabilities, CBC only), or with A itself; or a message whose
 # signingTime is a year ahead (certificate C).  Old code took whatever
 # came last: B or C became her best certificate, the capabilities went
-# back to CBC.  Now an older signature, or one dated ahead while she has
-# a signing time on record, changes nothing; a newer one still does.
+# back to CBC.  Now what an older signature, or one dated ahead while
+# she has a signing time on record, says of her is not recorded (its
+# certificate is stored as data, never seen): her best and its
+# capabilities stay; a newer signature still renews.
 . "$(dirname "$0")/lib.sh"
 plan 18
 
@@ -59,23 +61,24 @@ cp "$a" "$tmp/a.meta"
 ok 'the replay of B passes' 'import "$tmp/old-b.eml"'
 check_eq 'it passes (an old message is still a valid one)' \
     "$(ar_result "$tmp/v.eml" | sed 's/ .*//')" pass
-check_grep '-v says why nothing changed' 'not imported: signed at 2025-01-01T00:00:00.000000Z, before the sender.s signature of ' "$tmp/imp.err"
+check_grep '-v says why nothing changed' 'what the signature says is not recorded: signed at 2025-01-01T00:00:00.000000Z, before the sender.s signature of ' "$tmp/imp.err"
 check_eq 'A stays her best' "$(serial)" serial=1001
-ok 'B is not stored' '! test -e "$st/certs/$(fpof "$tmp/B.pem").pem"'
+check_nogrep 'B is stored as data, never seen in a signature' '^(last-seen|capabilities|signing-time):' \
+    "$st/certs/$(fpof "$tmp/B.pem").meta"
 
 # 2. A's own older message (CBC only): A's capabilities stay.
 import "$tmp/old-a.eml"
 check_same 'A'"'"'s .meta is unchanged (capabilities, times)' "$a" "$tmp/a.meta"
 
-# 3. certstore add of the replay: the file is stored (it was given),
-# what its signature says is not.
+# 3. certstore add of the replay: what its signature says is not
+# recorded either.
 ok 'certstore add of the replay' 'certstore $S $ca add "$tmp/old-b.eml"'
-check_nogrep 'B: no last-seen' '^last-seen:' "$st/certs/$(fpof "$tmp/B.pem").meta"
+check_nogrep 'B: still no last-seen' '^last-seen:' "$st/certs/$(fpof "$tmp/B.pem").meta"
 check_eq 'A stays her best' "$(serial)" serial=1001
 
 # 4. A signature dated a year ahead orders nothing.
 import "$tmp/ahead.eml"
-check_grep '-v says why' 'not imported: signed at .*, more than a day ahead of our clock' "$tmp/imp.err"
+check_grep '-v says why' 'not recorded: signed at .*, more than a day ahead of our clock' "$tmp/imp.err"
 check_eq 'A stays her best' "$(serial)" serial=1001
 
 # 5. Nor does it block what comes after it: in a new store, C's message
