@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -653,24 +654,6 @@ meta_set(struct meta *m, const char *name, const char *value)
 	return 1;
 }
 
-/* Removes name; returns 1 if it was there. */
-static int
-meta_unset(struct meta *m, const char *name)
-{
-	size_t i, k = strlen(name);
-
-	for (i = 0; i < m->n; i++)
-		if (strncmp(m->line[i], name, k) == 0 &&
-		    m->line[i][k] == ':') {
-			free(m->line[i]);
-			memmove(m->line + i, m->line + i + 1,
-			    (m->n - i - 1) * sizeof(*m->line));
-			m->n--;
-			return 1;
-		}
-	return 0;
-}
-
 void
 meta_stage(struct store *s, const char *fp, const struct meta *m)
 {
@@ -938,6 +921,110 @@ list_fps(struct store *s, const char *folder, struct fps *f)
  */
 
 /*
+ * Signing time and arrival time (certstore(5)).  The signingTime of a
+ * signature is the sender's claim, signed with the rest: it orders a
+ * sender's signatures, so that a replayed older message changes nothing
+ * (RFC 8551 section 2.5.3: no key or cipher rollback).  A claim more
+ * than SKEW ahead of our clock orders nothing: taken as it stands, one
+ * signature dated years ahead would make every later one an "older"
+ * one.  The times the store orders certificates by are our own
+ * (last-seen, key-preference: arrival).
+ */
+#define SKEW	(24 * 60 * 60)	/* how far a sender's clock may run ahead */
+
+static void
+iso_tm(const struct tm *t, char out[32])
+{
+	if (strftime(out, 32, "%Y-%m-%dT%H:%M:%S.000000Z", t) == 0)
+		*out = '\0';
+}
+
+/* The seconds of an ISO time of .meta, or -1. */
+static time_t
+iso_secs(const char *v)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (v == NULL || sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year,
+	    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+	    &tm.tm_sec) != 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	return timegm(&tm);
+}
+
+/* Is the claim t no further ahead of when than SKEW? */
+static int
+claim_counts(const struct tm *t, time_t when)
+{
+	struct tm c = *t;
+
+	return timegm(&c) <= when + SKEW;
+}
+
+/*
+ * The sender's latest signing time, the newest of the certificates
+ * indexed for any address of signer ("" if none).  A claim that was
+ * ahead of its arrival (written by an older version) does not count.
+ */
+static void
+sender_latest(struct store *s, X509 *signer, char latest[32])
+{
+	char key[ADDR_MAX + 1];
+	const char *st, *ls;
+	struct addrs a;
+	struct hits h;
+	struct meta m;
+	time_t t;
+	size_t i, k;
+
+	*latest = '\0';
+	cert_addrs(signer, &a);
+	for (i = 0; i < a.n; i++) {
+		if (!addr_norm(a.v[i].p, a.v[i].n, key))
+			continue;
+		ix_find(s, key, &h);
+		for (k = 0; k < h.n; k++) {
+			meta_load(s, h.v[k].fp, &m);
+			st = meta_get(&m, "signing-time");
+			ls = meta_get(&m, "last-seen");
+			if (st != NULL && ls != NULL && strlen(st) < 32 &&
+			    (t = iso_secs(st)) != -1 && iso_secs(ls) != -1 &&
+			    t <= iso_secs(ls) + SKEW && strcmp(st, latest) > 0)
+				memcpy(latest, st, strlen(st) + 1);
+			meta_free(&m);
+		}
+		free(h.v);
+	}
+	addrs_free(&a);
+}
+
+int
+store_replayed(struct store *s, X509 *signer, const struct tm *t,
+    char *why, size_t whysz)
+{
+	char latest[32], v[32];
+
+	if (t == NULL)
+		return 0;	/* no claim: taken as signed when it came */
+	sender_latest(s, signer, latest);
+	if (*latest == '\0')
+		return 0;
+	iso_tm(t, v);
+	if (!claim_counts(t, time(NULL)))
+		snprintf(why, whysz, "signed at %s, more than a day ahead of "
+		    "our clock", v);
+	else if (strcmp(v, latest) < 0)
+		snprintf(why, whysz, "signed at %s, before the sender's "
+		    "signature of %s", v, latest);
+	else
+		return 0;
+	return 1;
+}
+
+/*
  * Stages certs/<fp>.pem if it is new and its .meta if anything changed,
  * and appends its index lines to ix if it is new.  An existing
  * certificate is never rewritten and its first-seen never changed.
@@ -974,13 +1061,16 @@ store_put(struct store *s, X509 *x, const struct put *w, struct buf *ix)
 		changed |= meta_set(&m, "source", w->source);
 	if (w->seen)
 		changed |= meta_set(&m, "last-seen", now);
-	/* The claim of the signature last seen, as the other times are
-	 * written; one that made none leaves no older claim behind. */
-	if (w->seen && w->signed_at != NULL && strftime(v, sizeof(v),
-	    "%Y-%m-%dT%H:%M:%S.000000Z", w->signed_at) > 0)
-		changed |= meta_set(&m, "signing-time", v);
-	else if (w->seen)
-		changed |= meta_unset(&m, "signing-time");
+	/* The latest claim that counts, as the other times are written:
+	 * it never moves back, or a replayed message without one (or
+	 * with an older one) would clear the way for older ones still. */
+	if (w->seen && w->signed_at != NULL &&
+	    claim_counts(w->signed_at, time(NULL))) {
+		iso_tm(w->signed_at, v);
+		if (*v != '\0' && (meta_get(&m, "signing-time") == NULL ||
+		    strcmp(v, meta_get(&m, "signing-time")) > 0))
+			changed |= meta_set(&m, "signing-time", v);
+	}
 	if (w->caps != NULL && *w->caps != '\0') {
 		meta_clean(w->caps, v, 256);
 		changed |= meta_set(&m, "capabilities", v);
@@ -1001,8 +1091,9 @@ store_put(struct store *s, X509 *x, const struct put *w, struct buf *ix)
 
 /*
  * smime-verify --import.  The signer passed; the other certificates the
- * message carries are stored only if they are CAs (intermediates: never
- * anchors, and never chosen to encrypt to) or certificates of the
+ * message carries are stored only if they are CAs that chain to a
+ * configured anchor (intermediates: never anchors, and never chosen to
+ * encrypt to) or certificates of the
  * signer's own (its encryption certificate, say: every address they
  * name is the signer's) that meet the policy.  That holds for the one
  * the SMIMEEncryptionKeyPreference names too: any other certificate
@@ -1014,6 +1105,7 @@ store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
     const char *capabilities, X509 *preferred, const struct tm *signing_time,
     const char *message_id)
 {
+	char why_replay[160];
 	struct put w = { .source = "smime-verify --import",
 		.caps = capabilities, .msgid = message_id, .seen = 1,
 		.signed_at = signing_time };
@@ -1026,6 +1118,20 @@ store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
 
 	if (s->lock == -1)
 		xdie(ERR_SOFTWARE, "store_import: the store is not locked");
+	/* An older signature's certificates are data like any other (a
+	 * renewal's messages may arrive out of order); what it says of the
+	 * sender is not taken: no last-seen, capabilities or preference,
+	 * so the best certificate and its capabilities stay. */
+	if (store_replayed(s, signer, signing_time, why_replay,
+	    sizeof(why_replay))) {
+		verbosex("what the signature says is not recorded: %s",
+		    why_replay);
+		w.seen = 0;
+		w.caps = capabilities = NULL;
+		w.msgid = NULL;
+		w.signed_at = NULL;
+		preferred = NULL;
+	}
 	w.keypref = same_cert(signer, preferred);
 	store_put(s, signer, &w, &ix);
 	memset(&j, 0, sizeof(j));
@@ -1033,13 +1139,7 @@ store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
 		x = sk_X509_value(certs, i);
 		if (same_cert(x, signer))
 			continue;
-		if (is_ca(x)) {
-			other.caps = NULL;
-			other.keypref = 0;
-			store_put(s, x, &other, &ix);
-			continue;
-		}
-		if (!names_within(x, signer)) {
+		if (!is_ca(x) && !names_within(x, signer)) {
 			verbosex("not stored: %s, not the signer's%s",
 			    cert_label(x, &label), same_cert(x, preferred) ?
 			    " (its key preference is ignored)" : "");
@@ -1047,6 +1147,20 @@ store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
 		}
 		if (njudge++ == 0)
 			judge_init(&j, s, certs);
+		if (is_ca(x)) {
+			/* Data, never trust: an intermediate is kept only
+			 * with a chain to a configured anchor, under every
+			 * policy. */
+			if ((why = judge_chain(&j, x)) != NULL)
+				verbosex("not stored: %s: %s",
+				    cert_label(x, &label), why);
+			else {
+				other.caps = NULL;
+				other.keypref = 0;
+				store_put(s, x, &other, &ix);
+			}
+			continue;
+		}
 		if ((why = judge(&j, x)) != NULL) {
 			verbosex("not stored: %s: %s", cert_label(x, &label),
 			    why);
@@ -1190,28 +1304,53 @@ id_consider(struct store *s, const char *fp, void *arg)
 		X509_free(x);
 }
 
-/* The intermediates of certs/ above our certificate, for smime-sign to
- * send along (the PKCS#12 file brought them); roots are left out. */
+/* Of the candidates, the one whose key signed x, or NULL. */
+static X509 *
+signer_of(STACK_OF(X509) *cands, X509 *x)
+{
+	X509 *c;
+	int i;
+
+	for (i = 0; i < sk_X509_num(cands); i++) {
+		c = sk_X509_value(cands, i);
+		if (X509_check_issued(c, x) == X509_V_OK &&
+		    X509_verify(x, X509_get0_pubkey(c)) == 1)
+			return c;
+	}
+	ERR_clear_error();
+	return NULL;
+}
+
+/*
+ * The intermediates of certs/ above our certificate, for smime-sign to
+ * send along (the PKCS#12 file brought them); roots are left out.  Each
+ * is the one whose key signed the certificate below it: a name is not
+ * enough, or a twin of our intermediate (its name, somebody else's key,
+ * stored from a message before this check or by certstore add --policy
+ * signature) would go out in our signatures, and readers that pick an
+ * issuer by name (gpgsm) would find it and fail them.
+ */
 static void
 identity_chain(struct store *s, struct identity *id)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
 	struct judge j;
-	X509 *x;
-	int i;
+	X509 *x, *below = id->cert;
 
 	if (sk == NULL)
 		xdie(ERR_TEMP, "out of memory");
 	memset(&j, 0, sizeof(j));
 	j.s = s;
 	issuers(&j, id->cert, sk, 0);
-	for (i = 0; i < sk_X509_num(sk); i++) {
-		x = sk_X509_value(sk, i);
-		if (X509_check_issued(x, x) == X509_V_OK)
-			continue;
+	/* Each step takes its certificate out of the candidates (they are
+	 * j's, not sk's): no loop, at most CHAIN_CANDS steps. */
+	while ((x = signer_of(sk, below)) != NULL &&
+	    X509_check_issued(x, x) != X509_V_OK) {
 		X509_up_ref(x);
 		if (!sk_X509_push(id->chain, x))
 			xdie(ERR_TEMP, "out of memory");
+		(void)sk_X509_delete_ptr(sk, x);
+		below = x;
 	}
 	sk_X509_free(sk);
 	judge_release(&j);

@@ -43,7 +43,8 @@ int store_exists(const char *dir);
 /*
  * smime-verify --import, on pass only: stores the signer's certificate and
  * the certificates the message brought (as correspondents' and
- * intermediate certificates, never as anchors), and records in the
+ * intermediate certificates that chain to a configured anchor, never as
+ * anchors), and records in the
  * signer's .meta: last-seen now (first-seen if new), the capabilities
  * (space-separated names, e.g. "aes-256-gcm aes-128-gcm aes-256-cbc"),
  * key-preference for `preferred` (the certificate the
@@ -51,7 +52,11 @@ int store_exists(const char *dir);
  * ignored unless every address it names is the signer's), the
  * signature's signing time (NULL: it had none), the Message-ID and
  * source.  Never replaces or demotes what is there; the index is updated
- * last.
+ * last.  A signature whose signing time is older than the sender's
+ * latest, or more than a day ahead of our clock while the sender has
+ * one, records nothing of the sender (no rollback by replay): its
+ * certificates are stored as any others, without last-seen,
+ * capabilities or preference; -v says why.
  */
 void store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
     const char *capabilities, X509 *preferred, const struct tm *signing_time,

@@ -109,7 +109,7 @@ struct ca_ref {
 
 struct judge {
 	struct store *s;
-	X509_STORE *anchors;	/* NULL under --policy signature */
+	X509_STORE *anchors;	/* loaded by the first chain checked */
 	struct ca_ref *cas;	/* the inputs' CA certificates, by hash */
 	size_t ncas;
 	struct {
@@ -185,6 +185,12 @@ void list_fps(struct store *s, const char *folder, struct fps *f);
 /* Writes a certificate and its .meta: import, add, identity add. */
 int store_put(struct store *s, X509 *x, const struct put *w,
     struct buf *ix);
+/* Must what a signature of signer signed at t (NULL: it says not) says
+ * of the sender be left out?  Older than the sender's latest signing
+ * time, or ahead of our clock while the sender has one: 1, with why.
+ * import and add ask. */
+int store_replayed(struct store *s, X509 *signer, const struct tm *t,
+    char *why, size_t whysz);
 
 /*
  * store_cert.c
@@ -254,6 +260,10 @@ void ix_drop(struct store *s, char (*drop)[FPLEN + 1], size_t nd);
 void judge_init(struct judge *j, struct store *s, STACK_OF(X509) *certs);
 void judge_release(struct judge *j);
 const char *judge(struct judge *j, X509 *x);
+/* Does a certificate chain to the anchors, whatever the policy?  import
+ * asks of a message's CA certificates, crl add of an issuer, crl urls
+ * of a certificate. */
+const char *judge_chain(struct judge *j, X509 *x);
 /* The intermediates above a certificate: an identity's chain too. */
 void issuers(struct judge *j, X509 *x, STACK_OF(X509) *out, int depth);
 

@@ -37,8 +37,7 @@ judge_init(struct judge *j, struct store *s, STACK_OF(X509) *certs)
 
 	memset(j, 0, sizeof(*j));
 	j->s = s;
-	if (opt.policy != POLICY_SIGNATURE)
-		j->anchors = cms_anchors(opt.ca, opt.no_system_ca, s->dir);
+	/* The anchors are loaded when a chain is first checked. */
 	j->cas = xcalloc((size_t)sk_X509_num(certs) + 1, sizeof(*j->cas));
 	for (i = 0; i < sk_X509_num(certs); i++)
 		if (is_ca(sk_X509_value(certs, i))) {
@@ -98,9 +97,18 @@ issuer_push(struct judge *j, X509 *c, X509 *x, STACK_OF(X509) *out,
 {
 	int i;
 
+	/* The one whose key signed x, not any that bears the name: OpenSSL
+	 * builds a chain with the first candidate that names and
+	 * identifies the issuer, and does not try the next when its
+	 * signature fails, so a twin (an intermediate's name and key
+	 * identifier, another key) among the candidates would fail every
+	 * chain through the real one. */
 	if (X509_NAME_cmp(X509_get_subject_name(c),
-	    X509_get_issuer_name(x)) != 0)
+	    X509_get_issuer_name(x)) != 0 ||
+	    X509_verify(x, X509_get0_pubkey(c)) != 1) {
+		ERR_clear_error();
 		return;
+	}
 	for (i = 0; i < sk_X509_num(out); i++)
 		if (X509_cmp(sk_X509_value(out, i), c) == 0)
 			return;
@@ -147,41 +155,68 @@ weak_sig(X509 *x)
 	    md == NID_md4;
 }
 
-/* Why x does not meet the policy, or NULL if it does. */
-const char *
-judge(struct judge *j, X509 *x)
+/* Why x has no chain to the anchors (with crl_check, or is revoked),
+ * or NULL if it has one.  Every certificate in the chain is checked by
+ * signature: a certificate of the inputs or of certs/ that merely bears
+ * an issuer's name is no issuer. */
+static const char *
+chain_why(struct judge *j, X509 *x, int crl_check)
 {
 	STACK_OF(X509) *untrusted;
 	X509_STORE_CTX *ctx;
-	EVP_PKEY *pk;
-	struct addrs a;
 	const char *why = NULL;
-	int err;
 
-	if (opt.policy == POLICY_SIGNATURE)
-		return NULL;
+	if (j->anchors == NULL)
+		j->anchors = cms_anchors(opt.ca, opt.no_system_ca, j->s->dir);
 	if ((untrusted = sk_X509_new_null()) == NULL ||
 	    (ctx = X509_STORE_CTX_new()) == NULL ||
 	    !X509_STORE_CTX_init(ctx, j->anchors, x, untrusted))
 		xdie_ssl(ERR_TEMP, "cannot check a chain");
 	issuers(j, x, untrusted, 0);
-	/* Any purpose: fitness for mail is checked below, by hand, because
-	 * smimesign refuses encryption-only certificates and smimeencrypt
-	 * keyAgreement-only ones. */
+	/* Any purpose: fitness for mail is checked by hand (judge),
+	 * because smimesign refuses encryption-only certificates and
+	 * smimeencrypt keyAgreement-only ones. */
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
 	X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx),
 	    (int)opt.lim.chain);
-	if (opt.policy == POLICY_STRICT)
+	if (crl_check)
 		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK |
 		    X509_V_FLAG_CRL_CHECK_ALL);
-	if (X509_verify_cert(ctx) <= 0) {
-		err = X509_STORE_CTX_get_error(ctx);
-		why = X509_verify_cert_error_string(err);
-	}
+	if (X509_verify_cert(ctx) <= 0)
+		why = X509_verify_cert_error_string(
+		    X509_STORE_CTX_get_error(ctx));
 	X509_STORE_CTX_free(ctx);
 	sk_X509_free(untrusted);
 	ERR_clear_error();
-	if (why != NULL || is_ca(x))
+	return why;
+}
+
+/*
+ * A CA certificate that a message brought, the issuer of a CRL, a
+ * certificate whose distribution points smime-cron fetches: each counts
+ * only with a chain to a configured anchor, whatever the policy.
+ * --policy signature relaxes what is asked of a signer, not what may
+ * sign for others: a twin of our intermediate (its name, the
+ * attacker's key) would otherwise be stored and then sign CRLs.
+ */
+const char *
+judge_chain(struct judge *j, X509 *x)
+{
+	return chain_why(j, x, 0);
+}
+
+/* Why x does not meet the policy, or NULL if it does. */
+const char *
+judge(struct judge *j, X509 *x)
+{
+	EVP_PKEY *pk;
+	struct addrs a;
+	const char *why = NULL;
+
+	if (opt.policy == POLICY_SIGNATURE)
+		return NULL;
+	if ((why = chain_why(j, x, opt.policy == POLICY_STRICT)) != NULL ||
+	    is_ca(x))
 		return why;
 	if (!fit_for_mail(x))
 		return "key usage not fit for mail";

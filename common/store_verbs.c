@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "cms.h"
 #include "io.h"
@@ -362,10 +363,13 @@ verb_init(const char **args)
 
 /* What the signed messages among the inputs say about x.  A key
  * preference counts only for a certificate of the signer's own
- * addresses (store_import says why). */
+ * addresses (store_import says why); a signature older than the
+ * sender's latest says nothing (store_replayed). */
 static void
-signed_facts(struct input *ins, size_t nin, X509 *x, struct put *w)
+signed_facts(struct store *s, struct input *ins, size_t nin, X509 *x,
+    struct put *w)
 {
+	char why[160];
 	size_t i;
 	int k;
 
@@ -374,6 +378,15 @@ signed_facts(struct input *ins, size_t nin, X509 *x, struct put *w)
 			continue;
 		for (k = 0; k < ins[i].v.nsigners; k++) {
 			struct cms_signer *sg = &ins[i].v.signers[k];
+
+			if ((same_cert(sg->cert, x) ||
+			    same_cert(sg->preferred, x)) &&
+			    store_replayed(s, sg->cert, sg->has_signing_time ?
+			    &sg->signing_time : NULL, why, sizeof(why))) {
+				verbosex("a signature says nothing of it: %s",
+				    why);
+				continue;
+			}
 
 			if (same_cert(sg->cert, x)) {
 				w->seen = 1;
@@ -429,7 +442,7 @@ verb_add(const char **args)
 
 		if (!ok[i])
 			continue;
-		signed_facts(ins, nin, v[i].x, &w);
+		signed_facts(s, ins, nin, v[i].x, &w);
 		if (store_put(s, v[i].x, &w, &ix)) {
 			added++;
 			verbosex("added %s", cert_label(v[i].x, &label));
@@ -950,43 +963,169 @@ crl_newer(X509_CRL *a, X509_CRL *b)
 	return c > 0;
 }
 
-/* Does a certificate of the store (ca/, or a CA of certs/) sign c? */
-static int
-crl_signed(struct store *s, X509_CRL *c, int *issuer_found)
+/*
+ * Who may sign a CRL: a trust anchor of ca/ (configuration), or a CA of
+ * certs/ that chains to a configured anchor, named as the CRL's issuer
+ * and, if it has a key usage, allowed cRLSign.  A certificate that only
+ * bears the name (a twin of our intermediate, brought by a message or
+ * added under --policy signature) signs nothing: its CRL would replace
+ * the real one and un-revoke.  NULL if one signed c, else why not.
+ */
+static const char *
+crl_signed(struct store *s, X509_CRL *c)
 {
 	const X509_NAME *iss = X509_CRL_get_issuer(c);
 	unsigned long h = X509_NAME_hash_ex(iss, NULL, NULL, NULL);
 	char t[LINKS_MAX][FPLEN + 5], key[16], fp[FPLEN + 1];
-	STACK_OF(X509) *sk = sk_X509_new_null();
+	STACK_OF(X509) *sk = sk_X509_new_null(), *none = sk_X509_new_null();
+	const char *why = "the CRL's issuer is not in the store (certstore "
+	    "trust add, or add)";
 	struct hits hits;
-	size_t n, i;
-	int ok = 0, k;
+	struct judge j;
+	size_t n, i, nanchors = 0;
+	int k, ok = 0, signer = 0;
 	X509 *x;
 
-	if (sk == NULL)
+	if (sk == NULL || none == NULL)
 		xdie(ERR_TEMP, "out of memory");
 	n = links_of(s, "ca", "", h, t);
 	for (i = 0; i < n; i++)
 		if (fp_name(t[i], ".pem", fp) &&
 		    (x = load_cert(s, "ca", fp)) != NULL)
 			sk_X509_push(sk, x);
+	nanchors = (size_t)sk_X509_num(sk);
 	snprintf(key, sizeof(key), "ca:%08lx", h);
 	ix_find(s, key, &hits);
 	for (i = 0; i < hits.n && i < CHAIN_CANDS; i++)
 		if ((x = load_cert(s, "certs", hits.v[i].fp)) != NULL)
 			sk_X509_push(sk, x);
 	free(hits.v);
-	*issuer_found = 0;
+	judge_init(&j, s, none);
 	for (k = 0; k < sk_X509_num(sk) && !ok; k++) {
 		x = sk_X509_value(sk, k);
 		if (X509_NAME_cmp(X509_get_subject_name(x), iss) != 0)
 			continue;
-		*issuer_found = 1;
-		ok = X509_CRL_verify(c, X509_get0_pubkey(x)) == 1;
+		if (X509_CRL_verify(c, X509_get0_pubkey(x)) != 1) {
+			if (!signer)	/* nothing better to say */
+				why = "the CRL's signature does not verify "
+				    "under its issuer's key";
+			continue;
+		}
+		signer = 1;
+		if ((X509_get_key_usage(x) & KU_CRL_SIGN) == 0)
+			why = "its issuer's key usage has no cRLSign";
+		else if ((size_t)k >= nanchors && judge_chain(&j, x) != NULL)
+			why = "its issuer's certificate chains to no trust "
+			    "anchor";
+		else
+			ok = 1;
 	}
+	judge_release(&j);
 	sk_X509_pop_free(sk, X509_free);
+	sk_X509_free(none);
 	ERR_clear_error();
-	return ok;
+	return ok ? NULL : why;
+}
+
+/*
+ * crl urls: what smime-cron fetches.  The http and https distribution
+ * points of the trust anchors of ca/ and of the certificates of certs/
+ * that chain to a configured anchor, one a line, as the certificate
+ * holds them (printable ASCII without spaces, at most URL_MAX bytes;
+ * others are left out).  A certificate that does not chain (a twin of
+ * an intermediate, added under --policy signature) names a server of
+ * the attacker's: it is not asked, and what it would serve is refused
+ * by crl add anyway.
+ */
+#define URL_MAX	2048
+
+struct urls {
+	struct judge j;
+	int anchors;		/* the folder is ca/ */
+};
+
+static int
+url_ok(const ASN1_IA5STRING *u)
+{
+	const unsigned char *p = ASN1_STRING_get0_data(u);
+	int i, n = ASN1_STRING_length(u);
+
+	if (n <= 0 || n > URL_MAX || (strncasecmp((const char *)p,
+	    "http://", 7) != 0 && strncasecmp((const char *)p, "https://",
+	    8) != 0))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (p[i] < '!' || p[i] > '~')
+			return 0;
+	return 1;
+}
+
+static void
+url_each(struct store *s, const char *fp, void *arg)
+{
+	struct urls *u = arg;
+	STACK_OF(DIST_POINT) *dps;
+	GENERAL_NAMES *names;
+	GENERAL_NAME *gn;
+	ASN1_IA5STRING *uri;
+	DIST_POINT *dp;
+	X509 *x;
+	int i, k;
+
+	if ((x = load_cert(s, u->anchors ? "ca" : "certs", fp)) == NULL)
+		return;
+	dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+	if (dps != NULL && !u->anchors && judge_chain(&u->j, x) != NULL) {
+		verbosex("certs/%s.pem chains to no trust anchor: its "
+		    "distribution points are left out", fp);
+		goto out;
+	}
+	for (i = 0; i < sk_DIST_POINT_num(dps); i++) {
+		dp = sk_DIST_POINT_value(dps, i);
+		if (dp->distpoint == NULL || dp->distpoint->type != 0)
+			continue;	/* a name relative to the issuer's */
+		names = dp->distpoint->name.fullname;
+		for (k = 0; k < sk_GENERAL_NAME_num(names); k++) {
+			gn = sk_GENERAL_NAME_value(names, k);
+			if (gn->type != GEN_URI)
+				continue;
+			uri = gn->d.uniformResourceIdentifier;
+			if (!url_ok(uri))
+				continue;
+			io_wr_write(&out, ASN1_STRING_get0_data(uri),
+			    (size_t)ASN1_STRING_length(uri));
+			io_wr_write(&out, "\n", 1);
+		}
+	}
+out:
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	ERR_clear_error();
+	X509_free(x);
+}
+
+static enum err_class
+crl_urls(const char **args)
+{
+	STACK_OF(X509) *none = sk_X509_new_null();
+	struct store *s;
+	struct urls u;
+
+	want_args("crl urls", args, 0, 0);
+	if (none == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	s = store_open(opts_store_dir(), 0);
+	memset(&u, 0, sizeof(u));
+	judge_init(&u.j, s, none);
+	out_begin();
+	u.anchors = 1;
+	each_file(s, "ca", ".pem", url_each, &u);
+	u.anchors = 0;
+	each_file(s, "certs", ".pem", url_each, &u);
+	out_end();
+	judge_release(&u.j);
+	sk_X509_free(none);
+	store_close(s);
+	return ERR_OK;
 }
 
 static enum err_class
@@ -998,13 +1137,16 @@ verb_crl(const char **args)
 	struct store *s;
 	X509_CRL *c;
 	unsigned long h;
+	const char *why;
 	size_t n, i, k = 0;
-	int found;
 	BIO *b;
 	long len;
 
+	if (args != NULL && args[0] != NULL && strcmp(args[0], "urls") == 0)
+		return crl_urls(args + 1);
 	if (args == NULL || args[0] == NULL || strcmp(args[0], "add") != 0)
-		xdie(ERR_USAGE, "certstore crl: add FILE (see --help)");
+		xdie(ERR_USAGE, "certstore crl: add FILE, or urls (see "
+		    "--help)");
 	want_args("crl add", args + 1, 1, 1);
 	s = store_open(opts_store_dir(), 0);
 	if ((buf = read_input(args[1], &n)) == NULL)
@@ -1014,11 +1156,8 @@ verb_crl(const char **args)
 	free(buf);
 	if (c == NULL)
 		xdie(ERR_DATA, "'%s' is not a CRL (PEM or DER)", args[1]);
-	if (!crl_signed(s, c, &found))
-		xdie(ERR_DATA, "'%s': %s", args[1], found ? "the CRL's "
-		    "signature does not verify under its issuer's key" :
-		    "the CRL's issuer is not in the store (certstore trust "
-		    "add, or add)");
+	if ((why = crl_signed(s, c)) != NULL)
+		xdie(ERR_DATA, "'%s': %s", args[1], why);
 	if (X509_CRL_get0_nextUpdate(c) != NULL &&
 	    X509_cmp_current_time(X509_CRL_get0_nextUpdate(c)) < 0)
 		warnx("'%s': out of date (its nextUpdate has passed)",

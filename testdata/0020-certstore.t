@@ -194,8 +194,9 @@ sed -i 's/^last-seen: .*/last-seen: 2026-07-01T00:00:00Z/' "$st/certs/$(fp "$tmp
 check_eq 'a later signature naming none supersedes it' "$(best)" serial=7102
 ok 'revoked, before its CRL' 'certstore $S $ca add "$pki/revoked.pem" && certstore $S get revoked@example.com >/dev/null'
 
-# crl add: the signature must verify under a certificate of the store.
-ok 'crl add sub-ca.crl' 'certstore $S crl add "$pki/sub-ca.crl"'
+# crl add: the signature must verify under a certificate of the store
+# that chains to a configured anchor (here --ca).
+ok 'crl add sub-ca.crl' 'certstore $S $ca crl add "$pki/sub-ca.crl"'
 c=$(openssl crl -in "$pki/sub-ca.crl" -outform DER | sha256sum | cut -c1-64)
 check_eq 'crl/<fingerprint>.pem, 0600' "$(mode "$st/crl/$c.pem")" 600
 check_eq 'crl/<hash>.r0 links to it' \
@@ -203,7 +204,7 @@ check_eq 'crl/<hash>.r0 links to it' \
 expect_code 'revoked, after its CRL: get is 67' 67 'certstore $S get revoked@example.com'
 certstore $S list revoked@example.com >"$tmp/l"
 check_grep 'list flags it revoked' '	revoked	revoked@example\.com$' "$tmp/l"
-expect_code 'an older CRL of the same issuer: 65' 65 'certstore $S crl add "$pki/sub-ca-stale.crl"'
+expect_code 'an older CRL of the same issuer: 65' 65 'certstore $S $ca crl add "$pki/sub-ca-stale.crl"'
 check_grep 'it says why' 'not newer' "$tmp/.err"
 expect_code 'a certificate is not a CRL: 65' 65 'certstore $S crl add "$pki/alice.pem"'
 expect_code 'a CRL whose issuer is not in the store: 65' 65 \
