@@ -38,7 +38,7 @@ my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
 open(my $pf, '>', "$portfile.new") or die; print $pf $s->sockport, "\n";
 close $pf; rename("$portfile.new", $portfile) or die;
 $SIG{CHLD} = 'IGNORE'; $SIG{PIPE} = 'IGNORE';
-alarm 120;
+alarm 900;
 while (1) {
 	my $c = $s->accept or next;
 	if (fork) { close $c; next }
