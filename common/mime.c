@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "err.h"
 #include "mime.h"
@@ -89,6 +90,31 @@ begin(struct mime_parser *p, struct mime_part *parent, uint64_t offset)
 	emit(p, MIME_EV_BEGIN, part, NULL, 0, offset);
 }
 
+/* Common readers would see another structure: the first reason stays. */
+static void
+ambiguous(struct mime_part *part, const char *why)
+{
+	if (part->ambig == NULL)
+		part->ambig = why;
+	part->flags |= MIME_F_AMBIG;
+}
+
+/* Is there a CR that is not part of a CRLF?  Python's email package ends
+ * a line there, GMime and we do not.  A field cut at MIME_FIELD_MAX may
+ * end in the CR of a CRLF. */
+static int
+bare_cr(const char *f, size_t len)
+{
+	const char *cr = f;
+
+	while ((cr = memchr(cr, '\r', len - (size_t)(cr - f))) != NULL) {
+		if (cr + 1 < f + len ? cr[1] != '\n' : len < MIME_FIELD_MAX)
+			return 1;
+		cr++;
+	}
+	return 0;
+}
+
 /* The Content-Type and Content-Transfer-Encoding fields of an entity. */
 static void
 parse_field(struct mime_part *part, const char *f, size_t len)
@@ -98,11 +124,19 @@ parse_field(struct mime_part *part, const char *f, size_t len)
 
 	if (memchr(f, '\0', len) != NULL)
 		part->flags |= MIME_F_NUL;
+	if (bare_cr(f, len))
+		ambiguous(part, "a bare CR in a header field");
+	/* Python's email package ends the header at "Name :" and does not
+	 * see the field; GMime and we do. */
+	if (mime_field_name(f, len, &v) + 1 != v && len >= 8 &&
+	    strncasecmp(f, "Content-", 8) == 0)
+		ambiguous(part, "white space before a field's colon");
 	if (mime_field_is(f, len, "Content-Type")) {
 		if (part->saw_ct) {
-			/* RFC 2045 leaves it open; keep the first and
-			 * let the commands treat it as malformed. */
+			/* RFC 2045 leaves it open: readers take the first
+			 * or the last.  Keep the first. */
 			part->flags |= MIME_F_DUPCT;
+			ambiguous(part, "two Content-Type fields");
 			return;
 		}
 		part->saw_ct = 1;
@@ -116,6 +150,9 @@ parse_field(struct mime_part *part, const char *f, size_t len)
 		    sizeof(part->subtype)) == -1)
 			part->flags |= MIME_F_BADCT;
 	} else if (mime_field_is(f, len, "Content-Transfer-Encoding")) {
+		if (part->saw_cte++)
+			ambiguous(part,
+			    "two Content-Transfer-Encoding fields");
 		mime_field_name(f, len, &v);
 		f += v;
 		len -= v;
@@ -155,6 +192,27 @@ section_of(const struct mime_part *part, int multi)
 	return s;
 }
 
+/* Parameters that decide the structure or what S/MIME makes of it. */
+static void
+check_params(struct mime_part *part)
+{
+	static const char *const names[] = {
+		"boundary", "protocol", "micalg", "smime-type", "name"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (mime_param_count(part->ctype, part->ctypelen,
+		    names[i]) > 1) {
+			ambiguous(part, "a Content-Type parameter given twice");
+			return;
+		}
+	if (strcmp(part->type, "multipart") == 0 &&
+	    mime_params_strict(part->ctype, part->ctypelen) == -1)
+		ambiguous(part, "a multipart's Content-Type that readers "
+		    "parse differently");
+}
+
 /* The header is complete: settle type, boundary and section. */
 static void
 finish_header(struct mime_part *part, uint64_t body_offset)
@@ -176,9 +234,15 @@ finish_header(struct mime_part *part, uint64_t body_offset)
 	}
 	if (part->cte[0] == '\0')
 		strcpy(part->cte, "7bit");
+	if (part->ctype != NULL)
+		check_params(part);
 	if (strcmp(part->type, "multipart") == 0 && part->ctype != NULL) {
 		n = mime_param(part->ctype, part->ctypelen, "boundary", b,
 		    sizeof(b));
+		/* Python strips a trailing space, GMime takes any length. */
+		if (n >= 0 && (n >= (long)sizeof(b) ||
+		    !mime_boundary_ok(b, (size_t)n)))
+			ambiguous(part, "a boundary RFC 2046 forbids");
 		if (n < 1 || n > MIME_BOUNDARY_MAX ||
 		    strcspn(b, "\r\n") != (size_t)n)
 			part->flags |= MIME_F_NOBOUNDARY;
@@ -306,8 +370,13 @@ check_delim(struct mime_part *from, const char *s, size_t n, int eof,
 			q += 2;
 		else if (s[q] == '\r' && q + 1 == n && !eof)
 			return D_NEED;
-		else
+		else {
+			/* Python's email package ends the line at a bare
+			 * CR: a delimiter there, not here. */
+			if (s[q] == '\r')
+				ambiguous(m, "a delimiter some readers see");
 			continue;
+		}
 		*len = q;
 		*which = m;
 		return D_YES;
@@ -388,26 +457,62 @@ eol_ahead(struct mime_parser *p, const char *s, size_t j, enum mime_ev type)
 }
 
 /*
+ * Does s start with "--" and the boundary of an open multipart, after a
+ * bare CR?  Python's email package ends a line at a bare CR and sees a
+ * delimiter there; GMime and we do not.  The multipart is ambiguous.
+ * D_NEED: cannot tell yet.
+ */
+static int
+hidden_delim(struct mime_part *from, const char *s, size_t n, int eof)
+{
+	struct mime_part *m;
+	size_t k;
+
+	for (m = from; m != NULL; m = m->parent) {
+		if (!is_open(m))
+			continue;
+		k = n < 2 + m->boundarylen ? n : 2 + m->boundarylen;
+		if (memcmp(s, "--", k < 2 ? k : 2) != 0 ||
+		    (k > 2 && memcmp(s + 2, m->boundary, k - 2) != 0))
+			continue;
+		if (k < 2 + m->boundarylen)
+			return eof ? D_NO : D_NEED;
+		ambiguous(m, "a delimiter behind a bare CR");
+		return D_YES;
+	}
+	return D_NO;
+}
+
+/*
  * From s[from], find the next line end that is followed by '-' (or by the
  * end of the data) and deliver everything before it as content.  Only a
  * '-' right after a line end can start a delimiter, and base64 has none:
- * the scan goes from dash to dash, and from a dash inside a line to the
- * end of that line, so a base64 body is one memchr(), not one per line.
+ * the scan goes from dash to dash, over a run of dashes at once, so a
+ * base64 body is one memchr(), not one per line.  A dash after a bare CR
+ * is looked at too: see hidden_delim().
  */
 static long
 scan(struct mime_parser *p, const char *s, size_t n, size_t from, int eof,
     enum mime_ev type)
 {
-	const char *d, *nl;
+	const char *d;
 	size_t i = from, j, k;
 
 	while (i < n && (d = memchr(s + i, '-', n - i)) != NULL) {
 		j = (size_t)(d - s);
 		if (j > from && s[j - 1] == '\n')
 			return eol_ahead(p, s, j - 1, type);
-		if ((nl = memchr(d, '\n', n - j)) == NULL)
-			break;
-		i = (size_t)(nl - s) + 1;
+		if (j > from && s[j - 1] == '\r' &&
+		    hidden_delim(p->cur, s + j, n - j, eof) == D_NEED) {
+			/* Wait with the CR for more input. */
+			if (j - 1 == 0)
+				return -1;
+			emit(p, type, p->cur, s, j - 1, p->pos);
+			p->lstate = L_MID;
+			return (long)(j - 1);
+		}
+		for (i = j + 1; i < n && s[i] == '-'; i++)
+			;
 	}
 	/* What comes next may start with '-'. */
 	if (!eof && s[n - 1] == '\n')
@@ -582,7 +687,10 @@ step_header(struct mime_parser *p, const char *s, size_t n, int eof)
 	if (r == -1)
 		return -1;
 	if (r == 0) {
-		/* Not a field: the header ends here, the line is body. */
+		/* Not a field: the header ends here, the line is body.  A
+		 * bare CR is an empty line to Python's email package. */
+		if (s[0] == '\r')
+			ambiguous(part, "a bare CR in a header");
 		end_header(p, part, MIME_F_NOSEP | MIME_F_BADFIELD);
 		start_body(p, part);
 		return 0;

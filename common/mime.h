@@ -33,6 +33,21 @@
  * MIME_EV_FIELD_MORE events and is not parsed), and the number of
  * entities (counted; past the limit MIME_F_TOOMANY is set on the root).
  * Memory is a fixed buffer plus one small struct per open entity.
+ *
+ * Ambiguity.  Where common readers (Python's email package, GMime, mail
+ * clients) would resolve the structure otherwise than this parser does,
+ * the entity gets MIME_F_AMBIG and a one-line reason; the parse itself is
+ * unchanged.  The shapes: a Content-Type or Content-Transfer-Encoding
+ * field given twice; a structural parameter (boundary, protocol, micalg,
+ * smime-type, name) given twice, in any case or RFC 2231 form; a
+ * multipart's Content-Type outside RFC 2045's grammar (comments, escapes
+ * or folds inside quotes, junk after a value); a boundary RFC 2046
+ * forbids (empty, over 70 characters, a trailing space, a control or
+ * non-ASCII character, a quote or backslash); a bare CR in a header field
+ * or white space before the colon of a Content- field (readers split
+ * lines and fields there or not); a bare CR before
+ * "--" and a boundary, or after a boundary on its line (a delimiter to
+ * some readers only).
  */
 #ifndef SMIMETOOLS_MIME_H
 #define SMIMETOOLS_MIME_H
@@ -76,6 +91,8 @@ enum mime_ev {
 #define MIME_F_DUPCT		0x0100	/* more than one Content-Type */
 #define MIME_F_NUL		0x0200	/* header holds a NUL byte */
 #define MIME_F_EOF		0x0400	/* input ended inside the header */
+#define MIME_F_AMBIG		0x0800	/* common readers would see another
+					   structure: see `ambig` */
 
 struct mime_part {
 	struct mime_part *parent;
@@ -94,8 +111,9 @@ struct mime_part {
 	char *section;		/* IMAP section, valid from HEADER_END on */
 	uint64_t offset;	/* input offset of the entity's first byte */
 	uint64_t body_offset;	/* of its body; valid from HEADER_END on */
+	const char *ambig;	/* with MIME_F_AMBIG: the first reason */
 	int state;		/* the parser's */
-	int saw_ct;
+	int saw_ct, saw_cte;
 };
 
 struct mime_event {
@@ -158,6 +176,18 @@ int mime_ct_parse(const char *s, size_t len, char *type, size_t typesz,
  */
 long mime_param(const char *s, size_t len, const char *name, char *out,
     size_t outsz);
+
+/* How often parameter `name` is given (plain, extended, first segment
+ * and repeated segments each count): more than 1 is ambiguous. */
+int mime_param_count(const char *s, size_t len, const char *name);
+/* 0 if a Content-Type value is type/subtype and parameters as RFC 2045
+ * 5.1 has them, folds allowed, no comments, no escape or fold in a
+ * quoted-string, no junk after a value (every reader reads it alike);
+ * else -1. */
+int mime_params_strict(const char *s, size_t len);
+/* True if b[0..n) is a boundary RFC 2046 5.1.1 allows (printable ASCII
+ * but '"' and '\\' allowed beyond its bchars: readers agree on them). */
+int mime_boundary_ok(const char *b, size_t n);
 
 /* What an entity is to S/MIME, by its Content-Type (RFC 8551 3.2). */
 enum mime_smime {

@@ -360,6 +360,113 @@ mime_param(const char *s, size_t len, const char *name, char *out,
 	return (long)n;
 }
 
+/*
+ * How many times parameter `name` is given: each plain "name=", each
+ * extended "name*=" and each first segment "name*0" or "name*0*" counts
+ * once, and a later segment given twice counts once more.  More than one
+ * is a value readers pick differently: the first, the last, the RFC 2231
+ * form before or after the plain one.
+ */
+int
+mime_param_count(const char *s, size_t len, const char *name)
+{
+	unsigned char seen[SEGMENTS_MAX] = { 0 };
+	size_t pos = 0, a, alen, v, vend;
+	unsigned k;
+	int ext, kind, count = 0;
+
+	while (next_param(s, len, &pos, &a, &alen, &v, &vend)) {
+		kind = attr_match(s, a, alen, name, &k, &ext);
+		if (kind == 1 || kind == 2)
+			count++;
+		else if (kind == 3 && k < SEGMENTS_MAX) {
+			if (k == 0 || seen[k])
+				count++;
+			seen[k] = 1;
+		}
+	}
+	return count;
+}
+
+/* White space and folds, not comments. */
+static size_t
+skip_ws(const char *s, size_t len, size_t i)
+{
+	while (i < len && (is_wsp(s[i]) || s[i] == '\r' || s[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* RFC 2045 5.1's grammar, with folds, without comments: see mime.h. */
+int
+mime_params_strict(const char *s, size_t len)
+{
+	size_t i;
+
+	i = skip_ws(s, len, 0);
+	while (i < len && is_token((unsigned char)s[i]))
+		i++;
+	i = skip_ws(s, len, i);
+	if (i >= len || s[i] != '/')
+		return -1;
+	i++;
+	i = skip_ws(s, len, i);
+	while (i < len && is_token((unsigned char)s[i]))
+		i++;
+	for (;;) {
+		i = skip_ws(s, len, i);
+		if (i >= len)
+			return 0;
+		if (s[i] != ';')
+			return -1;
+		i++;
+		i = skip_ws(s, len, i);
+		if (i >= len)
+			return 0;	/* a trailing ';' is common */
+		if (!is_token((unsigned char)s[i]))
+			return -1;
+		while (i < len && is_token((unsigned char)s[i]))
+			i++;
+		i = skip_ws(s, len, i);
+		if (i >= len || s[i] != '=')
+			return -1;
+		i++;
+		i = skip_ws(s, len, i);
+		if (i < len && s[i] == '"') {
+			/* Readers differ on escapes and folds in quotes. */
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\' || s[i] == '\r' ||
+				    s[i] == '\n')
+					return -1;
+			if (i >= len)
+				return -1;
+			i++;
+		} else {
+			if (lex_bare(s, len, &i, NULL, 0, 0) < 0)
+				return -1;
+		}
+	}
+}
+
+/*
+ * RFC 2046 5.1.1: 1 to 70 characters, no space at the end.  Characters
+ * outside bchars that every reader takes alike in a quoted-string (the
+ * braces of BouncyCastle's "{GUID}") are allowed; a control character, a
+ * non-ASCII byte, a quote or a backslash is not.
+ */
+int
+mime_boundary_ok(const char *b, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n > 70 || b[n - 1] == ' ')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (b[i] < ' ' || b[i] > '~' || b[i] == '"' || b[i] == '\\')
+			return 0;
+	return 1;
+}
+
 static int
 param_is(const struct mime_part *part, const char *name, const char *want)
 {

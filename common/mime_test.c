@@ -257,6 +257,23 @@ shape(const char *what, const char *s, size_t len, const char *tree,
 	report(good, "shape: %s", what);
 }
 
+/* Readers agree on it: no chunking makes it ambiguous. */
+static void
+unambiguous(const char *what, const char *s, size_t len)
+{
+	struct result r;
+	int good = 1;
+	size_t c;
+
+	for (c = 0; c < 3; c++) {
+		parse(s, len, c == 0 ? 65536 : c == 1 ? 1 : 0, &r);
+		if (r.all_flags & MIME_F_AMBIG)
+			good = 0;
+		result_free(&r);
+	}
+	report(good, "unambiguous: %s", what);
+}
+
 static void
 test_shapes(void)
 {
@@ -369,6 +386,67 @@ test_shapes(void)
 	shape("mbox From line",
 	    S("From a@b Mon Nov 23 00:00:00 2026\nSubject: x\n\ny\n"),
 	    "1 text/plain 7bit\n", 0);
+	/* Ambiguous shapes: the parse is unchanged, the entity flagged. */
+	shape("ambiguous: two Content-Transfer-Encoding fields",
+	    S("Content-Transfer-Encoding: 7bit\nContent-Transfer-Encoding: "
+	    "base64\n\naGk=\n"), "1 text/plain base64\n", MIME_F_AMBIG);
+	shape("ambiguous: boundary twice",
+	    S("Content-Type: multipart/mixed; boundary=a; boundary=b\n\n"
+	    "--a\n\nx\n--a--\n"), "TEXT multipart/mixed 7bit\n"
+	    "  1 text/plain 7bit\n", MIME_F_AMBIG);
+	shape("ambiguous: boundary twice, in other case",
+	    S("Content-Type: multipart/mixed; boundary=a; BOUNDARY=b\n\n"
+	    "--a\n\nx\n--a--\n"), NULL, MIME_F_AMBIG);
+	shape("ambiguous: RFC 2231 boundary beside a plain one",
+	    S("Content-Type: multipart/mixed; boundary=a; boundary*=''b\n\n"
+	    "--b\n\nx\n--b--\n"), NULL, MIME_F_AMBIG);
+	shape("ambiguous: RFC 2231 segment beside a plain one",
+	    S("Content-Type: multipart/mixed; boundary*0=b; boundary=a\n\n"
+	    "--b\n\nx\n--b--\n"), NULL, MIME_F_AMBIG);
+	shape("ambiguous: protocol twice",
+	    S("Content-Type: multipart/signed; protocol=\"application/"
+	    "pkcs7-signature\"; protocol=x/y; boundary=s\n\n--s\n\nx\n"
+	    "--s--\n"), NULL, MIME_F_AMBIG);
+	shape("ambiguous: boundary with a trailing space",
+	    S("Content-Type: multipart/mixed; boundary=\"a \"\n\n--a \n\n"
+	    "x\n--a --\n"), NULL, MIME_F_AMBIG);
+	shape("ambiguous: boundary of 71 characters",
+	    S("Content-Type: multipart/mixed; boundary=aaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n\nx\n"),
+	    NULL, MIME_F_AMBIG);
+	shape("ambiguous: empty boundary",
+	    S("Content-Type: multipart/mixed; boundary=\"\"\n\n--\n\nx\n"),
+	    "1 multipart/mixed 7bit\n", MIME_F_AMBIG | MIME_F_NOBOUNDARY);
+	shape("ambiguous: comment after the boundary",
+	    S("Content-Type: multipart/mixed; boundary=a (c)\n\n--a\n\nx\n"
+	    "--a--\n"), NULL, MIME_F_AMBIG);
+	shape("ambiguous: backslash in a quoted boundary",
+	    S("Content-Type: multipart/mixed; boundary=\"a\\b\"\n\n--ab\n\n"
+	    "x\n--ab--\n"), NULL, MIME_F_AMBIG);
+	shape("ambiguous: white space before a Content-Type's colon",
+	    S("Content-Type : multipart/mixed; boundary=a\n\n--a\n\nx\n"
+	    "--a--\n"), "TEXT multipart/mixed 7bit\n  1 text/plain 7bit\n",
+	    MIME_F_AMBIG);
+	shape("ambiguous: a bare CR in a header field",
+	    S("Content-Type: text/plain\rContent-Type: text/html\n\nx\n"),
+	    "1 text/plain 7bit\n", MIME_F_AMBIG);
+	shape("ambiguous: a bare CR line in a header",
+	    S("Content-Type: text/plain\n\rX: y\n\nx\n"), "1 text/plain 7bit\n",
+	    MIME_F_AMBIG);
+	shape("ambiguous: a delimiter behind a bare CR",
+	    S("Content-Type: multipart/mixed; boundary=a\n\n--a\n\nx-y\r--a"
+	    "\n\ny\n--a--\n"), "TEXT multipart/mixed 7bit\n"
+	    "  1 text/plain 7bit\n", MIME_F_AMBIG);
+	shape("ambiguous: a bare CR after a boundary",
+	    S("Content-Type: multipart/mixed; boundary=a\n\n--a\n\nx\n"
+	    "--a\rz\n\ny\n--a--\n"), "TEXT multipart/mixed 7bit\n"
+	    "  1 text/plain 7bit\n", MIME_F_AMBIG);
+	unambiguous("padding, RFC 2231 alone, braces, CR-dash in a line",
+	    S("Content-Type: multipart/mixed; boundary*=''{a}\n\n--{a} \t\n"
+	    "\nx\r\ny-\r-z\r--{b}\n--{a}--\n"));
+	unambiguous("outlook's unquoted boundary, a trailing ';'",
+	    S("Content-Type: multipart/mixed; boundary=----=_NextPart_0.1;\n"
+	    "\n------=_NextPart_0.1\n\nx\n------=_NextPart_0.1--\n"));
 	shape("lone CR line endings",
 	    S("Subject: x\r\r\nContent-Type: multipart/mixed; boundary=q"
 	    "\r\n\r\n--q\r\r\n\r\nx\r\n--q--\r\n"), NULL, 0);

@@ -53,6 +53,7 @@ struct sign {
 	int root_binary;	/* ... of text: a file with "I:" first is not */
 	int nfrom;		/* From addresses, for the default identity */
 	char from[320];
+	const char *ambig;	/* readers would differ on the structure */
 	/* pass 1: the decision per entity, by serial */
 	unsigned char *enc;
 	size_t nenc;
@@ -215,6 +216,8 @@ decide(void *arg, const struct mime_event *ev)
 			scan(s, ev->data, ev->len);
 		break;
 	case MIME_EV_END:
+		if ((part->flags & MIME_F_AMBIG) && s->ambig == NULL)
+			s->ambig = part->ambig;
 		s->dirty |= s->cr;	/* a CR last of all */
 		if (part->nchildren > 0 || mime_is_multipart(part))
 			how = is_8bit(part->cte) ? AS_7BIT : KEEP;
@@ -618,6 +621,11 @@ sign_main(void)
 	if (!opt.wrap && s.root_binary)
 		xdie(ERR_DATA, "the input is not a message (control characters "
 		    "in its header); --wrap signs a file");
+	/* smime-verify would say permerror: which reading did the author
+	 * mean?  Nothing we could write says it for every reader. */
+	if (s.ambig != NULL)
+		xdie(ERR_DATA, "ambiguous MIME structure: %s; not signed",
+		    s.ambig);
 	if (id.key == NULL) {
 		if (s.nfrom != 1)
 			xdie(ERR_CONFIG, "no identity: the message has %s From "

@@ -42,6 +42,7 @@ struct verify {
 	int layer;		/* 0: the message; 1...: signed inside it */
 	enum mode mode;
 	const char *perm;	/* a structural problem: permerror */
+	const char *ambig;	/* readers would see another structure */
 	int too_deep;		/* unsigned top, a part past the depth limit */
 	unsigned nested;	/* signed entities inside, not at the top */
 	char nested_at[64];
@@ -240,6 +241,10 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 			feed_opaque(v, ev->data, ev->len);
 		break;
 	case MIME_EV_END:
+		/* Where readers could disagree on what the message is or
+		 * which part is signed, no verdict of ours holds. */
+		if ((part->flags & MIME_F_AMBIG) && v->ambig == NULL)
+			v->ambig = part->ambig;
 		/* A multipart past the depth limit is a leaf nobody looked
 		 * into: a signature may be in it. */
 		if ((part->flags & MIME_F_DEPTH) && v->mode == M_NONE)
@@ -367,6 +372,12 @@ check_inner(struct verify *outer, int fd, X509_STORE *anchors,
 		mime_parser_feed(p, buf, n);
 	mime_parser_finish(p);
 	mime_parser_free(p);
+	if (w.ambig != NULL && o->rank < R_PERMERROR) {
+		/* The signed content, unwrapped, is what readers see. */
+		conclude(o, R_PERMERROR, NULL);
+		snprintf(o->why, sizeof(o->why),
+		    "ambiguous MIME structure: %s", w.ambig);
+	}
 	if (w.mode != M_NONE) {
 		if (w.layer >= (int)opt.lim.layers)
 			conclude(&in, R_PERMERROR, "signatures nested too deep");
@@ -588,6 +599,20 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 	if (v->mode != M_NONE && v->nested > 0 && o.rank == R_PASS)
 		/* A signed part beside the signed top: never pass. */
 		conclude(&o, R_NEUTRAL, "more than one signed part");
+	if (v->ambig != NULL) {
+		/* Whatever the signature says, it may be over other bytes
+		 * than a reader shows (even "none": another reader may see
+		 * a signature where we do not). */
+		snprintf(why, sizeof(why), "ambiguous MIME structure: %s",
+		    v->ambig);
+		conclude(&o, R_PERMERROR, why);
+		X509_free(o.cert);
+		o.cert = NULL;
+		if (o.fd != -1) {
+			close(o.fd);
+			o.fd = -1;
+		}
+	}
 	if (opt.import)
 		import(v, &o);
 done:

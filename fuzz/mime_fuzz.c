@@ -6,7 +6,8 @@
  * the parser must keep its one promise: the events give back the input
  * byte for byte, at contiguous offsets, and every entity that begins
  * ends; and how the input is cut does not change a single event (the
- * look-aheads for a delimiter decide the same in any chunk).
+ * look-aheads for a delimiter decide the same in any chunk), nor an
+ * entity's flags (the ambiguity checks, MIME_F_AMBIG, look ahead too).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -64,8 +65,13 @@ cb(void *arg, const struct mime_event *ev)
 
 	if (ev->type == MIME_EV_BEGIN)
 		c->open++;
-	if (ev->type == MIME_EV_END)
+	if (ev->type == MIME_EV_END) {
 		c->open--;
+		mix(&c->shape, ev->part->flags);
+		if ((ev->part->flags & MIME_F_AMBIG) && (ev->part->ambig ==
+		    NULL || strlen(ev->part->ambig) == 0))
+			abort();
+	}
 	shape(c, ev);
 	if (ev->len == 0)
 		return;

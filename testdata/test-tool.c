@@ -6,6 +6,11 @@
  *	test-tool mime-tree	parse stdin, print the MIME tree
  *	test-tool mime-events	parse stdin, print every event
  *	test-tool mime-param NAME	print parameter NAME of the field value on stdin
+ *	test-tool mime-view	parse stdin, print what a reader shows: one
+ *		line per entity, two spaces per depth, type/subtype, and
+ *		for a leaf that is no message type its transfer encoding
+ *		and the length and FNV-1a 64 of its body with CRLF made LF (testdata/mime-view.py prints the
+ *		same for Python's email package and GMime)
  *	test-tool cms-sign KEY CERT [-c CERT]... [-p CERT] [-t TIME]
  *		sign the entity on stdin (CRLF already) as multipart/signed,
  *		carrying each -c certificate, with an
@@ -87,6 +92,70 @@ events_cb(void *arg, const struct mime_event *ev)
 	    evnames[ev->type], (unsigned long long)ev->offset, ev->len,
 	    ev->part->depth);
 	io_wr_puts(&out, line);
+}
+
+/* A leaf's body, for mime-view. */
+struct view {
+	int leaf;
+	uint64_t len, hash;
+	int cr;		/* a CR held back: is it the start of a CRLF? */
+};
+
+static void
+view_byte(struct view *w, unsigned char c)
+{
+	w->len++;
+	w->hash = (w->hash ^ c) * 0x100000001b3ULL;
+}
+
+static void
+view_cb(void *arg, const struct mime_event *ev)
+{
+	struct view *w = arg;
+	const struct mime_part *part = ev->part;
+	char line[256];
+	size_t i;
+
+	switch (ev->type) {
+	case MIME_EV_HEADER_END:
+		for (i = 0; i < part->depth; i++)
+			io_wr_puts(&out, "  ");
+		io_wr_puts(&out, part->type);
+		io_wr_puts(&out, "/");
+		io_wr_puts(&out, part->subtype);
+		w->leaf = !mime_is_multipart(part) &&
+		    strcmp(part->type, "message") != 0;
+		w->len = 0;
+		w->hash = 0xcbf29ce484222325ULL;
+		w->cr = 0;
+		if (!w->leaf)
+			io_wr_puts(&out, "\n");
+		break;
+	case MIME_EV_BODY:
+		for (i = 0; w->leaf && i < ev->len; i++) {
+			unsigned char c = (unsigned char)ev->data[i];
+
+			if (w->cr && c != '\n')
+				view_byte(w, '\r');
+			w->cr = c == '\r';
+			if (!w->cr)
+				view_byte(w, c);
+		}
+		break;
+	case MIME_EV_END:
+		if (!w->leaf)
+			break;
+		if (w->cr)
+			view_byte(w, '\r');
+		snprintf(line, sizeof(line), " %s %llu:%016llx\n",
+		    part->cte, (unsigned long long)w->len,
+		    (unsigned long long)w->hash);
+		io_wr_puts(&out, line);
+		w->leaf = 0;
+		break;
+	default:
+		break;
+	}
 }
 
 static void
@@ -239,6 +308,11 @@ main(int argc, char **argv)
 		parse(end_flags_cb, NULL, chunk);
 	else if (strcmp(cmd, "mime-events") == 0)
 		parse(events_cb, NULL, chunk);
+	else if (strcmp(cmd, "mime-view") == 0) {
+		struct view w = { 0 };
+
+		parse(view_cb, &w, chunk);
+	}
 	else if (strcmp(cmd, "mime-param") == 0 && argc == 3) {
 		s = xmalloc(1 << 20);
 		n = io_read(STDIN_FILENO, s, (1 << 20) - 1);
@@ -252,7 +326,7 @@ main(int argc, char **argv)
 		free(s);
 	} else {
 		fprintf(stderr, "usage: test-tool mime-cat|mime-tree [--flags]|"
-		    "mime-ends|mime-events|mime-param NAME|\n"
+		    "mime-ends|mime-events|mime-view|mime-param NAME|\n"
 		    "       cms-sign KEY CERT [-c CERT]... [-p CERT] "
 		    "[-t TIME]\n");
 		return 64;
