@@ -14,20 +14,147 @@
 #define FOLD_AT	78	/* RFC 5322 2.1.1: SHOULD be no more than 78 */
 
 /*
+ * White space and invisible characters a reader may strip or show as
+ * nothing: ASCII white space and the other controls, and in UTF-8 the
+ * Unicode spaces (U+00A0, U+1680, U+2000-U+200A, U+202F, U+205F,
+ * U+3000), line and paragraph separators, zero-width and direction
+ * marks (U+180E, U+200B-U+200F, U+202A-U+202E, U+2060-U+206F, U+FEFF);
+ * a lone 0x85 or 0xA0 byte is NEL or NBSP in Latin-1.  Returns the
+ * length of the one at s, or 0.
+ */
+static size_t
+blank(const unsigned char *s, size_t n)
+{
+	if (s[0] < 32 || s[0] == 127 || s[0] == ' ')
+		return 1;
+	if (n >= 2 && s[0] == 0xc2 && (s[1] == 0xa0 || s[1] == 0x85))
+		return 2;
+	if (n >= 3 && s[0] == 0xe1 && ((s[1] == 0x9a && s[2] == 0x80) ||
+	    (s[1] == 0xa0 && s[2] == 0x8e)))
+		return 3;
+	if (n >= 3 && s[0] == 0xe2 && s[1] == 0x80 &&
+	    ((s[2] >= 0x80 && s[2] <= 0x8f) || (s[2] >= 0xa8 && s[2] <= 0xaf)))
+		return 3;
+	if (n >= 3 && s[0] == 0xe2 && s[1] == 0x81 &&
+	    (s[2] == 0x9f || (s[2] >= 0xa0 && s[2] <= 0xaf)))
+		return 3;
+	if (n >= 3 && ((s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80) ||
+	    (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)))
+		return 3;
+	if (s[0] == 0x85 || s[0] == 0xa0)
+		return 1;
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int
+b64val(int c)
+{
+	const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/";
+	const char *p = c != '\0' ? strchr(a, c) : NULL;
+
+	return p != NULL ? (int)(p - a) : -1;
+}
+
+/*
+ * One RFC 2047 encoded-word at s (=?charset?q-or-b?text?=), decoded into
+ * out, as the laxest decoder reads it: the charset is any run without
+ * '?', the text runs to the first "?=" whatever it holds, bad base64 is
+ * skipped.  Returns the length of the word, or 0 if there is none at s.
+ */
+static size_t
+ew_word(const char *s, size_t len, char *out, size_t *n)
+{
+	size_t i = 2, cs, t, end, k = 0;
+	unsigned acc = 0;
+	int bits = 0, v, enc;
+
+	if (len < 8 || s[0] != '=' || s[1] != '?')
+		return 0;
+	for (cs = i; i < len && s[i] != '?'; i++)
+		;
+	if (i == cs || i + 2 >= len || s[i + 2] != '?')
+		return 0;
+	enc = tolower((unsigned char)s[i + 1]);
+	if (enc != 'q' && enc != 'b')
+		return 0;
+	for (t = end = i + 3; end + 1 < len; end++)
+		if (s[end] == '?' && s[end + 1] == '=')
+			break;
+	if (end + 1 >= len)
+		return 0;
+	for (i = t; i < end; i++) {
+		if (enc == 'b') {
+			if ((v = b64val((unsigned char)s[i])) < 0)
+				continue;
+			acc = acc << 6 | (unsigned)v;
+			if ((bits += 6) >= 8) {
+				bits -= 8;
+				out[k++] = (char)(acc >> bits & 0xff);
+			}
+		} else if (s[i] == '=' && i + 2 < end &&
+		    hexval((unsigned char)s[i + 1]) >= 0 &&
+		    hexval((unsigned char)s[i + 2]) >= 0) {
+			out[k++] = (char)(hexval((unsigned char)s[i + 1]) << 4 |
+			    hexval((unsigned char)s[i + 2]));
+			i += 2;
+		} else
+			out[k++] = s[i] == '_' ? ' ' : s[i];
+	}
+	*n = k;
+	return end + 2;
+}
+
+/* s with every encoded-word decoded, into out (len bytes are enough:
+ * decoding never lengthens); returns the length. */
+static size_t
+ew_decode(const char *s, size_t len, char *out)
+{
+	size_t i = 0, n = 0, k, w;
+
+	while (i < len) {
+		if ((w = ew_word(s + i, len - i, out + n, &k)) > 0) {
+			i += w;
+			n += k;
+		} else
+			out[n++] = s[i++];
+	}
+	return n;
+}
+
+/*
  * Is the Authentication-Results field ours?  RFC 8601 2.2: the
  * authserv-id is a token or quoted-string after optional CFWS, then maybe
  * a version.  A reader may be laxer than the grammar, and a forger counts
- * on that, so we look as the laxest would: comments are dropped (one
+ * on that, so we look as the laxest would: encoded-words decoded
+ * anywhere (Python's email package reads the field as unstructured text
+ * and decodes them even inside quotes and words), comments dropped (one
  * inside a token joins its halves: "mx.example(x).org"), quotes and
- * escapes undone, and the words before the first ';' taken.  Ours if the
- * first word, all of them joined, or all but a trailing version number
- * joined, is our id (case aside, a final dot aside).  A field cut short
- * by the parser (MIME_FIELD_MAX) before its ';' is taken as ours: what
- * hides its id behind 64 KiB of comment is a forgery.
+ * escapes undone, any white space or invisible character (blank())
+ * taken as a space, and the words before the first ';' taken.  Ours if
+ * the first word, all of them joined, or all but a trailing version
+ * number joined, is our id (case aside, a final dot aside).  A field cut
+ * short by the parser (MIME_FIELD_MAX) before its ';' is taken as ours:
+ * what hides its id behind 64 KiB of comment is a forgery.
  */
 static int
 same_id(const char *got, size_t n, const char *id, size_t idlen)
 {
+	while (n > 0 && (*got == ' ' || *got == '\t')) {
+		got++;
+		n--;
+	}
+	while (n > 0 && (got[n - 1] == ' ' || got[n - 1] == '\t'))
+		n--;
 	if (n > 1 && got[n - 1] == '.')
 		n--;
 	return n == idlen && strncasecmp(got, id, n) == 0;
@@ -36,8 +163,9 @@ same_id(const char *got, size_t n, const char *id, size_t idlen)
 int
 hdr_is_ar_of(const char *field, size_t len, const char *id)
 {
-	char text[512];
-	size_t v, i, n = 0, idlen = strlen(id), first = 0, last = 0, lastlen;
+	char text[512], *d;
+	size_t v, i, m, b, n = 0, idlen = strlen(id), first = 0, last = 0,
+	    lastlen;
 	int depth = 0, quoted = 0, words = 0, inword = 0, semi = 0;
 
 	if (!mime_field_is(field, len, "Authentication-Results"))
@@ -45,11 +173,13 @@ hdr_is_ar_of(const char *field, size_t len, const char *id)
 	if (idlen > 1 && id[idlen - 1] == '.')
 		idlen--;
 	mime_field_name(field, len, &v);
-	for (i = v; i < len && !semi; i++) {
-		char c = field[i];
+	d = xmalloc(len - v + 1);
+	m = ew_decode(field + v, len - v, d);
+	for (i = 0; i < m && !semi; i++) {
+		char c = d[i];
 
-		if (c == '\\' && (quoted || depth > 0) && i + 1 < len) {
-			c = field[++i];
+		if (c == '\\' && (quoted || depth > 0) && i + 1 < m) {
+			c = d[++i];
 			if (depth > 0)
 				continue;
 		} else if (depth > 0) {
@@ -65,9 +195,14 @@ hdr_is_ar_of(const char *field, size_t len, const char *id)
 			semi = 1;
 			continue;
 		}
-		if (!quoted && (c == ' ' || c == '\t' || c == '\r' ||
-		    c == '\n')) {
-			inword = 0;
+		/* In quotes a space or tab is part of the id (same_id()
+		 * trims them at its ends); anything else blank shows as
+		 * nothing. */
+		if ((b = blank((const unsigned char *)d + i, m - i)) > 0 &&
+		    !(quoted && (c == ' ' || c == '\t'))) {
+			i += b - 1;
+			if (!quoted)
+				inword = 0;
 			continue;
 		}
 		if (!inword) {
@@ -79,6 +214,7 @@ hdr_is_ar_of(const char *field, size_t len, const char *id)
 		if (n < sizeof(text))
 			text[n++] = c;
 	}
+	free(d);
 	if (!semi && len >= MIME_FIELD_MAX)
 		return 1;
 	if (words == 0 || n == sizeof(text))
@@ -106,14 +242,19 @@ grow(struct hdr_field *f, size_t more)
 }
 
 static void
+append_n(struct hdr_field *f, const char *s, size_t n)
+{
+	grow(f, n);
+	memcpy(f->buf + f->len, s, n);
+	f->len += n;
+	f->buf[f->len] = '\0';
+	f->col += n;
+}
+
+static void
 append(struct hdr_field *f, const char *s)
 {
-	size_t n = strlen(s);
-
-	grow(f, n);
-	memcpy(f->buf + f->len, s, n + 1);
-	f->len += n;
-	f->col += n;
+	append_n(f, s, strlen(s));
 }
 
 void
@@ -125,18 +266,43 @@ hdr_field_init(struct hdr_field *f, const char *name, const char *eol)
 	append(f, ":");
 }
 
+/*
+ * Appends sep, then the item after a space, folding before it (a line
+ * end and a tab) if the line would pass 78 columns.  An item longer than
+ * a line of its own (a long quoted issuer, a comment) is also folded
+ * before its own spaces: in a quoted-string or a comment the line end of
+ * a fold is invisible (RFC 5322 3.2.4), so the value reads the same.
+ * Items are at most HDR_VALUE_MAX and some, so no line passes 998.
+ */
 void
 hdr_field_add(struct hdr_field *f, const char *sep, const char *item)
 {
+	const char *p, *sp;
+	size_t n = strlen(item), w;
+
 	append(f, sep);
-	if (f->col + 1 + strlen(item) > FOLD_AT && f->col > 0) {
+	if (f->col + 1 + n > FOLD_AT && f->col > 0) {
 		/* Fold: the line end, then a tab starts the next line. */
 		append(f, f->eol);
 		f->col = 0;
 		append(f, "\t");
 	} else
 		append(f, " ");
-	append(f, item);
+	if (f->col + n <= FOLD_AT || strchr(item, ' ') == NULL) {
+		append(f, item);
+		return;
+	}
+	for (p = item; *p != '\0'; p += w) {
+		/* A word: from here (its space, but for the first) to the
+		 * next space. */
+		sp = strchr(p + (p != item), ' ');
+		w = sp != NULL ? (size_t)(sp - p) : strlen(p);
+		if (p != item && f->col + w > FOLD_AT && f->col > 1) {
+			append(f, f->eol);
+			f->col = 0;
+		}
+		append_n(f, p, w);
+	}
 }
 
 void
@@ -171,10 +337,44 @@ safe(unsigned char c)
 	return c >= 32 && c < 127 ? (char)c : '?';
 }
 
+/*
+ * s between open and close, every byte made safe(), a backslash before
+ * each byte of esc and before a '?' that follows a '=': no "=?" is left
+ * to start an RFC 2047 encoded-word, which a lax reader (Python's email
+ * package among them) decodes anywhere, inside quotes and comments too,
+ * into a line break and a field of the sender's choosing.  Cut at
+ * HDR_VALUE_MAX octets, "..." marking the cut.
+ */
+static char *
+render(const char *s, size_t len, char open, const char *esc, char close)
+{
+	char *out = xmalloc(HDR_VALUE_MAX + 1);
+	size_t i, n = 0;
+	int bs;
+
+	out[n++] = open;
+	for (i = 0; i < len; i++) {
+		char c = safe((unsigned char)s[i]);
+
+		bs = strchr(esc, c) != NULL || (c == '?' && out[n - 1] == '=');
+		if (n + bs + 1 + 3 + 1 > HDR_VALUE_MAX) {
+			memcpy(out + n, "...", 3);
+			n += 3;
+			break;
+		}
+		if (bs)
+			out[n++] = '\\';
+		out[n++] = c;
+	}
+	out[n++] = close;
+	out[n] = '\0';
+	return out;
+}
+
 char *
 hdr_token_or_quoted(const char *s, size_t len)
 {
-	size_t i, n = 0, at = 0, ats = 0, tok = 1, addr = 1;
+	size_t i, at = 0, ats = 0, tok = 1, addr = 1;
 	char *out;
 
 	for (i = 0; i < len; i++) {
@@ -185,42 +385,23 @@ hdr_token_or_quoted(const char *s, size_t len)
 			ats++;
 			at = i;
 		} else
-			addr &= is_atext(c);
+			addr &= is_atext(c) && !(c == '?' && i > 0 &&
+			    s[i - 1] == '=');
 	}
 	addr &= ats == 1 && at > 0 && at + 1 < len;
-	if (len > 0 && (tok || addr)) {
+	if (len > 0 && len <= HDR_VALUE_MAX && (tok || addr)) {
 		out = xmalloc(len + 1);
 		memcpy(out, s, len);
 		out[len] = '\0';
 		return out;
 	}
-	out = xmalloc(2 * len + 3);
-	out[n++] = '"';
-	for (i = 0; i < len; i++) {
-		if (s[i] == '"' || s[i] == '\\')
-			out[n++] = '\\';
-		out[n++] = safe((unsigned char)s[i]);
-	}
-	out[n++] = '"';
-	out[n] = '\0';
-	return out;
+	return render(s, len, '"', "\"\\", '"');
 }
 
 char *
 hdr_comment(const char *s, size_t len)
 {
-	char *out = xmalloc(2 * len + 3);
-	size_t i, n = 0;
-
-	out[n++] = '(';
-	for (i = 0; i < len; i++) {
-		if (s[i] == '(' || s[i] == ')' || s[i] == '\\')
-			out[n++] = '\\';
-		out[n++] = safe((unsigned char)s[i]);
-	}
-	out[n++] = ')';
-	out[n] = '\0';
-	return out;
+	return render(s, len, '(', "()\\", ')');
 }
 
 /*

@@ -18,6 +18,9 @@
  * trailing dot)? */
 int hdr_is_ar_of(const char *field, size_t len, const char *id);
 
+/* The longest value hdr_token_or_quoted() or hdr_comment() renders. */
+#define HDR_VALUE_MAX	900
+
 /* A field being built: "Name: item; item ..." folded as it grows. */
 struct hdr_field {
 	char *buf;
@@ -39,11 +42,13 @@ void hdr_field_release(struct hdr_field *f);
  * Safe renderings of untrusted text (malloc'd, NUL-terminated).  Bytes
  * outside printable ASCII (controls, CR, LF, NUL, 8-bit) become '?':
  * header fields are ASCII (RFC 5322 2.2), and a CR or LF must never reach
- * one.
+ * one.  No "=?" is left in either (an RFC 2047 decoder would take it for
+ * an encoded-word), and neither is longer than HDR_VALUE_MAX (cut, "..."
+ * at the cut), so a line of ours stays under 998 octets.
  *  - hdr_token_or_quoted: s as is if it is an RFC 2045 token or a plain
- *    addr-spec (local@domain of atom characters), else a quoted-string
- *    with '"' and '\' escaped;
- *  - hdr_comment: "(s)" with '(', ')' and '\' escaped.
+ *    addr-spec (local@domain of atom characters, no "=?"), else a
+ *    quoted-string with '"', '\' and a '?' after '=' escaped;
+ *  - hdr_comment: "(s)" with '(', ')', '\' and a '?' after '=' escaped.
  */
 char *hdr_token_or_quoted(const char *s, size_t len);
 char *hdr_comment(const char *s, size_t len);
