@@ -519,3 +519,206 @@ hdr_addresses(const char *s, size_t len, char *out, size_t outsz)
 		out[0] = '\0';
 	return hdr_address_each(s, len, keep_first, &f);
 }
+
+/* Does this text (display name, comment; encoded-words decoded) look
+ * like an address or an angle-addr to a reader: '@', '<', '>', their
+ * fullwidth and small forms (U+FF20, U+FE6B, U+FF1C, U+FF1E), or a
+ * control character that could end a line where it is shown? */
+static int
+looks_addr(const char *s, size_t len)
+{
+	char *d = xmalloc(len + 1);
+	size_t i, n = ew_decode(s, len, d);
+	int bad = 0;
+
+	for (i = 0; i < n && !bad; i++) {
+		unsigned char c = (unsigned char)d[i];
+
+		bad = c == '@' || c == '<' || c == '>' || c == 0 ||
+		    (c < 32 && c != ' ' && c != '\t' && c != '\r' &&
+		    c != '\n') || c == 127;
+		if (c == 0xef && i + 2 < n)
+			bad |= ((unsigned char)d[i + 1] == 0xbc &&
+			    ((unsigned char)d[i + 2] == 0xa0 ||
+			    (unsigned char)d[i + 2] == 0x9c ||
+			    (unsigned char)d[i + 2] == 0x9e)) ||
+			    ((unsigned char)d[i + 1] == 0xb9 &&
+			    (unsigned char)d[i + 2] == 0xab);
+	}
+	free(d);
+	return bad;
+}
+
+/* A dot-atom local part, '@', a dot-atom domain of letters, digits and
+ * '-': the one shape every reader reads alike. */
+static int
+plain_addr(const char *s, size_t len)
+{
+	size_t i, at = len;
+	int prev_dot = 1;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '@' && at == len && !prev_dot && i > 0) {
+			at = i;
+			prev_dot = 1;
+			continue;
+		}
+		if (c == '.') {
+			if (prev_dot)
+				return 0;
+			prev_dot = 1;
+			continue;
+		}
+		prev_dot = 0;
+		if (at == len ? !is_atext(c) || (c == '?' && i > 0 &&
+		    s[i - 1] == '=') : !isalnum(c) && c != '-')
+			return 0;
+	}
+	return at < len && !prev_dot;
+}
+
+/* The end of the comment or quoted-string that starts at s[i], after
+ * its closing character, or 0 if it does not end. */
+static size_t
+span_end(const char *s, size_t len, size_t i)
+{
+	int depth = 0;
+
+	for (; i < len; i++) {
+		if (s[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (s[0] == '"' ? s[i] == '"' && i > 0 : 0)
+			return i + 1;
+		if (s[0] == '(' && s[i] == '(')
+			depth++;
+		if (s[0] == '(' && s[i] == ')' && --depth == 0)
+			return i + 1;
+	}
+	return 0;
+}
+
+/*
+ * One pass over the value at the top level (outside comments and
+ * quoted-strings): where the angle brackets are, whether there are
+ * specials that make it a list, a group or a route, and where the text
+ * outside comments and white space starts and ends.
+ */
+struct from_scan {
+	size_t lt, gt, nlt, ngt;
+	size_t text0, text1, runs;	/* text outside CFWS, and its runs */
+	int group, comma, bad, quotes;
+};
+
+static void
+from_scan(const char *s, size_t len, struct from_scan *sc)
+{
+	size_t i, e;
+	int inangle = 0, intext = 0;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->text0 = len;
+	for (i = 0; i < len && !sc->bad; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\r' || c == '\n') {
+			/* Only as folding: CRLF (or LF) then WSP. */
+			if (c == '\r' && (i + 1 >= len || s[i + 1] != '\n'))
+				sc->bad = 1;
+			if (c == '\n' && (i + 1 >= len || (s[i + 1] != ' ' &&
+			    s[i + 1] != '\t')))
+				sc->bad = 1;
+			intext = 0;
+			continue;
+		}
+		if (c == 0 || (c < 32 && c != '\t') || c == 127) {
+			sc->bad = 1;
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '(') {
+			intext = 0;
+			if (c == '(') {
+				if ((e = span_end(s + i, len - i, 0)) == 0 ||
+				    inangle || looks_addr(s + i, e))
+					sc->bad = 1;
+				i += e - 1;
+			}
+			continue;
+		}
+		if (!intext) {
+			intext = 1;
+			sc->runs++;
+		}
+		if (sc->text0 == len)
+			sc->text0 = i;
+		if (c == '"') {
+			if ((e = span_end(s + i, len - i, 0)) == 0 || inangle)
+				sc->bad = 1;
+			sc->quotes = 1;
+			i += e - 1;
+			sc->text1 = i + 1;
+			continue;
+		}
+		sc->text1 = i + 1;
+		if (c == '\\' || c == '[' || c == ']')
+			sc->bad = 1;
+		else if (c == '<') {
+			sc->nlt++;
+			sc->lt = i;
+			inangle = 1;
+		} else if (c == '>') {
+			sc->ngt++;
+			sc->gt = i;
+			inangle = 0;
+		} else if (c == ':' || c == ';')
+			sc->group = 1;
+		else if (c == ',')
+			sc->comma = 1;
+		else if (sc->ngt > 0 && !inangle)
+			sc->bad = 1;	/* text after the angle-addr */
+	}
+}
+
+enum hdr_from
+hdr_from(const char *s, size_t len, char *out, size_t outsz)
+{
+	struct from_scan sc;
+	const char *a;
+	size_t i, n;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	from_scan(s, len, &sc);
+	if (sc.text0 == len)
+		return sc.bad ? HDR_FROM_AMBIGUOUS : HDR_FROM_NONE;
+	if (sc.comma && !sc.group)
+		return hdr_address_each(s, len, NULL, NULL) > 1 ?
+		    HDR_FROM_SEVERAL : HDR_FROM_AMBIGUOUS;
+	if (sc.bad || sc.group || sc.nlt > 1 || sc.nlt != sc.ngt ||
+	    sc.gt < sc.lt)
+		return HDR_FROM_AMBIGUOUS;
+	if (sc.nlt == 1) {
+		/* Display name and angle-addr: no '@' in the name. */
+		a = s + sc.lt + 1;
+		n = sc.gt - sc.lt - 1;
+		if (memchr(s, '@', sc.lt) != NULL || looks_addr(s, sc.lt))
+			return HDR_FROM_AMBIGUOUS;
+	} else {
+		/* A bare addr-spec: one run of text, no quotes. */
+		a = s + sc.text0;
+		n = sc.text1 - sc.text0;
+		if (sc.runs != 1 || sc.quotes)
+			return HDR_FROM_AMBIGUOUS;
+	}
+	if (!plain_addr(a, n) || n >= outsz)
+		return HDR_FROM_AMBIGUOUS;
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)a[i]);
+	out[n] = '\0';
+	return HDR_FROM_ONE;
+}

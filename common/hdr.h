@@ -64,4 +64,22 @@ int hdr_addresses(const char *value, size_t len, char *out, size_t outsz);
 int hdr_address_each(const char *value, size_t len,
     void (*fn)(void *arg, const char *addr), void *arg);
 
+/*
+ * The address of a From field value as a reader is shown it, or why
+ * there is none that every reader agrees on.  HDR_FROM_ONE is one
+ * mailbox of the plain shapes (an addr-spec, or a display name and an
+ * angle-addr, comments and folding around them) whose display name and
+ * comments, RFC 2047 encoded-words decoded, hold nothing that looks like
+ * an address; the address (a dot-atom local part, a dot-atom domain) is
+ * written into out, lowercased.  Anything a reader could take another
+ * way is HDR_FROM_AMBIGUOUS: group syntax, a route, a quoted local part,
+ * a comment inside the address, an '@', '<' or '>' (or a fullwidth one)
+ * in a display name or comment, a control character, a bare line end.
+ */
+enum hdr_from {
+	HDR_FROM_ONE, HDR_FROM_NONE, HDR_FROM_SEVERAL, HDR_FROM_AMBIGUOUS
+};
+enum hdr_from hdr_from(const char *value, size_t len, char *out,
+    size_t outsz);
+
 #endif

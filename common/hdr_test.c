@@ -34,6 +34,16 @@ addrs(const char *value, int count, const char *first)
 	    "addresses of [%s]: %d, first %s", value, n, out);
 }
 
+static void
+from(const char *value, enum hdr_from want, const char *addr)
+{
+	char out[320];
+	enum hdr_from got = hdr_from(value, strlen(value), out, sizeof(out));
+
+	tap_ok(got == want && strcmp(out, addr) == 0,
+	    "From [%s]: %d %s, wanted %d %s", value, got, out, want, addr);
+}
+
 /* The longest line of a field, line end not counted. */
 static size_t
 longest_line(const char *s)
@@ -227,5 +237,59 @@ main(void)
 		free(big);
 	}
 
+	/* The From a reader is shown. */
+	from(" bob@example.com\r\n", HDR_FROM_ONE, "bob@example.com");
+	from(" Bob <BOB@example.com>\n", HDR_FROM_ONE, "bob@example.com");
+	from(" \"Bob, Jr.\" <bob@example.com>", HDR_FROM_ONE,
+	    "bob@example.com");
+	from(" bob@example.com (Bob)", HDR_FROM_ONE, "bob@example.com");
+	from(" Bob\r\n <bob@example.com>", HDR_FROM_ONE, "bob@example.com");
+	from(" =?utf-8?q?J=C3=B6rg?= <bob@example.com>", HDR_FROM_ONE,
+	    "bob@example.com");
+	from(" J\xc3\xb6rg <bob@example.com>", HDR_FROM_ONE,
+	    "bob@example.com");
+	from(" J. Bob <bob@example.com>", HDR_FROM_ONE, "bob@example.com");
+	from(" alice@example.com: bob@example.com;", HDR_FROM_AMBIGUOUS, "");
+	from(" Friends: bob@example.com;", HDR_FROM_AMBIGUOUS, "");
+	from(" alice@example.com <bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" \"alice@example.com\" <bob@example.com>", HDR_FROM_AMBIGUOUS,
+	    "");
+	from(" (alice@example.com) bob@example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" bob@example.com (alice@example.com)", HDR_FROM_AMBIGUOUS, "");
+	from(" =?utf-8?q?alice=40example.com?= <bob@example.com>",
+	    HDR_FROM_AMBIGUOUS, "");
+	from(" =?utf-8?q?=3Calice=40x=3E?= <bob@example.com>",
+	    HDR_FROM_AMBIGUOUS, "");
+	from(" alice\xef\xbc\xa0" "example.com <bob@example.com>",
+	    HDR_FROM_AMBIGUOUS, "");
+	from(" <@alice.example.com:bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" <bob(x)@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" \"alice@example.com\"@example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" \"bob\"@example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" bob @ example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" bob@example.com.", HDR_FROM_AMBIGUOUS, "");
+	from(" bob@[127.0.0.1]", HDR_FROM_AMBIGUOUS, "");
+	from(" Bob <bob@example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" <bob@example.com> alice@example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" A <alice@example.com> <bob@example.com>", HDR_FROM_AMBIGUOUS,
+	    "");
+	from(" alice\\@example.com <bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" Bob\x01 <bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" Bob\r <bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" Bob\nX: <bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" =?utf-8?q?x?=@example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" Bob (unclosed <bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" bob@example.com, alice@example.com", HDR_FROM_SEVERAL, "");
+	from(" bob@example.com,", HDR_FROM_AMBIGUOUS, "");
+	from(" ", HDR_FROM_NONE, "");
+	from(" (nobody)\n", HDR_FROM_NONE, "");
+	{
+		/* A NUL inside: the reader of a C string sees less. */
+		static const char nul[] = " alice@example.com\0 <bob@example.com>";
+		char out[320];
+
+		tap_ok(hdr_from(nul, sizeof(nul) - 1, out, sizeof(out)) ==
+		    HDR_FROM_AMBIGUOUS, "From with a NUL: ambiguous");
+	}
 	return tap_done();
 }
