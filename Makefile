@@ -159,8 +159,9 @@ endif
 
 # libFuzzer targets (clang).  FUZZTIME seconds each; corpora are seeded
 # from testdata/ and the corpus and kept in fuzz/corpus-NAME (not
-# committed).  mime fuzzes the parser alone and cte the transfer-encoding
-# codecs the writer uses (round trips), both with leak detection; verify,
+# committed).  mime fuzzes the parser (and hdr's readers and writers on
+# every field) and cte the transfer-encoding codecs the writer uses (round
+# trips), both with leak detection; verify,
 # decrypt and sign run the whole filter in-process, where a fatal error
 # longjmp()s back instead of exiting and leaks what exit would free, so
 # they run without it (sign also has smime-verify check what it wrote);
@@ -170,7 +171,7 @@ FUZZTIME ?= 60
 FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon \
 	-D_POSIX_C_SOURCE=200809L -std=c11 -DVERSION='"fuzz"' \
 	-DPKI_DIR='"$(CURDIR)/testdata/pki"'
-FUZZSRC_mime = common/mime.c common/mime_field.c common/err.c
+FUZZSRC_mime = common/mime.c common/mime_field.c common/hdr.c common/err.c
 FUZZSRC_all = $(MODULES:%=common/%.c)
 FUZZLIBS = -lcrypto -lmagic -lpopt
 

@@ -27,6 +27,8 @@ int hdr_is_control(const char *field, size_t len);
 /* Does the field hold a CR not followed by LF (readers disagree on
  * where it ends)? */
 int hdr_bare_cr(const char *field, size_t len);
+/* The longest value hdr_token_or_quoted() or hdr_comment() renders. */
+#define HDR_VALUE_MAX	900
 
 /* A field being built: "Name: item; item ..." folded as it grows. */
 struct hdr_field {
@@ -49,11 +51,13 @@ void hdr_field_release(struct hdr_field *f);
  * Safe renderings of untrusted text (malloc'd, NUL-terminated).  Bytes
  * outside printable ASCII (controls, CR, LF, NUL, 8-bit) become '?':
  * header fields are ASCII (RFC 5322 2.2), and a CR or LF must never reach
- * one.
+ * one.  No "=?" is left in either (an RFC 2047 decoder would take it for
+ * an encoded-word), and neither is longer than HDR_VALUE_MAX (cut, "..."
+ * at the cut), so a line of ours stays under 998 octets.
  *  - hdr_token_or_quoted: s as is if it is an RFC 2045 token or a plain
- *    addr-spec (local@domain of atom characters), else a quoted-string
- *    with '"' and '\' escaped;
- *  - hdr_comment: "(s)" with '(', ')' and '\' escaped.
+ *    addr-spec (local@domain of atom characters, no "=?"), else a
+ *    quoted-string with '"', '\' and a '?' after '=' escaped;
+ *  - hdr_comment: "(s)" with '(', ')', '\' and a '?' after '=' escaped.
  */
 char *hdr_token_or_quoted(const char *s, size_t len);
 char *hdr_comment(const char *s, size_t len);
@@ -68,5 +72,23 @@ int hdr_addresses(const char *value, size_t len, char *out, size_t outsz);
 /* The same, calling fn with each address (lowercased) in turn. */
 int hdr_address_each(const char *value, size_t len,
     void (*fn)(void *arg, const char *addr), void *arg);
+
+/*
+ * The address of a From field value as a reader is shown it, or why
+ * there is none that every reader agrees on.  HDR_FROM_ONE is one
+ * mailbox of the plain shapes (an addr-spec, or a display name and an
+ * angle-addr, comments and folding around them) whose display name and
+ * comments, RFC 2047 encoded-words decoded, hold nothing that looks like
+ * an address; the address (a dot-atom local part, a dot-atom domain) is
+ * written into out, lowercased.  Anything a reader could take another
+ * way is HDR_FROM_AMBIGUOUS: group syntax, a route, a quoted local part,
+ * a comment inside the address, an '@', '<' or '>' (or a fullwidth one)
+ * in a display name or comment, a control character, a bare line end.
+ */
+enum hdr_from {
+	HDR_FROM_ONE, HDR_FROM_NONE, HDR_FROM_SEVERAL, HDR_FROM_AMBIGUOUS
+};
+enum hdr_from hdr_from(const char *value, size_t len, char *out,
+    size_t outsz);
 
 #endif

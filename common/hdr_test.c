@@ -48,6 +48,33 @@ addrs(const char *value, int count, const char *first)
 	    "addresses of [%s]: %d, first %s", value, n, out);
 }
 
+static void
+from(const char *value, enum hdr_from want, const char *addr)
+{
+	char out[320];
+	enum hdr_from got = hdr_from(value, strlen(value), out, sizeof(out));
+
+	tap_ok(got == want && strcmp(out, addr) == 0,
+	    "From [%s]: %d %s, wanted %d %s", value, got, out, want, addr);
+}
+
+/* The longest line of a field, line end not counted. */
+static size_t
+longest_line(const char *s)
+{
+	size_t n, max = 0;
+	const char *nl;
+
+	for (; *s != '\0'; s = nl + (*nl != '\0')) {
+		if ((nl = strchr(s, '\n')) == NULL)
+			nl = s + strlen(s);
+		n = (size_t)(nl - s) - (nl > s && nl[-1] == '\r');
+		if (n > max)
+			max = n;
+	}
+	return max;
+}
+
 int
 main(void)
 {
@@ -157,5 +184,141 @@ main(void)
 	addrs(" Alice\r\n <alice@example.com>", 1, "alice@example.com");
 	addrs(" undisclosed-recipients:;", 0, "");
 	addrs(" no address here", 0, "");
+
+	/* Encoded-words, Unicode and invisible white space: as the laxest
+	 * reader would see it. */
+	ar("Authentication-Results: =?utf-8?q?mx.example.org?=; smime=pass\n",
+	    1);
+	ar("Authentication-Results: =?UTF-8?B?bXguZXhhbXBsZS5vcmc=?=; none\n",
+	    1);
+	ar("Authentication-Results: =?utf-8?q?mx.example.org=3B_smime=3Dpass?="
+	    "\n", 1);
+	ar("Authentication-Results: =?utf-8?q?mx.exa?= =?utf-8?q?mple.org?=;"
+	    " smime=pass\n", 1);
+	ar("Authentication-Results: (=?utf-8?q?x?=) =?iso-8859-1?q?=A0?="
+	    "mx.example.org; smime=pass\n", 1);
+	ar("Authentication-Results: \xc2\xa0mx.example.org\xe3\x80\x80;"
+	    " smime=pass\n", 1);
+	ar("Authentication-Results: \xe2\x80\x83mx.example.org\xe2\x80\x8b;"
+	    " smime=pass\n", 1);
+	ar("Authentication-Results: mx.exa\xe2\x80\x8bmple.org; smime=pass\n",
+	    1);
+	ar("Authentication-Results: \xef\xbb\xbfmx.example.org; smime=pass\n",
+	    1);
+	ar("Authentication-Results: \" mx.example.org \"; smime=pass\n", 1);
+	ar("Authentication-Results: \"mx.example.org\xc2\xa0\"; smime=pass\n",
+	    1);
+	ar("Authentication-Results: =?utf-8?q?other.example?=; smime=pass\n",
+	    0);
+	ar("Authentication-Results: other.example (=?utf-8?q?mx.example.org?="
+	    "); smime=pass\n", 0);
+	ar("Authentication-Results: =?utf-8?q?mx.example.org.evil?=; none\n",
+	    0);
+	ar("Authentication-Results: \"mx.example.org x\"; smime=pass\n", 0);
+
+	/* No "=?" survives quoting, whatever the bytes. */
+	quoted("=?utf-8?q?=0D=0AX-Injected=3A_yes?=",
+	    "\"=\\?utf-8?q?=0D=0AX-Injected=3A_yes?=\"");
+	quoted("=?utf-8?q?x?=@example.com", "\"=\\?utf-8?q?x?=@example.com\"");
+	quoted("a=\x80utf-8?q?x?=", "\"a=\\?utf-8?q?x?=\"");
+	quoted("=\\?", "\"=\\\\?\"");
+	c = hdr_comment("x =?utf-8?q?=0D=0A?= y", 22);
+	tap_ok(strcmp(c, "(x =\\?utf-8?q?=0D=0A?= y)") == 0,
+	    "comment: no encoded-word: %s", c);
+	free(c);
+	{
+		/* A 5,000-octet value: cut, and no line over 998. */
+		char *big = malloc(5001), *q;
+
+		memset(big, '"', 5000);
+		q = hdr_token_or_quoted(big, 5000);
+		tap_ok(strlen(q) <= HDR_VALUE_MAX &&
+		    strcmp(q + strlen(q) - 4, "...\"") == 0,
+		    "a 5,000-octet value is cut at %d: %zu", HDR_VALUE_MAX,
+		    strlen(q));
+		hdr_field_init(&f, "Authentication-Results", "\r\n");
+		hdr_field_add(&f, "", "mx.example.org");
+		hdr_field_add(&f, ";", "smime=pass");
+		line = malloc(strlen(q) + 32);
+		sprintf(line, "body.smime-issuer=%s", q);
+		hdr_field_add(&f, "", line);
+		hdr_field_end(&f);
+		tap_ok(longest_line(f.buf) <= 998, "no line over 998: %zu",
+		    longest_line(f.buf));
+		hdr_field_release(&f);
+		free(line);
+		free(q);
+		/* One with spaces: folded before them, ideally at 78. */
+		for (size_t i = 0; i < 5000; i++)
+			big[i] = i % 10 == 9 ? ' ' : 'a';
+		q = hdr_comment(big, 5000);
+		hdr_field_init(&f, "Authentication-Results", "\n");
+		hdr_field_add(&f, "", "mx.example.org");
+		hdr_field_add(&f, ";", "smime=policy");
+		hdr_field_add(&f, "", q);
+		hdr_field_end(&f);
+		tap_ok(longest_line(f.buf) <= 78, "spaces: folded at 78: %zu",
+		    longest_line(f.buf));
+		tap_ok(strstr(f.buf, "aaaaaaaaa\n aaaaaaaaa") != NULL,
+		    "folded before a space of the value");
+		hdr_field_release(&f);
+		free(q);
+		free(big);
+	}
+
+	/* The From a reader is shown. */
+	from(" bob@example.com\r\n", HDR_FROM_ONE, "bob@example.com");
+	from(" Bob <BOB@example.com>\n", HDR_FROM_ONE, "bob@example.com");
+	from(" \"Bob, Jr.\" <bob@example.com>", HDR_FROM_ONE,
+	    "bob@example.com");
+	from(" bob@example.com (Bob)", HDR_FROM_ONE, "bob@example.com");
+	from(" Bob\r\n <bob@example.com>", HDR_FROM_ONE, "bob@example.com");
+	from(" =?utf-8?q?J=C3=B6rg?= <bob@example.com>", HDR_FROM_ONE,
+	    "bob@example.com");
+	from(" J\xc3\xb6rg <bob@example.com>", HDR_FROM_ONE,
+	    "bob@example.com");
+	from(" J. Bob <bob@example.com>", HDR_FROM_ONE, "bob@example.com");
+	from(" alice@example.com: bob@example.com;", HDR_FROM_AMBIGUOUS, "");
+	from(" Friends: bob@example.com;", HDR_FROM_AMBIGUOUS, "");
+	from(" alice@example.com <bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" \"alice@example.com\" <bob@example.com>", HDR_FROM_AMBIGUOUS,
+	    "");
+	from(" (alice@example.com) bob@example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" bob@example.com (alice@example.com)", HDR_FROM_AMBIGUOUS, "");
+	from(" =?utf-8?q?alice=40example.com?= <bob@example.com>",
+	    HDR_FROM_AMBIGUOUS, "");
+	from(" =?utf-8?q?=3Calice=40x=3E?= <bob@example.com>",
+	    HDR_FROM_AMBIGUOUS, "");
+	from(" alice\xef\xbc\xa0" "example.com <bob@example.com>",
+	    HDR_FROM_AMBIGUOUS, "");
+	from(" <@alice.example.com:bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" <bob(x)@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" \"alice@example.com\"@example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" \"bob\"@example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" bob @ example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" bob@example.com.", HDR_FROM_AMBIGUOUS, "");
+	from(" bob@[127.0.0.1]", HDR_FROM_AMBIGUOUS, "");
+	from(" Bob <bob@example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" <bob@example.com> alice@example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" A <alice@example.com> <bob@example.com>", HDR_FROM_AMBIGUOUS,
+	    "");
+	from(" alice\\@example.com <bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" Bob\x01 <bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" Bob\r <bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" Bob\nX: <bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" =?utf-8?q?x?=@example.com", HDR_FROM_AMBIGUOUS, "");
+	from(" Bob (unclosed <bob@example.com>", HDR_FROM_AMBIGUOUS, "");
+	from(" bob@example.com, alice@example.com", HDR_FROM_SEVERAL, "");
+	from(" bob@example.com,", HDR_FROM_AMBIGUOUS, "");
+	from(" ", HDR_FROM_NONE, "");
+	from(" (nobody)\n", HDR_FROM_NONE, "");
+	{
+		/* A NUL inside: the reader of a C string sees less. */
+		static const char nul[] = " alice@example.com\0 <bob@example.com>";
+		char out[320];
+
+		tap_ok(hdr_from(nul, sizeof(nul) - 1, out, sizeof(out)) ==
+		    HDR_FROM_AMBIGUOUS, "From with a NUL: ambiguous");
+	}
 	return tap_done();
 }

@@ -27,6 +27,9 @@ static const char *const addr_reasons[] = {
 	[ADDR_NO_FROM] = "address mismatch: no From address",
 	[ADDR_SEVERAL_FROM] = "address mismatch: several From addresses",
 	[ADDR_NONE_IN_CERT] = "address mismatch: no address in certificate",
+	[ADDR_AMBIGUOUS] = "address mismatch: ambiguous From",
+	[ADDR_OUTER_DIFFERS] =
+	    "address mismatch: the outer From is not the signed From",
 };
 
 enum verdict

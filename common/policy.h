@@ -18,7 +18,9 @@ enum chain_status {
 /* The address check: the signer's addresses against the From field. */
 enum addr_status {
 	ADDR_MATCH, ADDR_MISMATCH, ADDR_NO_FROM, ADDR_SEVERAL_FROM,
-	ADDR_NONE_IN_CERT
+	ADDR_NONE_IN_CERT,
+	ADDR_AMBIGUOUS,		/* a From readers may read differently */
+	ADDR_OUTER_DIFFERS	/* the outer From is not the signed header's */
 };
 
 struct policy_facts {

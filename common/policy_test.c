@@ -71,6 +71,15 @@ main(void)
 	check(POLICY_CHAIN, f, VERDICT_POLICY,
 	    "address mismatch: no address in certificate",
 	    "chain: certificate without address");
+	f.addr = ADDR_AMBIGUOUS;
+	check(POLICY_CHAIN, f, VERDICT_POLICY,
+	    "address mismatch: ambiguous From", "chain: an ambiguous From");
+	f.addr = ADDR_OUTER_DIFFERS;
+	check(POLICY_CHAIN, f, VERDICT_POLICY,
+	    "address mismatch: the outer From is not the signed From",
+	    "chain: the outer From says another address");
+	check(POLICY_SIGNATURE, f, VERDICT_PASS, NULL,
+	    "signature: no address check");
 	f = good;
 	f.weak_digest = 1;
 	check(POLICY_CHAIN, f, VERDICT_PASS, NULL, "chain allows SHA-1");

@@ -37,6 +37,15 @@
 
 enum mode { M_NONE, M_DETACHED, M_OPAQUE };
 
+/* The From fields of a header: how many, and what hdr_from() made of
+ * them (the first's address; the worst status). */
+struct from {
+	int seen;		/* a header to take a From from was read */
+	int n;
+	enum hdr_from st;
+	char addr[320];
+};
+
 struct verify {
 	const char *id;
 	int layer;		/* 0: the message; 1...: signed inside it */
@@ -46,9 +55,9 @@ struct verify {
 	int too_deep;		/* unsigned top, a part past the depth limit */
 	unsigned nested;	/* signed entities inside, not at the top */
 	char nested_at[64];
-	/* From, Message-ID */
-	int nfrom;
-	char from[320];
+	/* The From of the header (layer 0) or, in the scan of a signed
+	 * content (layer 1...), of the message/rfc822 it is; Message-ID */
+	struct from from;
 	char msgid[256];
 	/* detached */
 	int in_first;
@@ -84,21 +93,34 @@ message_id(const char *s, size_t len, char *out, size_t outsz)
 	out[in ? n : 0] = '\0';
 }
 
+/* One From field.  A field the parser cut (MIME_FIELD_MAX) is not read
+ * whole: what its rest says is unknown, so it is ambiguous. */
+static void
+from_field(struct from *fr, const char *field, size_t len)
+{
+	enum hdr_from st;
+	size_t val;
+	char addr[320];
+
+	mime_field_name(field, len, &val);
+	st = len >= MIME_FIELD_MAX ? HDR_FROM_AMBIGUOUS :
+	    hdr_from(field + val, len - val, addr, sizeof(addr));
+	if (fr->n++ == 0) {
+		fr->st = st;
+		if (st == HDR_FROM_ONE)
+			memcpy(fr->addr, addr, sizeof(addr));
+	} else if (st > fr->st)
+		fr->st = st;
+}
+
 static int
 drop_field(void *arg, const char *field, size_t len)
 {
 	struct verify *v = arg;
 	size_t val;
-	char addr[320];
-	int n;
 
-	if (mime_field_is(field, len, "From")) {
-		mime_field_name(field, len, &val);
-		n = hdr_addresses(field + val, len - val, addr, sizeof(addr));
-		if (v->nfrom == 0)
-			memcpy(v->from, addr, sizeof(addr));
-		v->nfrom += n > 0 ? n : 1;
-	}
+	if (mime_field_is(field, len, "From"))
+		from_field(&v->from, field, len);
 	if (mime_field_is(field, len, "Message-ID") && v->msgid[0] == '\0') {
 		mime_field_name(field, len, &val);
 		message_id(field + val, len - val, v->msgid, sizeof(v->msgid));
@@ -186,6 +208,30 @@ start_root(struct verify *v, const struct mime_part *part)
 	}
 }
 
+/*
+ * In the scan of a signed content: a message/rfc822 (or message/global)
+ * signed whole is a message of its own (RFC 8551 3.1), and its From, not
+ * the outer one, is what the signer vouches for.  Its header is read when
+ * the parser descends into it (an identity transfer encoding); when it
+ * does not, the From is unknown, never the outer one.  RFC 9788's
+ * protected header would be one more source of this same struct from.
+ */
+static void
+signed_header(struct verify *v, const struct mime_event *ev)
+{
+	const struct mime_part *part = ev->part;
+	const struct mime_part *root = part->depth == 0 ? part : part->parent;
+
+	if (part->depth > 1 || !(mime_type_is(root, "message", "rfc822") ||
+	    mime_type_is(root, "message", "global")))
+		return;
+	if (ev->type == MIME_EV_HEADER_END && part->depth == 0)
+		v->from.seen = 1;
+	else if (ev->type == MIME_EV_FIELD && part->depth == 1 &&
+	    part->index == 1 && mime_field_is(ev->data, ev->len, "From"))
+		from_field(&v->from, ev->data, ev->len);
+}
+
 static void
 event(void *arg, struct filter *f, const struct mime_event *ev)
 {
@@ -199,6 +245,8 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 		if (v->raw_fd != -1)
 			io_wr_write(&v->raw, ev->data, ev->len);
 	}
+	if (v->layer > 0)
+		signed_header(v, ev);
 	switch (ev->type) {
 	case MIME_EV_BEGIN:
 		if (top && part->index == 1)
@@ -293,28 +341,72 @@ conclude(struct outcome *o, int rank, const char *why)
 	snprintf(o->why, sizeof(o->why), "%s", why != NULL ? why : "");
 }
 
+/* What a From says, for the address check. */
+static enum addr_status
+from_status(const struct from *fr)
+{
+	if (fr->n > 1)
+		return ADDR_SEVERAL_FROM;
+	switch (fr->n == 0 ? HDR_FROM_NONE : fr->st) {
+	case HDR_FROM_ONE:
+		return ADDR_MATCH;
+	case HDR_FROM_SEVERAL:
+		return ADDR_SEVERAL_FROM;
+	case HDR_FROM_AMBIGUOUS:
+		return ADDR_AMBIGUOUS;
+	default:
+		return ADDR_NO_FROM;
+	}
+}
+
+/*
+ * The address check of one signer (--policy chain, smime-verify(1)): the
+ * From a reader is shown is the one checked.  The signed header's From,
+ * when the content has one (signed_header()), else the outer one, must be
+ * one plain mailbox the certificate names; an outer From beside a signed
+ * one must then say the same address, or a reader of the outer header is
+ * shown someone the signer did not vouch for.  Only the outermost signer
+ * is bound to the From: an inner layer is someone's signed content.
+ */
+static enum addr_status
+address_check(const struct verify *v, const struct from *sig, X509 *cert,
+    char *addr, size_t addrsz)
+{
+	const struct from *fr = sig->seen ? sig : &v->from;
+	enum addr_status st = from_status(fr);
+	int m = cert_address(cert, st == ADDR_MATCH ? fr->addr : "",
+	    addr, addrsz);
+
+	if (v->layer > 0)
+		return ADDR_MATCH;
+	if (st != ADDR_MATCH)
+		return st;
+	if (m <= 0)
+		return m < 0 ? ADDR_NONE_IN_CERT : ADDR_MISMATCH;
+	if (sig->seen && v->from.n > 0 && (from_status(&v->from) !=
+	    ADDR_MATCH || strcmp(v->from.addr, sig->addr) != 0))
+		return ADDR_OUTER_DIFFERS;
+	return ADDR_MATCH;
+}
+
 /* The verdict over all signers of one layer: every one must pass; the
  * worst decides the comment and whose properties are shown. */
 static void
-judge(struct verify *v, struct cms_verified *cv, struct outcome *o)
+judge(struct verify *v, const struct verify *content,
+    struct cms_verified *cv, struct outcome *o)
 {
 	struct policy_facts facts;
 	const char *why;
 	enum verdict d, worst = VERDICT_PASS;
 	char addr[320];
-	int i, m, pick = 0;
+	int i, pick = 0;
 
 	for (i = 0; i < cv->nsigners; i++) {
 		facts.chain = cv->signers[i].chain;
 		facts.weak_digest = cv->signers[i].weak_digest;
 		facts.rsa_bits = cv->signers[i].rsa_bits;
-		m = cert_address(cv->signers[i].cert, v->from, addr,
-		    sizeof(addr));
-		/* Only the outermost signer is bound to the From address;
-		 * an inner layer is someone's signed content. */
-		facts.addr = v->layer > 0 ? ADDR_MATCH : v->nfrom == 0 ?
-		    ADDR_NO_FROM : v->nfrom > 1 ? ADDR_SEVERAL_FROM : m < 0 ?
-		    ADDR_NONE_IN_CERT : m ? ADDR_MATCH : ADDR_MISMATCH;
+		facts.addr = address_check(v, &content->from,
+		    cv->signers[i].cert, addr, sizeof(addr));
 		d = policy_decide(opt.policy, &facts, &why);
 		if (i == 0 || d > worst) {
 			worst = d;
@@ -348,41 +440,50 @@ inner_cb(void *arg, const struct mime_event *ev)
 }
 
 /*
- * A signed entity that is the whole signed content is another layer
- * (sign-then-sign): SPEC.md's pass needs every signature valid, so it is
- * checked too, from the content spool of the layer around it.
+ * The signed content, read back from the spool of its layer: its own
+ * header (signed_header()) and whether it is itself a signed entity.
  */
 static void
-check_inner(struct verify *outer, int fd, X509_STORE *anchors,
-    struct outcome *o)
+scan_signed(struct verify *outer, int fd, struct verify *w)
 {
 	static char buf[IO_BUFSIZE];
-	struct verify w = { 0 };
-	struct outcome in = { .fd = -1 };
 	struct mime_parser *p;
 	size_t n;
 
-	w.id = outer->id;
-	w.layer = outer->layer + 1;
-	w.canon_fd = w.raw_fd = w.content_fd = -1;
+	memset(w, 0, sizeof(*w));
+	w->id = outer->id;
+	w->layer = outer->layer + 1;
+	w->canon_fd = w->raw_fd = w->content_fd = -1;
 	if (lseek(fd, 0, SEEK_SET) == -1)
 		xdie(ERR_TEMP, "cannot rewind the spool");
-	p = mime_parser_new(inner_cb, &w);
+	p = mime_parser_new(inner_cb, w);
 	while ((n = io_read(fd, buf, sizeof(buf))) > 0)
 		mime_parser_feed(p, buf, n);
 	mime_parser_finish(p);
 	mime_parser_free(p);
-	if (w.ambig != NULL && o->rank < R_PERMERROR) {
+}
+
+/*
+ * A signed entity that is the whole signed content is another layer
+ * (sign-then-sign): SPEC.md's pass needs every signature valid, so it is
+ * checked too.
+ */
+static void
+check_inner(struct verify *w, X509_STORE *anchors, struct outcome *o)
+{
+	struct outcome in = { .fd = -1 };
+
+	if (w->ambig != NULL && o->rank < R_PERMERROR) {
 		/* The signed content, unwrapped, is what readers see. */
 		conclude(o, R_PERMERROR, NULL);
 		snprintf(o->why, sizeof(o->why),
-		    "ambiguous MIME structure: %s", w.ambig);
+		    "ambiguous MIME structure: %s", w->ambig);
 	}
-	if (w.mode != M_NONE) {
-		if (w.layer >= (int)opt.lim.layers)
+	if (w->mode != M_NONE) {
+		if (w->layer >= (int)opt.lim.layers)
 			conclude(&in, R_PERMERROR, "signatures nested too deep");
 		else
-			check_layer(&w, anchors, &in);
+			check_layer(w, anchors, &in);
 		if (in.rank > o->rank) {
 			conclude(o, in.rank, NULL);
 			snprintf(o->why, sizeof(o->why), "inner signature%s%.120s",
@@ -394,12 +495,12 @@ check_inner(struct verify *outer, int fd, X509_STORE *anchors,
 	sk_X509_pop_free(in.certs, X509_free);
 	if (in.fd != -1)
 		close(in.fd);
-	verify_release(&w);
 }
 
 static void
 check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 {
+	struct verify w;
 	struct cms_verified cv;
 	unsigned char tail[3];
 	size_t n = 0;
@@ -426,8 +527,10 @@ check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	    opt.policy == POLICY_STRICT, &cv);
 	BIO_free(content);
 	if (cv.status == CMSV_VALID) {
-		judge(v, &cv, o);
-		check_inner(v, v->canon_fd, anchors, o);
+		scan_signed(v, v->canon_fd, &w);
+		judge(v, &w, &cv, o);
+		check_inner(&w, anchors, o);
+		verify_release(&w);
 		if (opt.unwrap) {
 			o->fd = v->raw_fd;
 			v->raw_fd = -1;
@@ -441,6 +544,7 @@ check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 static void
 check_opaque(struct verify *v, X509_STORE *anchors, struct outcome *o)
 {
+	struct verify w;
 	struct cms_verified cv;
 	unsigned char *skel = NULL;
 	size_t skellen;
@@ -473,8 +577,10 @@ check_opaque(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	    opt.policy == POLICY_STRICT, &cv);
 	BIO_free(content);
 	if (cv.status == CMSV_VALID) {
-		judge(v, &cv, o);
-		check_inner(v, v->content_fd, anchors, o);
+		scan_signed(v, v->content_fd, &w);
+		judge(v, &w, &cv, o);
+		check_inner(&w, anchors, o);
+		verify_release(&w);
 		/* SPEC.md: unwrapped only when the signature is valid. */
 		o->fd = v->content_fd;
 		o->crlf = 1;

@@ -139,7 +139,7 @@ check_grep 'several From addresses: policy' 'several From addresses' "$tmp/v.eml
 msg '"alice@example.com" <mallory@example.net>' | smime-sign -p "$tmp/alice.p12" --passin pass:test >"$tmp/p.eml"
 smime-verify $ca <"$tmp/p.eml" >"$tmp/v.eml"
 check_grep 'display name that looks like the address: policy' \
-    'smime=policy \(address mismatch' "$tmp/v.eml"
+    '^policy \(address mismatch' "$(ar_result "$tmp/v.eml" >"$tmp/r"; echo "$tmp/r")"
 msg untrusted@example.com | smime-sign -p "$tmp/untrusted.p12" --passin pass:test --chain "$pki/rogue-ca.pem" >"$tmp/p.eml"
 smime-verify $ca <"$tmp/p.eml" >"$tmp/v.eml"
 check_grep 'a root carried by the message is no anchor' \
@@ -327,13 +327,18 @@ for shape in 'a field, no empty line|Content-Type: text/plain' \
     'a body without a line end|Content-Type: text/plain\n\nx' \
     "a close delimiter last|$mp--in--" \
     "an inner part of one field|${mp}--in\nX: y\n--in--" \
-    'a message/rfc822 of one field|Content-Type: message/rfc822\n\nSubject: x\n' \
+    'a message/rfc822 of one field|Content-Type: message/rfc822\n\nFrom: alice@example.com\n' \
     'an empty message/rfc822|Content-Type: message/rfc822\n\n'; do
 	printf "${shape#*|}" >"$tmp/ent.txt"
 	{ printf 'From: alice@example.com\n'
 	  openssl cms -sign -signer "$pki/alice.pem" -inkey "$tmp/alice.key" -certfile "$pki/sub-ca.pem" -in "$tmp/ent.txt"; } >"$tmp/os.eml"
 	smime-verify $ca <"$tmp/os.eml" >"$tmp/v.eml"
-	check_eq "openssl cms -sign, ${shape%%|*}: pass" "$(verdict "$tmp/v.eml")" pass
+	# A signed message/rfc822 is checked against its own From: the
+	# empty one has none (a misread delimiter would be fail).
+	want=pass
+	case $shape in 'an empty message/rfc822|'*)
+		want='policy (address mismatch: no From address)' ;; esac
+	check_eq "openssl cms -sign, ${shape%%|*}: $want" "$(ar_result "$tmp/v.eml")" "$want"
 done
 
 done_testing

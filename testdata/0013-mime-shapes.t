@@ -16,8 +16,8 @@ private_keys alice
 ca="--no-system-ca --ca $pki/root-ca.pem"
 gen=$testdir/mime-shapes.py
 verdict() {
-	smime-verify $ca <"$1" | awk '/^Authentication-Results:/ {
-	    sub(/.*smime=/, ""); sub(/[ \r].*/, ""); print; exit }'
+	smime-verify $ca <"$1" >"$tmp/v.eml"
+	ar_result "$tmp/v.eml"
 }
 osign() {	# osign ENTITY OPTS: openssl's signed message, as mail
 	{ printf 'From: alice@example.com\n'
@@ -30,10 +30,15 @@ i=1
 while [ $i -le $N ]; do
 	python3 "$gen" $i >"$tmp/lf"
 	python3 "$gen" $i crlf >"$tmp/crlf"
+	# A signed message/rfc822 is checked against its own From, and the
+	# generator's have none (a misread delimiter would be fail).
+	want=pass
+	head -1 "$tmp/lf" | grep -q '^Content-Type: message/rfc822' &&
+	    want='policy (address mismatch: no From address)'
 	osign "$tmp/lf" ""
-	[ "$(verdict "$tmp/s.eml")" = pass ] || bad="$bad $i:openssl-text"
+	[ "$(verdict "$tmp/s.eml")" = "$want" ] || bad="$bad $i:openssl-text"
 	osign "$tmp/crlf" -binary
-	[ "$(verdict "$tmp/s.eml")" = pass ] || bad="$bad $i:openssl-binary"
+	[ "$(verdict "$tmp/s.eml")" = "$want" ] || bad="$bad $i:openssl-binary"
 	for e in lf crlf; do
 		{ printf 'From: alice@example.com\nSubject: shapes\n'
 		  cat "$tmp/$e"; } >"$tmp/m.eml"
@@ -41,10 +46,10 @@ while [ $i -le $N ]; do
 		    --chain "$pki/sub-ca.pem" <"$tmp/m.eml" >"$tmp/s.eml"
 		openssl cms -verify -CAfile "$pki/root-ca.pem" -in "$tmp/s.eml" \
 		    -out /dev/null 2>/dev/null || bad="$bad $i:$e:ours-openssl"
-		[ "$(verdict "$tmp/s.eml")" = pass ] || bad="$bad $i:$e:ours-ours"
+		[ "$(verdict "$tmp/s.eml")" = "$want" ] || bad="$bad $i:$e:ours-ours"
 	done
 	i=$((i + 1))
 done
-check_eq "$N random entities, four ways each: every signature passes" "$bad" ""
+check_eq "$N random entities, four ways each: every signature is valid (pass, or policy for a message/rfc822 without From)" "$bad" ""
 
 done_testing

@@ -194,12 +194,12 @@ run "$tmp/f1.eml" --policy signature
 check_eq 'the same under --policy signature: pass (no address check)' "$(verdict "$tmp/v.eml")" pass
 sign alice '"alice@example.com" <mallory@evil.example>' >"$tmp/f2.eml"
 run "$tmp/f2.eml"
-check_eq 'display name "alice@example.com" <mallory@evil.example>: policy (address mismatch)' \
-    "$(ar_result "$tmp/v.eml")" 'policy (address mismatch)'
+check_eq 'display name "alice@example.com" <mallory@evil.example>: policy (ambiguous From)' \
+    "$(ar_result "$tmp/v.eml")" 'policy (address mismatch: ambiguous From)'
 sign alice 'mallory@evil.example (alice@example.com)' >"$tmp/f3.eml"
 run "$tmp/f3.eml"
-check_eq 'an address in a comment: policy (address mismatch)' \
-    "$(ar_result "$tmp/v.eml")" 'policy (address mismatch)'
+check_eq 'an address in a comment: policy (ambiguous From)' \
+    "$(ar_result "$tmp/v.eml")" 'policy (address mismatch: ambiguous From)'
 sign alice 'alice@example.com, mallory@evil.example' >"$tmp/f4.eml"
 run "$tmp/f4.eml"
 check_grep 'two From addresses: policy' '^policy \((several From addresses|address mismatch)' \
