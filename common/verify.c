@@ -530,11 +530,13 @@ check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 		scan_signed(v, v->canon_fd, &w);
 		judge(v, &w, &cv, o);
 		check_inner(&w, anchors, o);
-		verify_release(&w);
-		if (opt.unwrap) {
+		/* Content with two readings is not ours to choose one of:
+		 * it stays signed, for the reader's own S/MIME. */
+		if (opt.unwrap && w.ambig == NULL) {
 			o->fd = v->raw_fd;
 			v->raw_fd = -1;
 		}
+		verify_release(&w);
 	} else
 		conclude(o, cv.status == CMSV_FAIL ? R_FAIL : R_PERMERROR,
 		    cv.why);
@@ -580,11 +582,14 @@ check_opaque(struct verify *v, X509_STORE *anchors, struct outcome *o)
 		scan_signed(v, v->content_fd, &w);
 		judge(v, &w, &cv, o);
 		check_inner(&w, anchors, o);
+		/* Unwrapped only when the signature is valid, and the
+		 * content has one reading. */
+		if (w.ambig == NULL) {
+			o->fd = v->content_fd;
+			o->crlf = 1;
+			v->content_fd = -1;
+		}
 		verify_release(&w);
-		/* SPEC.md: unwrapped only when the signature is valid. */
-		o->fd = v->content_fd;
-		o->crlf = 1;
-		v->content_fd = -1;
 	} else
 		conclude(o, cv.status == CMSV_FAIL ? R_FAIL : R_PERMERROR,
 		    cv.why);

@@ -90,12 +90,13 @@ smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
 check_eq 'epilogue ending in a bare CR: pass' "$(verdict "$tmp/v.eml")" pass
 sign_p12 --opaque <"$tmp/cr.eml" | smime-verify $ca >"$tmp/v.eml"
 check_eq 'bare CR, opaque: pass' "$(verdict "$tmp/v.eml")" pass
-# CRs before a line end in a signed header field: LF line ends cannot
-# carry them, the signature covers one CR (as OpenSSL's canonical form).
-printf 'From: alice@example.com\nContent-Type: text/plain;\r\r\n charset=us-ascii\n\nx\n' |
-    sign_p12 >"$tmp/s.eml"
-smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
-check_eq 'CR CR LF in a signed field: pass' "$(verdict "$tmp/v.eml")" pass
+# CRs before a line end in a header field: a reader that ends lines at
+# a bare CR (Python's email package) sees an empty line there, the end of
+# the header, so the entity has two readings and is not signed.
+printf 'From: alice@example.com\nContent-Type: text/plain;\r\r\n charset=us-ascii\n\nx\n' \
+    >"$tmp/crcr.eml"
+sign_p12 <"$tmp/crcr.eml" >"$tmp/s.eml" 2>"$tmp/err"
+check_eq 'CR CR LF in a header field: not signed (65)' "$?:$(wc -c <"$tmp/s.eml")" 65:0
 # Input that ends inside its header, in an outer field: ours follow on
 # a line of their own.
 printf 'From: alice@example.com\nMIME-Version: 1.0\nSubject: eof' | sign_p12 >"$tmp/s.eml"

@@ -50,7 +50,7 @@ SHAPES = {
                TOP, "SIG"),
     "boundary-70": (0, mixed("boundary=" + "b" * 70,
                              TWO.replace("--in", "--" + "b" * 70)), TOP, "SIG"),
-    "rfc822": (0, "Content-Type: message/rfc822\n\nFrom: a@example.com\n"
+    "rfc822": (0, "Content-Type: message/rfc822\n\nFrom: alice@example.com\n"
                "Subject: inner\n\nbody\n", TOP, "SIG"),
     "top-rfc2231": (0, PLAIN, TOP.replace('boundary="SIG"',
                                           "boundary*=''SIG"), "SIG"),
