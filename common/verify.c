@@ -465,8 +465,8 @@ scan_signed(struct verify *outer, int fd, struct verify *w)
 
 /*
  * A signed entity that is the whole signed content is another layer
- * (sign-then-sign): SPEC.md's pass needs every signature valid, so it is
- * checked too.
+ * (sign-then-sign): a pass needs every signature valid (smime-verify(1)),
+ * so it is checked too.
  */
 static void
 check_inner(struct verify *w, X509_STORE *anchors, struct outcome *o)
