@@ -1,7 +1,7 @@
 /*
- * smime-decrypt: Decrypts the S/MIME message on stdin and writes an SMIME-Decrypt
- * header.
- * See smime-decrypt(1) and SPEC.md.
+ * smime-decrypt: decrypts the S/MIME message on stdin and writes an
+ * SMIME-Decrypt header field.  See smime-decrypt(1); the transform is
+ * decrypt.c.
  */
 #include "opts.h"
 #include "decrypt.h"

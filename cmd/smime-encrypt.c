@@ -1,6 +1,6 @@
 /*
- * smime-encrypt: Encrypts the message on stdin to its recipients with S/MIME.
- * See smime-encrypt(1) and SPEC.md.
+ * smime-encrypt: encrypts the message on stdin to its recipients with
+ * S/MIME.  See smime-encrypt(1); the transform is encrypt.c.
  */
 #include "opts.h"
 #include "encrypt.h"

@@ -1,6 +1,6 @@
 /*
- * smime-sign: Signs the message on stdin with S/MIME (RFC 8551).
- * See smime-sign(1) and SPEC.md.
+ * smime-sign: signs the message on stdin with S/MIME (RFC 8551).  See
+ * smime-sign(1); the transform is sign.c.
  */
 #include "opts.h"
 #include "sign.h"

@@ -1,7 +1,7 @@
 /*
- * smime-verify: Checks the S/MIME signature of the message on stdin and writes
- * an Authentication-Results header (RFC 8601, RFC 7281).
- * See smime-verify(1) and SPEC.md.
+ * smime-verify: checks the S/MIME signature of the message on stdin and
+ * writes an Authentication-Results header field (RFC 8601, RFC 7281).
+ * See smime-verify(1); the transform is verify.c.
  */
 #include "opts.h"
 #include "verify.h"

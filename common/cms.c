@@ -626,7 +626,7 @@ cms_verify(const unsigned char *der, size_t len, BIO *content,
 		s->preferred = read_keypref(si, certs);
 		s->has_signing_time = read_signing_time(si, &s->signing_time);
 		if (s->chain == CHAIN_TOO_LONG) {
-			/* SPEC.md: an over-limit structure is permerror. */
+			/* smimetools(7) LIMITS: a longer chain is permerror. */
 			verdict(v, CMSV_PERMERROR,
 			    "certificate chain too long");
 			goto out;

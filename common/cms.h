@@ -3,8 +3,8 @@
  * includes <openssl/cms.h>.  Signing, verifying, encrypting and
  * decrypting over streams; it never parses RFC 5322.
  *
- * Routes to bounded memory (DESIGN-NOTES.md, checked against OpenSSL
- * 3.0.19's cms_lib.c, cms_smime.c and bio_ndef.c):
+ * Routes to bounded memory (checked against OpenSSL 3.0.19's cms_lib.c,
+ * cms_smime.c and bio_ndef.c):
  *  - detached signing: CMS_sign(CMS_PARTIAL | CMS_DETACHED | CMS_STREAM),
  *    CMS_add1_signer, our attributes, then CMS_dataInit(cms, NULL) gives a
  *    digest BIO over a null sink; we write the canonical content into it
@@ -21,7 +21,7 @@
  *  - decrypting (cms_env.c; measured on 256 MiB): CMS_decrypt with
  *    dcont streams CBC in 6.4 MiB, but for AuthEnvelopedData it keeps the
  *    whole plaintext in a memory BIO until the tag is checked (529 MB),
- *    contrary to DESIGN-NOTES.md.  What streams GCM in 5.6 MiB:
+ *    so it is not used for GCM.  What streams GCM in 5.6 MiB:
  *    CMS_decrypt_set1_pkey_and_peer(cms, pkey, cert, NULL), then
  *    CMS_dataInit(cms, dcont), read to EOF into a spool, then
  *    BIO_get_cipher_status() on the cipher BIO: CMS_dataFinal() returns

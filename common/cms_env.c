@@ -192,7 +192,8 @@ first_of(STACK_OF(ASN1_TYPE) *sk, int type)
  * whether the key transport decrypted (Bleichenbacher).  OpenSSL's
  * generic decoders do the parsing; only the path is ours.
  */
-/* SPEC.md's names ("aes-256-gcm"), OpenSSL's otherwise. */
+/* The names smime-decrypt(1) gives for cipher= ("aes-256-gcm"),
+ * OpenSSL's otherwise. */
 static const char *
 cipher_label(int nid)
 {

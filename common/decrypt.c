@@ -332,8 +332,9 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 			    "%s", strerror(d->pt.err));
 		o->result = "pass";
 	} else
-		/* SPEC.md: every failure after a key matched reads the
-		 * same, so the header is no decryption oracle. */
+		/* smime-decrypt(1): every failure after a key matched
+		 * reads the same, so the header is no decryption
+		 * oracle. */
 		snprintf(o->why, sizeof(o->why), "cannot decrypt");
 out:
 	cms_decrypt_close(cd);

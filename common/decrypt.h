@@ -1,10 +1,17 @@
 /*
- * decrypt: the smime-decrypt transform (SPEC.md "smime-decrypt").
+ * decrypt: the smime-decrypt transform (smime-decrypt(1)), as the ops
+ * that filter_main() runs.
  *
- * So far: every SMIME-Decrypt field that came with the message is removed
- * and a message that is not encrypted, or whose only encrypted entity is
+ * Every SMIME-Decrypt field that came with the message, and the control
+ * field SMIME-Encrypt, is removed.  A message encrypted as a whole (an
+ * EnvelopedData or AuthEnvelopedData in a top-level
+ * application/pkcs7-mime entity, or a bare CMS object) is decrypted with
+ * a key of ours (-k and -c, -p, --as, or the store's identities); the
+ * plaintext replaces the Content-* fields and body only if the cipher
+ * status is good at the end.  One SMIME-Decrypt field goes at the top.
+ * A message that is not encrypted, or whose only encrypted entity is
  * nested inside another (Efail's direct exfiltration), gets result=none.
- * An encrypted message exits 70 until decryption lands.
+ * decrypt.c says how the ciphertext is streamed.
  */
 #ifndef SMIMETOOLS_DECRYPT_H
 #define SMIMETOOLS_DECRYPT_H

@@ -120,7 +120,7 @@ drop_field(void *arg, const char *field, size_t len)
 		keep_inner(e, field, len);
 		return 1;
 	}
-	/* SPEC.md: Bcc never leaves, encrypted or not. */
+	/* smime-encrypt(1): Bcc never leaves, encrypted or not. */
 	return mime_field_is(field, len, "Bcc");
 }
 

@@ -17,7 +17,7 @@ static int tempfail, quiet, verbose;
 static void (*hooks[MAXHOOKS])(void);
 static int nhooks;
 
-/* SPEC.md "Exit status"; the only place these numbers appear. */
+/* smimetools(7) EXIT STATUS; the only place these numbers appear. */
 static const unsigned char sysexits[ERR_NCLASSES] = {
 	[ERR_OK] = 0,
 	[ERR_NEGATIVE] = 1,
@@ -87,7 +87,8 @@ err_sysexits(enum err_class c)
  * --on-error=tempfail is for MTAs that bounce on anything but 75 and 71
  * (Postfix pipe(8), sendmail's prog mailer).  Bad data (65) and an unknown
  * recipient (67) stay as they are: a retry would fail the same way, and
- * SPEC.md forbids 75 for bad data.
+ * bad data is never 75 (smimetools(7) EXIT STATUS: the MTA would retry
+ * it forever).
  */
 int
 err_code(enum err_class c)

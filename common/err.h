@@ -1,6 +1,6 @@
 /*
  * err: diagnostics and the one table that turns an error class into an
- * exit status (SPEC.md "Exit status", sysexits.h).
+ * exit status (smimetools(7) EXIT STATUS, sysexits.h).
  *
  * Every fatal call site names its class (usage, data, noinput, ...), never
  * a number: the number comes from err_code(), which also applies
@@ -51,7 +51,8 @@ int err_verbose(void);
 
 /* The exit status for a class, --on-error applied. */
 int err_code(enum err_class c);
-/* The sysexits code for a class, as SPEC.md's table gives it. */
+/* The sysexits code for a class, as smimetools(7) EXIT STATUS gives
+ * it. */
 int err_sysexits(enum err_class c);
 
 /* Run at exit by xdie() and err_exit(), last registered first. */

@@ -1,5 +1,6 @@
 /*
- * err_test: the exit-code table against SPEC.md, and --on-error=tempfail.
+ * err_test: the exit-code table against smimetools(7) EXIT STATUS, and
+ * --on-error=tempfail.
  */
 #include "err.h"
 #include "tap.h"
@@ -22,7 +23,7 @@ main(void)
 	size_t i;
 
 	tap_ok(sizeof(want) / sizeof(want[0]) == ERR_NCLASSES,
-	    "every class is in SPEC.md's table");
+	    "every class is in the exit-code table");
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		tap_ok(err_code(want[i].c) == want[i].code,
 		    "class %d exits %d", (int)want[i].c, want[i].code);

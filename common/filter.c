@@ -577,8 +577,9 @@ filter_main(const struct filter_ops *ops, void *ctx)
 	f.ops = ops;
 	f.ctx = ctx;
 	in = io_in_open(opt.in);
-	/* A regular file is read twice rather than copied (DESIGN-NOTES:
-	 * a seekable stdin), from wherever the caller left its offset. */
+	/* A regular file is read twice rather than copied to a spool
+	 * (smimetools(7) LIMITS, Disk), from wherever the caller left its
+	 * offset. */
 	if (fstat(in, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (pos = lseek(in, 0, SEEK_CUR)) != -1) {
 		f.seekable = 1;

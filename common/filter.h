@@ -1,13 +1,17 @@
 /*
- * filter: the one driver the four filters share.
+ * filter: the driver smime-verify, smime-decrypt and smime-encrypt share
+ * (smime-sign parses its input twice and has its own, sign.c).
  *
  * It opens input and output, parses the message as it reads it, removes
  * the top-level header fields the command says to remove, and keeps the
- * rest in a private spool, because the result header goes at the top of
- * the header and the result is known only at the end.  Then it asks the
- * command for its result, writes the mbox From line (if any), the result
- * header and the spool, flushes and checks the output, renames -o into
- * place, appends to --report, and returns the exit status.
+ * rest in a private spool (a regular file is read a second time instead),
+ * because the result header goes at the top of the header and the result
+ * is known only at the end.  Then it asks the command for its result,
+ * writes the mbox From line (if any), the result header and the message,
+ * or the outer header and the entity that replaces the Content-* fields
+ * and body (unwrapped, decrypted, encrypted), flushes and checks the
+ * output, renames -o into place, appends to --report, and returns the
+ * exit class.
  *
  * The commands differ only in their ops: which fields to drop, what to
  * watch in the event stream, and what to conclude.

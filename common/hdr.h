@@ -1,12 +1,13 @@
 /*
- * hdr: header edits for our result headers.
+ * hdr: header fields, read and written for the filters.
  *
  * Recognising the fields we must remove (RFC 8601 5: a forged
  * Authentication-Results of our authserv-id, in any case, folding,
- * comments or quoting; any SMIME-Decrypt field), and building the field we
- * add: folded at 78 columns, every value taken from the message or a
- * certificate quoted or dropped so that no byte of it can end the field or
- * start another.
+ * comments or quoting; the control field SMIME-Encrypt, also behind a
+ * bare CR), reading the addresses of From, To and Cc (and the one From a
+ * reader is shown), and building the field we add: folded at 78 columns,
+ * every value taken from the message or a certificate quoted or dropped
+ * so that no byte of it can end the field or start another.
  */
 #ifndef SMIMETOOLS_HDR_H
 #define SMIMETOOLS_HDR_H

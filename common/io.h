@@ -36,7 +36,7 @@ enum io_eol {
 #define IO_BUFSIZE (64 * 1024)
 
 /* The class of a failed write: a full disk or quota is transient (75,
- * SPEC.md), anything else an I/O error (74). */
+ * smimetools(7) EXIT STATUS), anything else an I/O error (74). */
 enum err_class io_errclass(int errnum);
 
 /* At start: stdin is drained at exit unless -i names a file; SIGPIPE is

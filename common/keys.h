@@ -8,12 +8,12 @@
  * take them), live in one buffer and are wiped after use.  While a
  * private key is loaded the process cannot dump core.
  *
- * Failures die with the class SPEC.md gives: a file that cannot be read
- * 66, a key that cannot be used (permissions, passphrase) 77.  A key that
- * does not belong to its certificate is the caller's to class: a
- * filter's identity is its configuration (78, which --on-error=tempfail
- * turns into a retry once it is fixed), what certstore identity add is
- * given is its input (65).
+ * Failures die with the class smimetools(7) EXIT STATUS gives: a file
+ * that cannot be read 66, a key that cannot be used (permissions,
+ * passphrase) 77.  A key that does not belong to its certificate is the
+ * caller's to class: a filter's identity is its configuration (78, which
+ * --on-error=tempfail turns into a retry once it is fixed), what
+ * certstore identity add is given is its input (65).
  */
 #ifndef SMIMETOOLS_KEYS_H
 #define SMIMETOOLS_KEYS_H

@@ -1,8 +1,9 @@
 /*
  * opts: the popt tables the commands include, and the values they set.
  *
- * Every option of SPEC.md is defined here exactly once.  opts_common is
- * in every command; the others are in the commands that take them:
+ * Every option the man pages describe is defined here exactly once.
+ * opts_common is in every command; the others are in the commands that
+ * take them:
  *
  *	opts_identity	-k -c -p --as		sign, encrypt, decrypt, certstore
  *	opts_sign	--detached --opaque ...	smime-sign

@@ -1,5 +1,5 @@
 /*
- * policy: see policy.h.  SPEC.md "smime-verify":
+ * policy: see policy.h.  smime-verify(1) Policies:
  *  signature: the signature matches; the certificate may be self-signed.
  *  chain: also a chain to a trusted anchor, valid now, usage fit for
  *         email signing, and the signer's address is the single From.

@@ -1,7 +1,7 @@
 /*
  * policy: pure decisions.  Facts about a verified signature in, a verdict
- * and its reason out; no I/O, no OpenSSL, so that every rule of SPEC.md's
- * three policies is a unit test.
+ * and its reason out; no I/O, no OpenSSL, so that every rule of the three
+ * policies of smime-verify(1) is a unit test.
  */
 #ifndef SMIMETOOLS_POLICY_H
 #define SMIMETOOLS_POLICY_H

@@ -702,7 +702,8 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 		    opt.lim.depth);
 		conclude(&o, R_PERMERROR, why);
 	} else if (v->nested > 0) {
-		/* RFC 7281 has no word for it; SPEC.md says neutral. */
+		/* RFC 7281 has no word for it; smime-verify(1) says
+		 * neutral. */
 		snprintf(why, sizeof(why), "only part %s is signed",
 		    v->nested_at);
 		conclude(&o, R_NEUTRAL, why);

@@ -1,10 +1,15 @@
 /*
- * verify: the smime-verify transform (SPEC.md "smime-verify").
+ * verify: the smime-verify transform (smime-verify(1)), as the ops that
+ * filter_main() runs.
  *
- * So far: forged Authentication-Results of our authserv-id are removed
- * and a message without S/MIME signature gets smime=none.  Signed
- * messages exit 70 until signature checking lands; nothing claims a
- * result it did not reach.
+ * Forged Authentication-Results of our authserv-id and the control field
+ * SMIME-Encrypt are removed; the signature of a message signed as a whole
+ * (multipart/signed or application/pkcs7-mime at the top, or a bare CMS
+ * object), every layer of it, is checked under --policy, and one
+ * Authentication-Results field (RFC 8601, RFC 7281) goes at the top.  An
+ * opaque message whose signature matches is unwrapped, a multipart/signed
+ * one too with --unwrap; --import stores a passing signer's certificates.
+ * verify.c says how the event stream is sorted.
  */
 #ifndef SMIMETOOLS_VERIFY_H
 #define SMIMETOOLS_VERIFY_H
