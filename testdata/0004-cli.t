@@ -1,6 +1,6 @@
 #!/bin/sh
 # The command-line contract every command shares: --help, --usage,
-# --version, the exit codes of SPEC.md, one-line errors naming the
+# --version, the exit codes of smimetools(7), one-line errors naming the
 # command, stdin read to its end on every exit path.
 . "$(dirname "$0")/lib.sh"
 tools="smime-sign smime-verify smime-encrypt smime-decrypt certstore"

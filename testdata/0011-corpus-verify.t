@@ -12,11 +12,11 @@
 # both say something.  Comments say why a policy was picked.
 #
 # Time: the corpus' certificates have their own validity periods and the
-# chain verdicts are "valid now" (SPEC.md).  Many are long expired, and
-# policy (expired) is then the right answer.  Passes that will turn into
-# policy (expired) later: simple-java-mail (signer and CA) 2029-04-24,
-# thunderbird-nss (Alice, Dave) 2031-01-26; protected-headers and the
-# RFC 9216 certificates 2052.
+# chain verdicts are "valid now" (smime-verify(1) Policies).  Many are
+# long expired, and policy (expired) is then the right answer.  Passes
+# that will turn into policy (expired) later: simple-java-mail (signer
+# and CA) 2029-04-24, thunderbird-nss (Alice, Dave) 2031-01-26;
+# protected-headers and the RFC 9216 certificates 2052.
 #
 # Known gaps, asserted as such so that this test changes when they close:
 #  - a bare detached signature (.p7s without its content, #71): there is
@@ -25,9 +25,10 @@
 #    verify an Ed25519 SignerInfo, so no pass is possible; the result must
 #    say the check could not be made (permerror), never fail.
 #  - signer certificates that the message does not carry (KMail/gpgsm
-#    include none; smime-signed-charset): SPEC.md's "in the message or the
-#    store" cannot be met without a store, which certstore cannot build yet,
-#    and --ca is for anchors only: permerror (signer certificate not found).
+#    include none; smime-signed-charset): smime-verify(1)'s "in the
+#    message or in the store" cannot be met without a store (this test
+#    uses none), and --ca is for anchors only: permerror (signer
+#    certificate not found).
 . "$(dirname "$0")/lib.sh"
 plan 121
 
@@ -80,12 +81,12 @@ m() {
 ### thunderbird-nss (NSS test suite; CA smime/TestCA.pem, to 2076; Alice
 ### and Dave to 2031-01-26; From matches the signers' addresses).
 T=thunderbird-nss/smime
-# TB rejects SHA-1 by its own policy; the signature is intact.  SPEC.md
-# rejects SHA-1 only under strict, which also wants a CRL, and there is no
-# CRL for the NSS test CA (nor its key to make one): under strict the
-# result must not be pass.  (Today it is "temperror (no CRL)": the missing
-# CRL is reported before the weak digest, which no later run can cure;
-# SPEC.md does not order the two.)
+# TB rejects SHA-1 by its own policy; the signature is intact.
+# smime-verify(1) rejects SHA-1 only under strict, which also wants a CRL,
+# and there is no CRL for the NSS test CA (nor its key to make one): under
+# strict the result must not be pass.  (It is "policy (weak algorithm)":
+# smime-verify(1) reports a reason no later run can cure before a missing
+# CRL.)
 m 1 $T/alice.dsig.SHA1.multipart.eml "$tb" signature pass chain pass
 run $T/alice.dsig.SHA1.multipart.eml strict $tb
 check_nogrep '#1 SHA-1 under --policy strict: not pass' 'smime=pass' "$tmp/v.eml"
@@ -118,13 +119,13 @@ m 11 $T/alice.env.sig.SHA256.opaque.eml "$tb" chain pass
 check_grep '#11 unwrapped to the enveloped-data' 'smime-type=enveloped-data' \
     "$tmp/v.eml"
 # TB rejects it for its signing time (this copy differs from #3 only in a
-# Date header 6 hours after the signingTime); SPEC.md has no signing-time
-# rule, and the signature is the one of #3.
+# Date header 6 hours after the signingTime); smime-verify(1) has no
+# signing-time rule for the verdict, and the signature is the one of #3.
 m 12 $T/alice.future.dsig.SHA256.multipart.eml "$tb" chain pass
 m 13 $T/alice.html.sig.SHA256.opaque.eml "$tb" chain pass
 # Dave multipart/signed around Alice multipart/signed, both valid: TB says
-# not good by its own policy; SPEC.md: pass when every signature is valid.
-# (smime-verify checks the outer one only: see the last assertions.)
+# not good by its own policy; smime-verify(1): pass when every signature
+# is valid.  (smime-verify checks every layer: see the last assertions.)
 m 14 $T/alice.plain.dsig.SHA256.multipart.dave.dsig.SHA256.multipart.eml "$tb" \
     chain pass
 # as #1
@@ -297,7 +298,7 @@ wrapped '#71 signedByCarlosDetached, wrapped: permerror, not fail (known gap: Op
 
 ### A nested signature that does not verify inside one that does: #2
 ### (Alice's altered message) signed as a whole by the test PKI's alice.
-### SPEC.md: pass only when every signature is valid.
+### smime-verify(1): pass only when every signature is valid.
 pki=$testdir/pki
 for mode in '' --opaque; do
 	smime-sign $mode -k "$tmp/alice.key" -c "$pki/alice.pem" --chain "$pki/sub-ca.pem" \

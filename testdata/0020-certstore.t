@@ -170,8 +170,8 @@ ok 'get with --crlf' 'certstore $S --crlf get alice@example.com >"$tmp/crlf.pem"
 check_eq 'CRLF line ends' "$(grep -c "$(printf '\r')\$" "$tmp/crlf.pem")" \
     "$(grep -c '' "$tmp/crlf.pem")"
 
-# The best of several (SPEC.md): valid, not revoked, can encrypt; then
-# key-preference, then last-seen, then the latest notAfter.
+# The best of several (certstore(1) get): valid, not revoked, can
+# encrypt; then key-preference, then last-seen, then the latest notAfter.
 mkcert late 0x7101 20000 keyAgreement,digitalSignature email:best@example.com
 mkcert early 0x7102 10000 keyAgreement,digitalSignature email:best@example.com
 mkcert gone 0x7103 -1 keyAgreement,digitalSignature email:best@example.com

@@ -17,8 +17,8 @@
 #    Encoding) with LF line ends.  smime-decrypt writes the input's line
 #    ends, so its body must equal the original LF body, and its header must
 #    be the outer fields that are not Content-* plus the decrypted entity's
-#    Content-* fields (compared as a set: SPEC.md does not say where the
-#    inner fields go).
+#    Content-* fields (compared as a set: smime-decrypt(1) does not say
+#    where the inner fields go).
 #
 # gpgsm 2.2.40 (Debian 12), tried by hand and by this test, cannot:
 #  - decrypt AuthEnvelopedData (AES-GCM): "error getting IV: Buffer too
@@ -273,9 +273,8 @@ tail -n +2 "$tmp/mbox.out" >"$tmp/mbox.eml2"
 ok 'mbox: openssl decrypts it' \
     'openssl cms -decrypt -in "$tmp/mbox.eml2" -inkey "$tmp/alice.key" -out "$tmp/mbox.dec"'
 check_same 'mbox: the inner entity' "$tmp/mbox.dec" "$tmp/inner"
-# --protect-headers: the Subject is inside only.  (SPEC.md: it does not
-# stay outside; smime-encrypt(1) OPTIONS says it is removed, its BUGS that
-# the outer one becomes "...": either way, not the real one.)
+# --protect-headers: the Subject is inside only.  (smime-encrypt(1),
+# OPTIONS and BUGS: the outer one becomes "...", not the real one.)
 ok 'smime-encrypt --protect-headers' \
     'smime-encrypt --protect-headers -r "$pki/alice.pem" <"$tmp/msg.eml" >"$tmp/ph.eml"'
 check_nogrep '--protect-headers: the real Subject is not outside' \

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The four filters in a row, as SPEC.md composes them:
+# The four filters in a row, as smimetools(7) composes them:
 #   smime-sign | smime-encrypt | smime-decrypt | smime-verify
 # for an RSA pair (alice signs, the help desk decrypts; PKCS#1 v1.5) and
 # an EC pair (carol signs with ECDSA P-256, dave decrypts with ECDH

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Attacks of issue 8, Efail (Poddebniak et al., USENIX Security 2018):
+# The Efail attacks (Poddebniak et al., USENIX Security 2018):
 #  - CBC gadgets: the ciphertext of a CBC message changed without the key
 #    (first block through the IV, a middle block through the block before
 #    it).  It still decrypts, marked integrity=none; --require-integrity

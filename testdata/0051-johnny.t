@@ -1,5 +1,5 @@
 #!/bin/sh
-# Attacks of issue 8 from "Johnny, you are fired!" (Müller et al., USENIX
+# Attacks from "Johnny, you are fired!" (Müller et al., USENIX
 # Security 2019) on smime-verify, under the default policy (chain) with
 # the test root as the only anchor:
 #  - eContent confusion: a detached signature that carries content of its

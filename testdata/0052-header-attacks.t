@@ -1,5 +1,5 @@
 #!/bin/sh
-# Attacks of issue 8 on our result headers:
+# Attacks on our result headers:
 #  - forged Authentication-Results of our authserv-id, in every spelling
 #    RFC 5322 and RFC 8601 allow (case, white space before the colon as
 #    the obsolete syntax allows, no space, folding, comments before,

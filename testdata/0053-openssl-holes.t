@@ -1,5 +1,5 @@
 #!/bin/sh
-# Attacks of issue 8 that OpenSSL 3.0.19 lets through and smime-decrypt
+# Attacks that OpenSSL 3.0.19 lets through and smime-decrypt
 # must stop itself (smime-decrypt(1), "cipher not allowed", and "password
 # and KEK recipients are not handled"):
 #  - AES-GCM with a 1-byte tag (OpenSSL checks only that many bytes), a

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Exhaustion attacks of issue 8: each input beyond a limit gets its
+# Exhaustion attacks: each input beyond a limit gets its
 # result (permerror for a signature over a limit, result=fail for an
 # encrypted message over one, none where nothing is S/MIME at the top),
 # exit 0, quickly (each run under $SLOW seconds of wall time), never a
@@ -287,8 +287,8 @@ msg big@example.com | smime-sign -k "$tmp/big.key" -c "$tmp/big.pem" --chain "$p
 check_eq 'the 16384-bit signature is valid (openssl cms)' \
     "$(openssl cms -verify -in "$tmp/big.eml" -CAfile "$pki/root-ca.pem" -out /dev/null 2>/dev/null; echo $?)" 0
 timed 'verify: a 16384-bit RSA signer' 'smime-verify $ca <"$tmp/big.eml" >"$tmp/v.eml"'
-# SPEC.md sets no upper bound on RSA keys and OpenSSL takes up to 16384
-# bits: pass, or permerror should a limit be added; never anything else.
+# smimetools(7) LIMITS: RSA keys up to 16384 bits, OpenSSL's own limit:
+# pass, or permerror should a limit be added; never anything else.
 check_grep 'verify: a 16384-bit RSA signer: pass or permerror' '^(pass|permerror)$' \
     "$(verdict "$tmp/v.eml" >"$tmp/r"; echo "$tmp/r")"
 # A certificate with alice's issuer and serial and a 65536-bit modulus:

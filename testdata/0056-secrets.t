@@ -1,7 +1,7 @@
 #!/bin/sh
-# Secret hygiene, seen from outside the process (issue 8, SPEC.md
-# --passin): while smime-sign waits for its passphrase, it already
-# cannot dump core; the passphrase never shows in its command line or
+# Secret hygiene, seen from outside the process (smimetools(7) Keys,
+# smime-sign(1) --passin): while smime-sign waits for its passphrase, it
+# already cannot dump core; the passphrase never shows in its command line or
 # environment unless given there (pass:, env:); once the key is loaded
 # (smime-sign blocked on its input), the passphrase and key files are
 # closed, the passphrase is nowhere in its memory, and a signal makes no

@@ -1,7 +1,8 @@
 #!/bin/sh
 # An entity that comes up from inside (a decrypted one, an opaque signed
 # one unwrapped, a multipart/signed one with --unwrap) joins the outer
-# header as SPEC.md says: "the outer header stays".
+# header as smime-decrypt(1) and smime-verify(1) say: "the outer header
+# stays" (smimetools(7): Promotion keeps the border).
 #  - no result field of ours comes up from inside: a forged
 #    Authentication-Results of our authserv-id or SMIME-Decrypt in the
 #    entity is gone, whatever the signature's verdict (a self-signed

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Issue 13, class 1: whose address a certificate carries.  Its
+# Whose address a certificate carries (smimetools(7)).  Its
 # subjectAltName rfc822Names; a subject emailAddress counts only in a
 # certificate that has no rfc822Name at all (OpenSSL's X509_check_email);
 # an rfc822Name that is no plain addr-spec counts for nothing.  The
