@@ -16,8 +16,8 @@
  *    not what a conforming encoder writes.  The decoders produce the
  *    liberal result and report each departure as a bit in their final
  *    return value, so the caller chooses between warning and refusing.
- *  - Layering.  The mime module never includes OpenSSL; only cms does.
- *    This file needs libc alone.
+ *  - Layering.  The mime module never includes OpenSSL, and neither
+ *    does this file: it needs libc alone.
  *
  * Update functions write to out and return the number of bytes written;
  * out must hold the stated bound for that call, and bytes of it past the
