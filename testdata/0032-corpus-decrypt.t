@@ -9,9 +9,10 @@
 # body must be its body byte for byte (line ends aside: smime-decrypt
 # writes the input's, smime-decrypt(1)), our Content-Type its
 # Content-Type; the text the MANIFEST's "expected" column quotes is then
-# looked for in it, so the oracle is the plaintext the source expects.  Where the plaintext
-# is itself signed, openssl cms -verify -noverify must verify the inner
-# signature over *our* output: the strongest byte-exactness check there is.
+# looked for in it, so the oracle is the plaintext the source expects.
+# Where the plaintext is itself signed, openssl cms -verify -noverify must
+# verify the inner signature over *our* output: the strongest
+# byte-exactness check there is.
 # Rows 10 and 11 are encrypted inside opaque signatures: smime-verify
 # unwraps them first (--policy signature, the NSS test CA).
 #
