@@ -220,12 +220,18 @@ bench: all
 	@scripts/bench "$(CURDIR)/$(BUILD)"
 	@scripts/bench-store "$(CURDIR)/$(BUILD)"
 
+# The recipe files name where the commands and themselves are installed.
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR)
 	install -m 755 $(BINS) $(SCRIPTS) $(DESTDIR)$(BINDIR)
-	install -m 644 $(RECIPES) $(DESTDIR)$(SHAREDIR)
+	for f in $(RECIPES); do \
+	    sed -e 's|/usr/local/bin|$(BINDIR)|g' \
+	        -e 's|/usr/local/share/smimetools|$(SHAREDIR)|g' $$f \
+	        >$(DESTDIR)$(SHAREDIR)/$${f#scripts/} && \
+	    chmod 644 $(DESTDIR)$(SHAREDIR)/$${f#scripts/} || exit 1; \
+	done
 	install -m 644 $(MAN1) $(MAN1S) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
@@ -235,6 +241,7 @@ uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/smime-inbound
 	rm -f $(SCRIPTS:scripts/%=$(DESTDIR)$(BINDIR)/%)
 	rm -f $(RECIPES:scripts/%=$(DESTDIR)$(SHAREDIR)/%)
+	rmdir $(DESTDIR)$(SHAREDIR) 2>/dev/null || true
 	rm -f $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%)
 	rm -f $(MAN1S:man/%=$(DESTDIR)$(MANDIR)/man1/%)
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
