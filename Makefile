@@ -10,6 +10,8 @@
 #   make bench      time and memory next to openssl cms, certstore at
 #                   scale (not a test)
 #   make install / uninstall   PREFIX, DESTDIR, BINDIR, MANDIR honoured
+#   make deb        the Debian package, in build/deb/ (installs dpkg-dev,
+#                   debhelper, fakeroot, lintian if missing)
 
 VERSION = 0.1.0
 PREFIX ?= /usr/local
@@ -220,12 +222,18 @@ bench: all
 	@scripts/bench "$(CURDIR)/$(BUILD)"
 	@scripts/bench-store "$(CURDIR)/$(BUILD)"
 
+# The recipe files name where the commands and themselves are installed.
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR)
 	install -m 755 $(BINS) $(SCRIPTS) $(DESTDIR)$(BINDIR)
-	install -m 644 $(RECIPES) $(DESTDIR)$(SHAREDIR)
+	for f in $(RECIPES); do \
+	    sed -e 's|/usr/local/bin|$(BINDIR)|g' \
+	        -e 's|/usr/local/share/smimetools|$(SHAREDIR)|g' $$f \
+	        >$(DESTDIR)$(SHAREDIR)/$${f#scripts/} && \
+	    chmod 644 $(DESTDIR)$(SHAREDIR)/$${f#scripts/} || exit 1; \
+	done
 	install -m 644 $(MAN1) $(MAN1S) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
@@ -235,11 +243,35 @@ uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/smime-inbound
 	rm -f $(SCRIPTS:scripts/%=$(DESTDIR)$(BINDIR)/%)
 	rm -f $(RECIPES:scripts/%=$(DESTDIR)$(SHAREDIR)/%)
+	rmdir $(DESTDIR)$(SHAREDIR) 2>/dev/null || true
 	rm -f $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%)
 	rm -f $(MAN1S:man/%=$(DESTDIR)$(MANDIR)/man1/%)
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
 	rm -f $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%)
 	rm -f $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
+
+# The Debian package (debian/), built from a copy of the tree in
+# build/deb/: dpkg-buildpackage cleans the tree it builds in and writes
+# the .deb beside it, so the work tree and its parent stay as they are.
+# lintian fails the target on an error.  scripts/check-deb then compares
+# what the package installs with what `make install` does.
+DEBDIR = build/deb
+DEBSRC = $(DEBDIR)/smimetools-$(VERSION)
+
+.PHONY: deb deps-deb
+
+deps-deb:
+	@test -z "$$(scripts/install-deps --deb --list)" || scripts/install-deps --deb
+
+deb: deps-deb
+	rm -rf $(DEBDIR)
+	mkdir -p $(DEBSRC)
+	tar -cf - --exclude=./.git --exclude=./build --exclude=./build-san \
+	    --exclude=./build-fuzz --exclude='./fuzz/corpus-*' . | \
+	    tar -xf - -C $(DEBSRC)
+	cd $(DEBSRC) && dpkg-buildpackage -b -us -uc
+	lintian --info --display-level '>=warning' $(DEBDIR)/*.changes
+	@ls $(DEBDIR)/*.deb
 
 clean:
 	rm -rf build build-san build-fuzz
