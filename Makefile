@@ -48,7 +48,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto popt 2>/dev/null || \
 	echo -lcrypto -lpopt)
 
 TOOLS = smime-sign smime-verify smime-encrypt smime-decrypt certstore
-MODULES = err io opts mime mime_field mime_cte hdr keys cms cms_env policy ber p7in \
+MODULES = err buf json io opts mime mime_field mime_cte hdr keys cms cms_env policy ber p7in \
 	magic_type filter verify decrypt \
 	encrypt sign store store_cert store_index store_judge store_input \
 	store_verbs store_fsck

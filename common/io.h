@@ -36,7 +36,7 @@ enum io_eol {
 #define IO_BUFSIZE (64 * 1024)
 
 /* The class of a failed write: a full disk or quota is transient (75,
- * SPEC.md), anything else an I/O error (74). */
+ * smimetools(7) "EXIT STATUS"), anything else an I/O error (74). */
 enum err_class io_errclass(int errnum);
 
 /* At start: stdin is drained at exit unless -i names a file; SIGPIPE is
@@ -89,6 +89,19 @@ void io_wr_copyfd(struct io_wr *w, int fd);
 /* Ends the stream (a held '\r' is written) and writes out the buffer;
  * returns 0 or the first errno seen. */
 int io_wr_flush(struct io_wr *w);
+
+/* fsync(2) of the folder dir, so that a rename or a new name in it is
+ * on disk.  Returns 0, or the errno of the flush (a folder that cannot
+ * be opened, or a file system that cannot flush one, EINVAL, is 0). */
+int io_fsync_dir(const char *dir);
+
+/*
+ * A whole regular file of at most max bytes, NUL-terminated (len
+ * without the NUL), links not followed.  Returns NULL with errno set
+ * if it cannot be opened (ENOENT: a reader raced a remove), EINVAL if
+ * it is no regular file, EFBIG if it is larger than max.
+ */
+char *io_read_file(const char *path, size_t max, size_t *len);
 
 /*
  * The line ending a message uses: that of its first line.  Returns

@@ -37,6 +37,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "io.h"
 #include "store_int.h"
 
 #define LOCK_WAIT	30		/* seconds a writer waits for the lock */
@@ -63,59 +64,6 @@ static struct {
 } mark;
 
 const char *const folders[] = { "certs", "keys", "ca", "crl", NULL };
-
-void
-buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	if (n > 0)
-		memcpy(b->p + b->n, p, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-void
-buf_puts(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-void
-buf_printf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char small[512];
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		xdie(ERR_SOFTWARE, "cannot format");
-	if ((size_t)n < sizeof(small)) {
-		buf_add(b, small, (size_t)n);
-		return;
-	}
-	buf_add(b, "", 0);
-	if (b->n + (size_t)n + 1 > b->cap) {
-		b->cap = b->n + (size_t)n + 1;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->n += (size_t)n;
-}
-
-void
-buf_free(struct buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
 
 /* dir/rel into out; a path too long for the system is a bad store. */
 void
@@ -156,85 +104,6 @@ iso_asn1(const ASN1_TIME *t, char out[21])
 	if (t == NULL || !ASN1_TIME_to_tm(t, &tm) ||
 	    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		strcpy(out, "?");
-}
-
-/* Bytes from a certificate, safe on a terminal or in a tab-separated
- * line: printable ASCII as it is, anything else as \xHH. */
-void
-buf_escape(struct buf *b, const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] > 0x20 && p[i] < 0x7f && p[i] != '\\')
-			buf_add(b, p + i, 1);
-		else
-			buf_printf(b, "\\x%02x", p[i]);
-}
-
-/*
- * Reads a whole file of at most max bytes.  Returns NULL with errno set
- * if it cannot be opened (ENOENT: a reader raced a remove) and with
- * errno EFBIG if it is larger.  Links are not followed: the store's
- * files are regular files.
- */
-char *
-read_file(const char *path, size_t max, size_t *len)
-{
-	struct stat st;
-	char *p = NULL;
-	size_t n = 0, cap = 0;
-	ssize_t r;
-	int fd, e;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1)
-		return NULL;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return NULL;
-	}
-	for (;;) {
-		if (n == cap) {
-			if (cap > max) {
-				free(p);
-				close(fd);
-				errno = EFBIG;
-				return NULL;
-			}
-			cap = cap == 0 ? (size_t)st.st_size + 1 : cap * 2;
-			if (cap > max + 1)
-				cap = max + 1;
-			if (cap <= n)
-				cap = n + 1;
-			p = xrealloc(p, cap + 1);
-		}
-		r = read(fd, p + n, cap - n);
-		if (r == 0)
-			break;
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			e = errno;
-			free(p);
-			close(fd);
-			errno = e;
-			return NULL;
-		}
-		n += (size_t)r;
-		if (n > max) {
-			free(p);
-			close(fd);
-			errno = EFBIG;
-			return NULL;
-		}
-	}
-	close(fd);
-	p = xrealloc(p, n + 1);
-	p[n] = '\0';
-	*len = n;
-	return p;
 }
 
 /* At exit, whatever the path: no temporary file of ours is left.  An
@@ -366,26 +235,10 @@ stage_unlink(struct store *s, const char *rel)
 void
 fsync_dir(const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int e = io_fsync_dir(dir);
 
-	if (fd == -1)
-		return;
-	if (fsync(fd) == -1 && errno != EINVAL)
-		die_write("flush the folder", dir, errno);
-	close(fd);
-}
-
-static int
-flush_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e = 0;
-
-	if (fd == -1)
-		return 0;
-	if (fsync(fd) == -1 && errno != EINVAL)
-		e = errno;
-	close(fd);
-	return e;
+	if (e != 0)
+		die_write("flush the folder", dir, e);
 }
 
 /* The folder of a staged change, into dir. */
@@ -489,11 +342,11 @@ stage_undo(size_t n)
 			ok = 0;
 		stage_dir(st, dir);
 		if (strcmp(dir, last) != 0 && *last != '\0' &&
-		    flush_dir(last) != 0)
+		    io_fsync_dir(last) != 0)
 			ok = 0;
 		snprintf(last, sizeof(last), "%s", dir);
 	}
-	if (*last != '\0' && flush_dir(last) != 0)
+	if (*last != '\0' && io_fsync_dir(last) != 0)
 		ok = 0;
 	return ok;
 }
@@ -533,7 +386,7 @@ commit(struct store *s)
 
 		stage_dir(st, dir);
 		if (strcmp(dir, last) != 0 && *last != '\0' &&
-		    (e = flush_dir(last)) != 0) {
+		    (e = io_fsync_dir(last)) != 0) {
 			what = "flush the folder";
 			where = last;
 			break;
@@ -545,7 +398,7 @@ commit(struct store *s)
 			where = st->dst;
 		}
 	}
-	if (e == 0 && *last != '\0' && (e = flush_dir(last)) != 0) {
+	if (e == 0 && *last != '\0' && (e = io_fsync_dir(last)) != 0) {
 		what = "flush the folder";
 		where = last;
 	}
@@ -610,7 +463,7 @@ meta_load(struct store *s, const char *fp, struct meta *m)
 	size_t n;
 
 	spath(path, s, "certs/%s.meta", fp);
-	text = read_file(path, SMALL_MAX, &n);
+	text = io_read_file(path, SMALL_MAX, &n);
 	if (text == NULL)
 		memset(m, 0, sizeof(*m));
 	else

@@ -22,6 +22,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "io.h"
 #include "store_int.h"
 
 static void
@@ -352,7 +353,7 @@ load_cert(struct store *s, const char *folder, const char *fp)
 	X509 *x;
 
 	spath(path, s, "%s/%s.pem", folder, fp);
-	if ((p = read_file(path, SMALL_MAX, &n)) == NULL)
+	if ((p = io_read_file(path, SMALL_MAX, &n)) == NULL)
 		return NULL;
 	x = pem_cert(p, n);
 	free(p);
@@ -424,7 +425,7 @@ crls_of(struct store *s, const X509_NAME *name)
 		    sizeof(target))) == -1)
 			break;
 		spath(path, s, "crl/%s", target);
-		if (r == 0 || (p = read_file(path, INPUT_MAX, &n)) == NULL)
+		if (r == 0 || (p = io_read_file(path, INPUT_MAX, &n)) == NULL)
 			continue;
 		c = pem_crl(p, n);
 		free(p);

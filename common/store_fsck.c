@@ -27,6 +27,7 @@
 #include <openssl/x509.h>
 
 #include "opts.h"
+#include "io.h"
 #include "store_int.h"
 
 /*
@@ -115,7 +116,7 @@ fsck_read(struct fsck *f, const char *rel, const struct stat *st,
 	}
 	fsck_mode(f, rel, st, 0600);
 	spath(path, f->s, "%s", rel);
-	if ((p = read_file(path, strcmp(rel, "index") == 0 ? SIZE_MAX / 4 :
+	if ((p = io_read_file(path, strcmp(rel, "index") == 0 ? SIZE_MAX / 4 :
 	    INPUT_MAX, n)) == NULL)
 		fsck_say(f, 0, "%s: cannot read: %s", rel, strerror(errno));
 	return p;

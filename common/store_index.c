@@ -35,6 +35,7 @@
 
 #include <openssl/x509.h>
 
+#include "io.h"
 #include "store_int.h"
 
 #define JOURNAL_MAX	(64 << 10)	/* index.journal, before a merge */
@@ -377,7 +378,7 @@ ix_add(struct store *s, const struct buf *lines)
 	if (lines->n == 0)
 		return;
 	spath(path, s, "index.journal");
-	old = read_file(path, JOURNAL_MAX, &n);
+	old = io_read_file(path, JOURNAL_MAX, &n);
 	if (old == NULL && errno != ENOENT && errno != EFBIG)
 		xdie(ERR_CONFIG, "cannot read '%s': %s", path,
 		    strerror(errno));
@@ -385,7 +386,7 @@ ix_add(struct store *s, const struct buf *lines)
 		n = errno == EFBIG ? JOURNAL_MAX + 1 : 0;
 	if (n + lines->n > JOURNAL_MAX) {
 		free(old);
-		old = read_file(path, SIZE_MAX / 4, &n);
+		old = io_read_file(path, SIZE_MAX / 4, &n);
 		buf_add(&j, old != NULL ? old : "", old != NULL ? n : 0);
 		buf_add(&j, lines->p, lines->n);
 		ix_write(s, 1, j.p, j.n, NULL, 0);
@@ -408,7 +409,7 @@ ix_drop(struct store *s, char (*drop)[FPLEN + 1], size_t nd)
 
 	qsort(drop, nd, sizeof(*drop), fp_cmp);
 	spath(path, s, "index.journal");
-	j = read_file(path, SIZE_MAX / 4, &n);
+	j = io_read_file(path, SIZE_MAX / 4, &n);
 	ix_write(s, 1, j != NULL ? j : "", j != NULL ? n : 0,
 	    (const char (*)[FPLEN + 1])drop, nd);
 	free(j);

@@ -26,6 +26,7 @@
 
 #include <openssl/x509.h>
 
+#include "buf.h"
 #include "cert.h"
 #include "cms.h"
 #include "store.h"
@@ -45,12 +46,6 @@ struct store {
 	char *dir;
 	int lock;		/* the lock's descriptor, -1 for a reader */
 	int bulk;		/* syncfs at commit instead of fsync per file */
-};
-
-/* A growing byte buffer: index lines, messages, output. */
-struct buf {
-	char *p;
-	size_t n, cap;
 };
 
 /*
@@ -136,22 +131,11 @@ struct put {
 /* The folders of a store: init makes them, fsck checks them. */
 extern const char *const folders[];
 
-/* Buffers, for index lines, labels and the verbs' output. */
-void buf_add(struct buf *b, const void *p, size_t n);
-void buf_puts(struct buf *b, const char *s);
-void buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void buf_free(struct buf *b);
-/* Bytes from a certificate, escaped for a terminal or a line. */
-void buf_escape(struct buf *b, const unsigned char *p, size_t n);
-
 /* dir/rel into out: every file builds its paths so. */
 void spath(char *out, const struct store *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A certificate's time as the index and list print it. */
 void iso_asn1(const ASN1_TIME *t, char out[21]);
-/* A whole file of the store, links not followed; every reader. */
-char *read_file(const char *path, size_t max, size_t *len);
 
 /* The crash-safe writes, for every file that changes the store: stage
  * the files, then commit them in order.  die_write says why a write

@@ -25,60 +25,13 @@
 
 #include "cms.h"
 #include "io.h"
+#include "json.h"
 #include "keys.h"
 #include "opts.h"
 #include "store_int.h"
 
 #define BULK_FILES	16		/* more new files: one syncfs */
 #define PASS_MAX	1024
-
-static int
-utf8_valid(const unsigned char *p, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		k = (p[i] & 0xe0) == 0xc0 ? 1 : (p[i] & 0xf0) == 0xe0 ? 2 :
-		    (p[i] & 0xf8) == 0xf0 ? 3 : 0;
-		if (k == 0)
-			return 0;
-		for (i++; k > 0; k--, i++)
-			if (i >= n || (p[i] & 0xc0) != 0x80)
-				return 0;
-	}
-	return 1;
-}
-
-/* A JSON string; bytes that are not UTF-8 become \u00XX. */
-static void
-buf_json(struct buf *b, const unsigned char *p, size_t n)
-{
-	int utf8 = utf8_valid(p, n);
-	size_t i;
-
-	buf_add(b, "\"", 1);
-	for (i = 0; i < n; i++)
-		if (p[i] == '"' || p[i] == '\\')
-			buf_printf(b, "\\%c", p[i]);
-		else if (p[i] < 0x20 || p[i] == 0x7f || (p[i] >= 0x80 && !utf8))
-			buf_printf(b, "\\u%04x", p[i]);
-		else
-			buf_add(b, p + i, 1);
-	buf_add(b, "\"", 1);
-}
-
-static void
-buf_json_str(struct buf *b, const char *s)
-{
-	if (s == NULL)
-		buf_puts(b, "null");
-	else
-		buf_json(b, (const unsigned char *)s, strlen(s));
-}
 
 /*
  * The verbs' output: stdout or -o, LF unless --crlf.
@@ -131,29 +84,6 @@ name_str(const X509_NAME *name, char *out_, size_t size)
 	ERR_clear_error();
 }
 
-/* A space-separated list as a JSON array of strings. */
-static void
-buf_json_words(struct buf *b, const char *s, char sep)
-{
-	const char *e;
-	int first = 1;
-
-	buf_add(b, "[", 1);
-	while (s != NULL && *s != '\0') {
-		e = strchr(s, sep);
-		if (e == NULL)
-			e = s + strlen(s);
-		if (e > s) {
-			if (!first)
-				buf_add(b, ",", 1);
-			buf_json(b, (const unsigned char *)s, (size_t)(e - s));
-			first = 0;
-		}
-		s = *e != '\0' ? e + 1 : e;
-	}
-	buf_add(b, "]", 1);
-}
-
 /*
  * One line of `list` (certstore(1)): fingerprint, notAfter, flags and
  * addresses separated by tabs, or with --json one object.  folder is
@@ -196,24 +126,24 @@ list_line(struct store *s, const char *folder, const char *fp, X509 *x)
 		for (i = 0; i < a.n; i++) {
 			if (i > 0)
 				buf_add(&b, ",", 1);
-			buf_json(&b, a.v[i].p, a.v[i].n);
+			json_bytes(&b, a.v[i].p, a.v[i].n);
 		}
 		buf_puts(&b, "],\"subject\":");
-		buf_json_str(&b, subj);
+		json_str(&b, subj);
 		buf_puts(&b, ",\"issuer\":");
-		buf_json_str(&b, iss);
+		json_str(&b, iss);
 		buf_puts(&b, ",\"serial\":");
-		buf_json_str(&b, ser);
+		json_str(&b, ser);
 		buf_printf(&b, ",\"not_before\":\"%s\",\"not_after\":\"%s\"",
 		    nb, na);
 		buf_puts(&b, ",\"first_seen\":");
-		buf_json_str(&b, meta_get(&m, "first-seen"));
+		json_str(&b, meta_get(&m, "first-seen"));
 		buf_puts(&b, ",\"last_seen\":");
-		buf_json_str(&b, meta_get(&m, "last-seen"));
+		json_str(&b, meta_get(&m, "last-seen"));
 		buf_puts(&b, ",\"capabilities\":");
-		buf_json_words(&b, meta_get(&m, "capabilities"), ' ');
+		json_words(&b, meta_get(&m, "capabilities"), ' ');
 		buf_puts(&b, ",\"flags\":");
-		buf_json_words(&b, flags, ',');
+		json_words(&b, flags, ',');
 		buf_add(&b, "}", 1);
 	}
 	buf_add(&b, "\n", 1);
@@ -643,7 +573,7 @@ static int
 key_encrypted(const char *path)
 {
 	size_t n;
-	char *p = read_file(path, SMALL_MAX, &n);
+	char *p = io_read_file(path, SMALL_MAX, &n);
 	BIO *b = p != NULL ? BIO_new_mem_buf(p, (int)n) : NULL;
 	EVP_PKEY *k = b != NULL ? PEM_read_bio_PrivateKey(b, NULL, no_pass,
 	    NULL) : NULL;
