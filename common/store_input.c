@@ -25,6 +25,7 @@
 #include "io.h"
 #include "magic_type.h"
 #include "opts.h"
+#include "store_dir.h"
 #include "store_int.h"
 
 void
@@ -444,5 +445,5 @@ parse_crl(const char *buf, size_t n)
 {
 	X509_CRL *c = d2i_X509_CRL_whole((const unsigned char *)buf, n);
 
-	return c != NULL ? c : pem_crl(buf, n);
+	return c != NULL ? c : crl_from_pem(buf, n);
 }
