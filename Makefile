@@ -208,10 +208,14 @@ fuzz: fuzz-build
 	    test -z "$$(ls crash-* leak-* timeout-* oom-* 2>/dev/null)" || exit 1; \
 	done
 
-lint: deps-test
+# The objects of the library must not need each other in a cycle
+# (scripts/objdeps prints who needs whom and names a cycle).
+lint: deps-test $(LIB)
 	@echo "== mandoc -Tlint"
 	@mandoc -Tlint -W warning $(MAN1) $(MAN1S) $(MAN5) $(MAN7) $(MAN8) && \
 	    echo "man pages: clean"
+	@echo "== object dependencies, $(LIB)"
+	@scripts/objdeps $(LIB) >/dev/null && echo "objects: no cycle"
 
 demo: deps-test all
 	@scripts/demo "$(CURDIR)/$(BUILD)"
