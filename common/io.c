@@ -211,31 +211,25 @@ fsync_parent(const char *path)
 }
 
 char *
-io_read_file(const char *path, size_t max, size_t *len)
+io_read_fd(int fd, size_t max, size_t *len)
 {
 	struct stat st;
 	char *p = NULL;
 	size_t n = 0, cap = 0;
 	ssize_t r;
-	int fd, e;
+	int e;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1)
+	if (fstat(fd, &st) == -1)
 		return NULL;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return NULL;
-	}
 	for (;;) {
 		if (n == cap) {
 			if (cap > max) {
 				free(p);
-				close(fd);
 				errno = EFBIG;
 				return NULL;
 			}
-			cap = cap == 0 ? (size_t)st.st_size + 1 : cap * 2;
+			cap = cap == 0 ? (S_ISREG(st.st_mode) ?
+			    (size_t)st.st_size + 1 : 65536) : cap * 2;
 			if (cap > max + 1)
 				cap = max + 1;
 			if (cap <= n)
@@ -250,22 +244,41 @@ io_read_file(const char *path, size_t max, size_t *len)
 				continue;
 			e = errno;
 			free(p);
-			close(fd);
 			errno = e;
 			return NULL;
 		}
 		n += (size_t)r;
 		if (n > max) {
 			free(p);
-			close(fd);
 			errno = EFBIG;
 			return NULL;
 		}
 	}
-	close(fd);
 	p = xrealloc(p, n + 1);
 	p[n] = '\0';
 	*len = n;
+	return p;
+}
+
+char *
+io_read_file(const char *path, size_t max, size_t *len)
+{
+	struct stat st;
+	char *p;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	p = io_read_fd(fd, max, len);
+	e = errno;
+	close(fd);
+	errno = e;
 	return p;
 }
 

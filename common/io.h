@@ -102,6 +102,9 @@ int io_fsync_dir(const char *dir);
  * it is no regular file, EFBIG if it is larger than max.
  */
 char *io_read_file(const char *path, size_t max, size_t *len);
+/* The same for what is left of an open descriptor (certstore's inputs:
+ * stdin or -i FILE); NULL with errno, EFBIG if more than max. */
+char *io_read_fd(int fd, size_t max, size_t *len);
 
 /*
  * The line ending a message uses: that of its first line.  Returns
