@@ -1,7 +1,7 @@
 /*
  * store_judge: the policy of `add` (certstore(1)), certificate by
  * certificate: a chain to the anchors (unless --policy signature),
- * built from the inputs and the intermediates of certs/; fitness for
+ * built from the inputs and the store's intermediates; fitness for
  * mail; an address; under --policy strict, CRLs and no weak algorithm.
  * store_import judges a message's certificates the same way, and an
  * identity's chain is found with the same search (issuers).  And the
