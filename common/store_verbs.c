@@ -2,10 +2,10 @@
  * store_verbs: `certstore VERB` (certstore(1)), linked by certstore
  * alone.  A function per verb, the table store_main looks the verb up
  * in, and their output: stdout or -o, PEM, the lines of list or, with
- * --json, one object a line (json.c).  add, get, expire and fsck go
- * through the policy and the backend table; init, list, export,
- * remove's selection, identity, trust and crl work on the directory of
- * certstore(5) itself (store_dir.h), whose alone they are so far.
+ * --json, one object a line (json.c).  add, get, export, remove,
+ * expire and fsck go through the policy and the backend table; init,
+ * list, identity, trust and crl work on the directory of certstore(5)
+ * itself (store_dir.h), whose alone they are so far.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -159,31 +159,43 @@ list_line(struct store_dir *s, const char *folder, const char *fp, X509 *x)
 	meta_free(&m);
 }
 
+/* A walk's or look-up's fingerprint into a struct fps. */
+static void
+fp_collect(struct store *s, const char *fp, void *arg)
+{
+	struct fps *f = arg;
+
+	(void)s;
+	f->v = xrealloc(f->v, (f->n + 1) * sizeof(*f->v));
+	memcpy(f->v[f->n++], fp, FPLEN + 1);
+}
+
 /* The certificates of certs/ for addr (all if NULL), sorted by
  * fingerprint; a certificate that no longer names it is left out. */
 static void
-select_fps(struct store_dir *s, const char *addr, struct fps *f)
+select_fps(struct store *s, const char *addr, struct fps *f)
 {
 	char key[ADDR_MAX + 1];
 	struct hits h;
 	size_t i;
 	X509 *x;
 
-	if (addr == NULL) {
-		list_fps(s, "certs", f);
-		return;
-	}
 	memset(f, 0, sizeof(*f));
+	if (addr == NULL) {
+		s->ops->walk(s, STORE_PEERS, fp_collect, f);
+		goto out;
+	}
 	if (!addr_key(addr, key))
 		return;
-	ix_find(s, key, &h);
+	s->ops->lookup(s, key, &h);
 	for (i = 0; i < h.n; i++)
-		if ((x = load_cert(s, "certs", h.v[i].fp)) != NULL) {
+		if ((x = s->ops->load(s, h.v[i].fp)) != NULL) {
 			if (cert_names(x, key))
-				fps_add(s, h.v[i].fp, f);
+				fp_collect(s, h.v[i].fp, f);
 			X509_free(x);
 		}
 	free(h.v);
+out:
 	if (f->n > 0)
 		qsort(f->v, f->n, sizeof(*f->v), fp_cmp);
 }
@@ -452,7 +464,7 @@ verb_list(const char **args)
 
 	want_args("list", args, 0, 1);
 	s = open_dir(0);
-	select_fps(s, args != NULL ? args[0] : NULL, &f);
+	select_fps(&s->base, args != NULL ? args[0] : NULL, &f);
 	out_begin();
 	for (i = 0; i < f.n; i++) {
 		if ((x = load_cert(s, "certs", f.v[i])) == NULL) {
@@ -472,69 +484,75 @@ verb_list(const char **args)
 static enum err_class
 verb_export(const char **args)
 {
-	struct store_dir *s;
+	struct store *s;
 	struct fps f;
 	size_t i;
 	X509 *x;
 
 	want_args("export", args, 0, 1);
-	s = open_dir(0);
+	s = store_open(opts_store_dir(), 0);
 	select_fps(s, args != NULL ? args[0] : NULL, &f);
 	out_begin();
 	for (i = 0; i < f.n; i++)
-		if ((x = load_cert(s, "certs", f.v[i])) != NULL) {
+		if ((x = s->ops->load(s, f.v[i])) != NULL) {
 			out_pem(x);
 			X509_free(x);
 		}
 	out_end();
 	free(f.v);
-	store_close(&s->base);
+	store_close(s);
 	return ERR_OK;
 }
 
 /*
  * remove, expire
  */
-/* Through the backend's drop: the index first, then the files. */
+/* Through the backend's drop: for the directory, the index first,
+ * then the files. */
 static void
-remove_certs(struct store_dir *s, struct fps *f)
+remove_certs(struct store *s, struct fps *f)
 {
 	struct store_version ver;
 	size_t i;
 
-	s->base.ops->begin(&s->base, &ver);
+	s->ops->begin(s, &ver);
 	for (i = 0; i < f->n; i++)
-		s->base.ops->drop(&s->base, f->v[i]);
-	(void)s->base.ops->commit(&s->base, &ver);
+		s->ops->drop(s, f->v[i]);
+	if (!s->ops->commit(s, &ver))
+		xdie(ERR_TEMP, "the store '%s' changed while remove wrote: "
+		    "nothing removed, try again", s->where);
 }
 
 static enum err_class
 verb_remove(const char **args)
 {
-	char fp[FPLEN + 1];
-	struct store_dir *s;
+	char fp[FPLEN + 1], key[PATH_MAX], cert[PATH_MAX];
+	struct store *s, *l;
 	struct fps f = { 0 };
+	struct meta m;
 	size_t i;
 
 	want_args("remove", args, 1, 1);
-	s = open_dir(STORE_WRITE);
+	s = store_open(opts_store_dir(), STORE_WRITE);
+	l = store_local(s);
 	if (fp_parse(args[0], fp)) {
-		if (has_file(s, "certs", fp, ".pem"))
-			fps_add(s, fp, &f);
+		if (s->ops->facts(s, fp, &m) & STORE_PUT_CERT)
+			fp_collect(s, fp, &f);
+		meta_free(&m);
 	} else
 		select_fps(s, args[0], &f);
 	if (f.n == 0)
 		xdie(ERR_NOUSER, "no certificate '%s' in the store",
 		    args[0]);
 	for (i = 0; i < f.n; i++)
-		if (is_identity(s, f.v[i]))
+		if (l->ops->identity(l, f.v[i], key, cert, sizeof(key)))
 			xdie(ERR_USAGE, "certificate %s is one of our "
 			    "identities: move keys/%s.pem out of the store "
 			    "first", f.v[i], f.v[i]);
 	remove_certs(s, &f);
 	verbosex("removed %zu certificate%s", f.n, f.n == 1 ? "" : "s");
 	free(f.v);
-	store_close(&s->base);
+	store_close(s);
 	return ERR_OK;
 }
 
