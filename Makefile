@@ -50,10 +50,10 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto popt 2>/dev/null || \
 	echo -lcrypto -lpopt)
 
 TOOLS = smime-sign smime-verify smime-encrypt smime-decrypt certstore
-MODULES = err io opts mime mime_field mime_cte hdr keys cms cms_env policy ber p7in \
+MODULES = err buf json io opts mime mime_field mime_cte hdr keys cms cms_env policy ber p7in \
 	magic_type filter verify decrypt \
-	encrypt sign store store_cert store_index store_judge store_input \
-	store_verbs store_fsck
+	encrypt sign cert store_meta store_be store_fs store_index store_fsck store_dir \
+	store store_judge store_identity store_input store_verbs
 UNITS = err hdr io mime mime_cte policy ber cert
 
 LIB = $(BUILD)/libcommon.a
@@ -210,10 +210,14 @@ fuzz: fuzz-build
 	    test -z "$$(ls crash-* leak-* timeout-* oom-* 2>/dev/null)" || exit 1; \
 	done
 
-lint: deps-test
+# The objects of the library must not need each other in a cycle
+# (scripts/objdeps prints who needs whom and names a cycle).
+lint: deps-test $(LIB)
 	@echo "== mandoc -Tlint"
 	@mandoc -Tlint -W warning $(MAN1) $(MAN1S) $(MAN5) $(MAN7) $(MAN8) && \
 	    echo "man pages: clean"
+	@echo "== object dependencies, $(LIB)"
+	@scripts/objdeps $(LIB) >/dev/null && echo "objects: no cycle"
 
 demo: deps-test all
 	@scripts/demo "$(CURDIR)/$(BUILD)"

@@ -1,9 +1,9 @@
 /*
- * certstore: manages the certificate store.  See certstore(1),
- * certstore(5) and SPEC.md.
+ * certstore: manages the certificate store.  See certstore(1) and
+ * certstore(5).
  */
 #include "opts.h"
-#include "store.h"
+#include "store_verbs.h"
 
 static struct poptOption table[] = {
 	OPTS_INCLUDE(opts_identity, "Identity (identity add):"),

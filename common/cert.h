@@ -1,5 +1,8 @@
 /*
- * cert: whose address a certificate carries (store_cert.c).  One rule,
+ * cert: pure facts about certificates, without a store: fingerprints,
+ * addresses, fitness for mail, the PEM form.
+ *
+ * Whose address a certificate carries is one rule,
  * applied by every command: smime-verify's From check, the harvest of
  * smime-verify --import and certstore add, the index and fsck --repair
  * rebuilding it, certstore get and list, and the identity that
@@ -24,6 +27,8 @@
 #include <stddef.h>
 
 #include <openssl/x509.h>
+
+#include "buf.h"
 
 #define ADDR_MAX	320		/* longer addresses count for nothing */
 
@@ -67,5 +72,45 @@ int cert_names(X509 *x, const char *key);
  * Returns 1 yes, 0 no, -1 it carries no address at all.
  */
 int cert_address(X509 *x, const char *addr, char *first, size_t firstsz);
+
+/*
+ * Fingerprints: the SHA-256 of the DER as 64 lowercase hex digits, the
+ * only source of file names in a store and the key of every look-up by
+ * certificate.
+ */
+#define FPLEN	64
+void cert_fp(X509 *x, char out[FPLEN + 1]);
+void crl_fp(X509_CRL *c, char out[FPLEN + 1]);
+/* Are the n bytes at s a fingerprint? */
+int fp_valid(const char *s, size_t n);
+/* "<fp><suffix>" (a file name): 1 with the fingerprint, else 0. */
+int fp_name(const char *name, const char *suffix, char fp[FPLEN + 1]);
+/* A user's fingerprint: case, colons and "sha256:" do not matter. */
+int fp_parse(const char *arg, char fp[FPLEN + 1]);
+/* For qsort and bsearch over fingerprints. */
+int fp_cmp(const void *a, const void *b);
+
+/* Is a the certificate b?  Does b name every address of a (what a
+ * signer may bring of its own)? */
+int cert_same(X509 *a, X509 *b);
+int cert_names_within(X509 *a, X509 *b);
+
+/* What a certificate is fit for: a CA; valid now; past its notAfter;
+ * a key to encrypt to (smime-encrypt(1): keyEncipherment or
+ * keyAgreement, emailProtection or no EKU, not a CA); mail at all (to
+ * sign or to be encrypted to). */
+int cert_is_ca(X509 *x);
+int cert_valid_now(X509 *x);
+int cert_expired(X509 *x);
+int cert_can_encrypt(X509 *x);
+int cert_fit_for_mail(X509 *x);
+
+/* The first certificate or CRL of a PEM text, or NULL. */
+X509 *cert_from_pem(const char *p, size_t n);
+X509_CRL *crl_from_pem(const char *p, size_t n);
+
+/* "alice@example.com (sha256:3f0c5e7a...)" for messages, escaped
+ * (buf_escape), into b (emptied first); returns b->p. */
+const char *cert_label(X509 *x, struct buf *b);
 
 #endif

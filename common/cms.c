@@ -303,10 +303,9 @@ cms_sign_end(struct cms_sign *s)
 }
 
 X509_STORE *
-cms_anchors(const char **ca, int no_system, const char *store)
+cms_anchors(const char **ca)
 {
 	X509_STORE *st = X509_STORE_new();
-	char path[4096];
 	struct stat sb;
 
 	if (st == NULL)
@@ -318,17 +317,6 @@ cms_anchors(const char **ca, int no_system, const char *store)
 		    !X509_STORE_load_file(st, *ca))
 			xdie_ssl(ERR_CONFIG, "--ca: cannot load '%s'", *ca);
 	}
-	if (store != NULL) {
-		/* OpenSSL hash links: found lazily, by subject. */
-		snprintf(path, sizeof(path), "%s/ca", store);
-		if (stat(path, &sb) == 0)
-			X509_STORE_load_path(st, path);
-		snprintf(path, sizeof(path), "%s/crl", store);
-		if (stat(path, &sb) == 0)
-			X509_STORE_load_path(st, path);
-	}
-	if (!no_system)
-		X509_STORE_set_default_paths(st);
 	ERR_clear_error();
 	return st;
 }

@@ -83,11 +83,11 @@ struct cms_verified {
 };
 
 /*
- * The trust anchors: every --ca file or folder, the store's ca/ (and its
- * crl/ for revocation), the system's bundle unless no_system.  Never
- * anything from a message.
+ * An X509_STORE of the trust anchors every --ca file or folder names
+ * (store_anchors adds the store's and the system's).  Never anything
+ * from a message.
  */
-X509_STORE *cms_anchors(const char **ca, int no_system, const char *store);
+X509_STORE *cms_anchors(const char **ca);
 
 /*
  * Verifies the SignedData in der (a detached signature, or the skeleton

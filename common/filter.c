@@ -13,6 +13,7 @@
 
 #include "filter.h"
 #include "io.h"
+#include "json.h"
 #include "opts.h"
 
 /* A range of the source left out of the output. */
@@ -289,61 +290,38 @@ copy_src(struct filter *f, struct io_wr *w, uint64_t from, uint64_t to,
 	}
 }
 
-static void
-json_str(FILE *fp, const char *s)
-{
-	fputc('"', fp);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c < 32 || c >= 127)
-			fprintf(fp, "\\u%04x", c);
-		else
-			fputc(c, fp);
-	}
-	fputc('"', fp);
-}
-
 /* --report: one JSON object per line, appended in one write(2) so that
  * concurrent runs do not interleave. */
 void
 filter_report(const char *tool, const char *result, const char *comment)
 {
-	char *line = NULL;
-	size_t len = 0;
-	FILE *fp;
+	struct buf line = { 0 };
 	int fd;
 
 	if (opt.report == NULL)
 		return;
-	fp = open_memstream(&line, &len);
-	if (fp == NULL)
-		xdie(ERR_TEMP, "out of memory");
-	fputs("{\"tool\":", fp);
-	json_str(fp, tool);
-	fputs(",\"authserv_id\":", fp);
-	json_str(fp, opts_authserv_id());
-	fputs(",\"result\":", fp);
-	json_str(fp, result);
+	buf_puts(&line, "{\"tool\":");
+	json_str(&line, tool);
+	buf_puts(&line, ",\"authserv_id\":");
+	json_str(&line, opts_authserv_id());
+	buf_puts(&line, ",\"result\":");
+	json_str(&line, result);
 	if (comment != NULL) {
-		fputs(",\"comment\":", fp);
-		json_str(fp, comment);
+		buf_puts(&line, ",\"comment\":");
+		json_str(&line, comment);
 	}
-	fputs("}\n", fp);
-	fclose(fp);
+	buf_puts(&line, "}\n");
 	if (strncmp(opt.report, "fd:", 3) == 0)
 		fd = atoi(opt.report + 3);
 	else
 		fd = open(opt.report, O_WRONLY | O_APPEND | O_CREAT |
 		    O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, line, len) != (ssize_t)len)
+	if (fd < 0 || write(fd, line.p, line.n) != (ssize_t)line.n)
 		xdie(ERR_CANTCREAT, "cannot write report '%s': %s",
 		    opt.report, strerror(errno));
 	if (strncmp(opt.report, "fd:", 3) != 0)
 		close(fd);
-	free(line);
+	buf_free(&line);
 }
 
 /* Is an outer field of this name staying in the output? */

@@ -178,11 +178,25 @@ io_out_open(const char *path)
 	return fd;
 }
 
+int
+io_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e = 0;
+
+	if (fd == -1)
+		return 0;
+	if (fsync(fd) == -1 && errno != EINVAL)
+		e = errno;
+	close(fd);
+	return e;
+}
+
+/* The folder of path, flushed: -o's rename is on disk.  Best effort: the
+ * output is in place whatever the flush says. */
 static void
-fsync_dir(const char *path)
+fsync_parent(const char *path)
 {
 	char *dir, *slash;
-	int fd;
 
 	dir = xstrdup(path);
 	slash = strrchr(dir, '/');
@@ -192,12 +206,80 @@ fsync_dir(const char *path)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd != -1) {
-		fsync(fd);
-		close(fd);
-	}
+	(void)io_fsync_dir(dir);
 	free(dir);
+}
+
+char *
+io_read_fd(int fd, size_t max, size_t *len)
+{
+	struct stat st;
+	char *p = NULL;
+	size_t n = 0, cap = 0;
+	ssize_t r;
+	int e;
+
+	if (fstat(fd, &st) == -1)
+		return NULL;
+	for (;;) {
+		if (n == cap) {
+			if (cap > max) {
+				free(p);
+				errno = EFBIG;
+				return NULL;
+			}
+			cap = cap == 0 ? (S_ISREG(st.st_mode) ?
+			    (size_t)st.st_size + 1 : 65536) : cap * 2;
+			if (cap > max + 1)
+				cap = max + 1;
+			if (cap <= n)
+				cap = n + 1;
+			p = xrealloc(p, cap + 1);
+		}
+		r = read(fd, p + n, cap - n);
+		if (r == 0)
+			break;
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			free(p);
+			errno = e;
+			return NULL;
+		}
+		n += (size_t)r;
+		if (n > max) {
+			free(p);
+			errno = EFBIG;
+			return NULL;
+		}
+	}
+	p = xrealloc(p, n + 1);
+	p[n] = '\0';
+	*len = n;
+	return p;
+}
+
+char *
+io_read_file(const char *path, size_t max, size_t *len)
+{
+	struct stat st;
+	char *p;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	p = io_read_fd(fd, max, len);
+	e = errno;
+	close(fd);
+	errno = e;
+	return p;
 }
 
 int
@@ -238,7 +320,7 @@ io_out_commit(void)
 		    strerror(errno));
 	free(out_tmp);
 	out_tmp = NULL;
-	fsync_dir(out_path);
+	fsync_parent(out_path);
 }
 
 int

@@ -90,6 +90,22 @@ void io_wr_copyfd(struct io_wr *w, int fd);
  * returns 0 or the first errno seen. */
 int io_wr_flush(struct io_wr *w);
 
+/* fsync(2) of the folder dir, so that a rename or a new name in it is
+ * on disk.  Returns 0, or the errno of the flush (a folder that cannot
+ * be opened, or a file system that cannot flush one, EINVAL, is 0). */
+int io_fsync_dir(const char *dir);
+
+/*
+ * A whole regular file of at most max bytes, NUL-terminated (len
+ * without the NUL), links not followed.  Returns NULL with errno set
+ * if it cannot be opened (ENOENT: a reader raced a remove), EINVAL if
+ * it is no regular file, EFBIG if it is larger than max.
+ */
+char *io_read_file(const char *path, size_t max, size_t *len);
+/* The same for what is left of an open descriptor (certstore's inputs:
+ * stdin or -i FILE); NULL with errno, EFBIG if more than max. */
+char *io_read_fd(int fd, size_t max, size_t *len);
+
 /*
  * The line ending a message uses: that of its first line.  Returns
  * IO_EOL_KEEP if buf holds no line end.

@@ -854,11 +854,3 @@ mime_is_multipart(const struct mime_part *part)
 {
 	return part->boundary != NULL;
 }
-
-int
-mime_type_is(const struct mime_part *part, const char *type,
-    const char *subtype)
-{
-	return strcmp(part->type, type) == 0 &&
-	    (subtype == NULL || strcmp(part->subtype, subtype) == 0);
-}

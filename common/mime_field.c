@@ -525,3 +525,13 @@ mime_smime_kind(const struct mime_part *part)
 		return MIME_SMIME_P7M;
 	return MIME_SMIME_NONE;
 }
+
+/* Here, not in mime.c: the Content-Type readers of this file ask it,
+ * and mime.c builds on this file, not this file on mime.c. */
+int
+mime_type_is(const struct mime_part *part, const char *type,
+    const char *subtype)
+{
+	return strcmp(part->type, type) == 0 &&
+	    (subtype == NULL || strcmp(part->subtype, subtype) == 0);
+}

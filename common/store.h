@@ -1,17 +1,16 @@
 /*
- * store: the certificate store on disk (SPEC.md "The store on disk",
- * certstore(5)).
+ * store: the certificate store as the filters and certstore see it
+ * (certstore(1), certstore(5)), whatever backend keeps it (store_be.h;
+ * the directory of certstore(5) so far).
  *
- * Layout: certs/<sha256>.pem and .meta, keys/<sha256>.pem (0600),
- * ca/ and crl/ with OpenSSL hash links, the derived index, the lock.
- * File names come from fingerprints only, never from certificate
- * contents.  Every write: temporary file in the same folder, fsync,
- * rename, fsync of the folder.  Writers hold flock(2) on `lock` (bounded
- * wait, else ERR_TEMP); readers take no lock.
+ * In the directory, file names come from fingerprints only, never from
+ * certificate contents; every write is a temporary file in the same
+ * folder, fsync, rename, fsync of the folder; writers hold flock(2) on
+ * `lock` (bounded wait, else ERR_TEMP), readers take no lock.
  *
- * Failures die with the class SPEC.md gives (78 store missing or
- * invalid, 75 lock not obtained / disk full, 73 cannot write, 65 bad
- * input, 67 no certificate for an address).
+ * Failures die with the class certstore(1) "EXIT STATUS" gives (78
+ * store missing or invalid, 75 lock not obtained / disk full, 73
+ * cannot write, 65 bad input, 67 no certificate for an address).
  */
 #ifndef SMIMETOOLS_STORE_H
 #define SMIMETOOLS_STORE_H
@@ -28,6 +27,7 @@ struct store;
 #define STORE_CREATE	0x1	/* make it if missing (certstore init) */
 #define STORE_WRITE	0x2	/* take the lock for a change */
 #define STORE_FSCK	0x4	/* open one whose modes are wrong */
+#define STORE_PEEK	0x8	/* only to read: the umask stays the caller's */
 
 /* Opens the store in dir; without STORE_CREATE a missing store dies 78.
  * With STORE_WRITE the lock is held until store_close(). */
@@ -39,6 +39,14 @@ void store_close(struct store *s);
 void store_check_modes(const char *dir);
 /* True if dir holds a store (smime-verify only reads one if there is). */
 int store_exists(const char *dir);
+
+/*
+ * The trust anchors: every --ca file or folder, the anchors and CRLs of
+ * the store at dir if there is one (certstore(5) ca/ and crl/, found
+ * lazily by subject), the system's bundle unless no_system, in that
+ * order.  Never anything from a message.
+ */
+X509_STORE *store_anchors(const char *dir, const char **ca, int no_system);
 
 /*
  * smime-verify --import, on pass only: stores the signer's certificate and
@@ -78,7 +86,7 @@ void store_identity_of(struct store *s, X509 *x, const char *passin,
 X509 *store_identity_cert(struct store *s, const char *addr);
 
 /* The best certificate to encrypt to addr, as certstore get chooses it
- * (SPEC.md "certstore"), with its capabilities; NULL if none. */
+ * (certstore(1) "get"), with its capabilities; NULL if none. */
 X509 *store_best(struct store *s, const char *addr, char *caps,
     size_t capssz);
 
@@ -86,8 +94,5 @@ X509 *store_best(struct store *s, const char *addr, char *caps,
  * PKCS#7, a signed message): the number of certificates, or -1 with
  * why.  For the fuzz target; nothing is stored. */
 int store_parse(const char *buf, size_t n, char *why, size_t whysz);
-
-/* Runs `certstore VERB ARGS...`; args is NULL-terminated. */
-enum err_class store_main(const char *verb, const char **args);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * store_fsck: certstore fsck [--repair], and store_recover: the same
- * passes, repairing and quiet, run by a writer that finds the dirty
- * marker of one that died (store.c).  Modes, stray and temporary files,
+ * store_fsck: the directory backend's fsck [--repair], and
+ * store_recover: the same passes, repairing and quiet, run by a writer
+ * that finds the dirty marker of one that died (store_dir.c).  Modes, stray and temporary files,
  * each file against the fingerprint in its name, the hash links of ca/
  * and crl/, and the index against what certs/ calls for.
  */
@@ -27,13 +27,15 @@
 #include <openssl/x509.h>
 
 #include "opts.h"
-#include "store_int.h"
+#include "io.h"
+#include "store_dir.h"
 
 /*
  * fsck
  */
 struct fsck {
-	struct store *s;
+	struct store_dir *s;
+	int repair;		/* --repair, or a recovery */
 	int left, fixed;
 	int quiet;		/* recovery: count, do not say */
 	struct buf expect;	/* the index lines certs/ calls for */
@@ -86,7 +88,7 @@ fsck_mode(struct fsck *f, const char *rel, const struct stat *st,
 	if ((st->st_mode & 07777) == want)
 		return;
 	spath(path, f->s, "%s", rel);
-	if (opt.repair)
+	if (f->repair)
 		fixed = chmod(path, want) == 0;
 	fsck_say(f, fixed, "%s: mode %04o, not %04o", rel,
 	    (unsigned)(st->st_mode & 07777), (unsigned)want);
@@ -98,7 +100,7 @@ fsck_tmp(struct fsck *f, const char *rel)
 	char path[PATH_MAX];
 
 	spath(path, f->s, "%s", rel);
-	fsck_say(f, opt.repair && unlink(path) == 0, "%s: a temporary file "
+	fsck_say(f, f->repair && unlink(path) == 0, "%s: a temporary file "
 	    "left by a crash", rel);
 }
 
@@ -115,7 +117,7 @@ fsck_read(struct fsck *f, const char *rel, const struct stat *st,
 	}
 	fsck_mode(f, rel, st, 0600);
 	spath(path, f->s, "%s", rel);
-	if ((p = read_file(path, strcmp(rel, "index") == 0 ? SIZE_MAX / 4 :
+	if ((p = io_read_file(path, strcmp(rel, "index") == 0 ? SIZE_MAX / 4 :
 	    INPUT_MAX, n)) == NULL)
 		fsck_say(f, 0, "%s: cannot read: %s", rel, strerror(errno));
 	return p;
@@ -132,7 +134,7 @@ fsck_cert(struct fsck *f, const char *rel, const char *fp,
 
 	if ((p = fsck_read(f, rel, st, &n)) == NULL)
 		return NULL;
-	x = pem_cert(p, n);
+	x = cert_from_pem(p, n);
 	free(p);
 	if (x == NULL) {
 		fsck_say(f, 0, "%s: not a PEM certificate (remove it, or "
@@ -160,7 +162,7 @@ fsck_meta(struct fsck *f, const char *fp, const struct stat *st)
 		char path[PATH_MAX];
 
 		spath(path, f->s, "%s", rel);
-		fsck_say(f, opt.repair && unlink(path) == 0, "%s: no "
+		fsck_say(f, f->repair && unlink(path) == 0, "%s: no "
 		    "certificate beside it", rel);
 		return;
 	}
@@ -206,7 +208,7 @@ fsck_certs(struct fsck *f)
 			X509_free(x);
 			if (has_file(f->s, "certs", fp, ".meta"))
 				continue;
-			if (opt.repair) {
+			if (f->repair) {
 				gmtime_r(&st.st_mtime, &tm);
 				strftime(when, sizeof(when),
 				    "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
@@ -215,7 +217,7 @@ fsck_certs(struct fsck *f)
 				meta_stage(f->s, fp, &m);
 				meta_free(&m);
 			}
-			fsck_say(f, opt.repair, "certs/%s.meta: missing", fp);
+			fsck_say(f, f->repair, "certs/%s.meta: missing", fp);
 		}
 	}
 	closedir(dp);
@@ -315,7 +317,7 @@ fsck_group(struct fsck *f, const char *folder, const char *r,
 	}
 	if (ok)
 		return;
-	if (opt.repair && nf <= LINKS_MAX) {
+	if (f->repair && nf <= LINKS_MAX) {
 		for (i = 0; i < nf; i++)
 			snprintf(t[i], sizeof(t[i]), "%s.pem", v[i].fp);
 		for (i = nf; i < n; i++)
@@ -331,7 +333,7 @@ fsck_group(struct fsck *f, const char *folder, const char *r,
 		}
 		commit(f->s);
 	}
-	fsck_say(f, opt.repair && nf <= LINKS_MAX, "%s/%08lx.%s*: hash links "
+	fsck_say(f, f->repair && nf <= LINKS_MAX, "%s/%08lx.%s*: hash links "
 	    "do not match the files", folder, v[0].hash, r);
 }
 
@@ -392,13 +394,13 @@ fsck_hashed(struct fsck *f, const char *folder)
 			continue;
 		*got = '\0';
 		if (crl) {
-			if ((c = pem_crl(p, len)) != NULL) {
+			if ((c = crl_from_pem(p, len)) != NULL) {
 				crl_fp(c, got);
 				v[n].hash = X509_NAME_hash_ex(
 				    X509_CRL_get_issuer(c), NULL, NULL, NULL);
 				X509_CRL_free(c);
 			}
-		} else if ((x = pem_cert(p, len)) != NULL) {
+		} else if ((x = cert_from_pem(p, len)) != NULL) {
 			cert_fp(x, got);
 			v[n].hash = X509_subject_name_hash(x);
 			X509_free(x);
@@ -515,12 +517,12 @@ fsck_index(struct fsck *f)
 		ok = have[i].n == want[i].n &&
 		    memcmp(have[i].p, want[i].p, have[i].n) == 0;
 	if (!ok) {
-		if (opt.repair) {
+		if (f->repair) {
 			ix_write(f->s, 0, f->expect.p != NULL ? f->expect.p :
 			    "", f->expect.n, NULL, 0);
 			commit(f->s);
 		}
-		fsck_say(f, opt.repair, "index: does not match certs/");
+		fsck_say(f, f->repair, "index: does not match certs/");
 	}
 	free(have);
 	free(want);
@@ -547,7 +549,7 @@ fsck_root(struct fsck *f)
 		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
 			fsck_mode(f, folders[i], &st, 0700);
 		else
-			fsck_say(f, opt.repair && mkdir(path, 0700) == 0,
+			fsck_say(f, f->repair && mkdir(path, 0700) == 0,
 			    "%s/: missing", folders[i]);
 	}
 	if ((dp = opendir(f->s->dir)) == NULL)
@@ -579,23 +581,29 @@ fsck_root(struct fsck *f)
 	closedir(dp);
 }
 
+/* Every pass, in the order that lets a later one trust an earlier
+ * one's repairs. */
+static void
+fsck_all(struct fsck *f)
+{
+	fsck_root(f);
+	fsck_certs(f);
+	fsck_keys(f);
+	fsck_hashed(f, "ca");
+	fsck_hashed(f, "crl");
+	fsck_index(f);
+	buf_free(&f->expect);
+}
+
 void
-store_recover(struct store *s)
+store_recover(struct store_dir *s)
 {
 	struct fsck f = { 0 };
-	int repair = opt.repair;
 
 	f.s = s;
 	f.quiet = 1;
-	opt.repair = 1;
-	fsck_root(&f);
-	fsck_certs(&f);
-	fsck_keys(&f);
-	fsck_hashed(&f, "ca");
-	fsck_hashed(&f, "crl");
-	fsck_index(&f);
-	buf_free(&f.expect);
-	opt.repair = repair;
+	f.repair = 1;
+	fsck_all(&f);
 	if (f.left > 0)
 		warnx("the store '%s' has %d problem%s an interrupted writer "
 		    "did not leave: see certstore fsck", s->dir, f.left,
@@ -605,28 +613,21 @@ store_recover(struct store *s)
 		    "completed (%d)", s->dir, f.fixed);
 }
 
-enum err_class
-verb_fsck(const char **args)
+int
+dir_fsck(struct store_dir *s, int repair, int *fixed)
 {
 	struct fsck f = { 0 };
 
-	want_args("fsck", args, 0, 0);
-	/* The lock, even to look: a consistent view, and repairs. */
-	f.s = store_open(opts_store_dir(), STORE_WRITE | STORE_FSCK);
-	fsck_root(&f);
-	fsck_certs(&f);
-	fsck_keys(&f);
-	fsck_hashed(&f, "ca");
-	fsck_hashed(&f, "crl");
-	fsck_index(&f);
-	buf_free(&f.expect);
-	store_close(f.s);
-	if (f.left > 0)
-		xdie(ERR_CONFIG, "fsck: %d problem%s left%s", f.left,
-		    f.left == 1 ? "" : "s", opt.repair ? "" :
-		    " (certstore fsck --repair)");
-	if (f.fixed > 0)
-		verbosex("fsck: %d problem%s repaired", f.fixed,
-		    f.fixed == 1 ? "" : "s");
-	return ERR_OK;
+	f.s = s;
+	f.repair = repair;
+	fsck_all(&f);
+	*fixed = f.fixed;
+	return f.left;
+}
+
+int
+no_pass(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf, (void)size, (void)rwflag, (void)u;
+	return -1;
 }

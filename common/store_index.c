@@ -35,7 +35,8 @@
 
 #include <openssl/x509.h>
 
-#include "store_int.h"
+#include "io.h"
+#include "store_dir.h"
 
 #define JOURNAL_MAX	(64 << 10)	/* index.journal, before a merge */
 
@@ -58,9 +59,9 @@ ix_cert_lines(struct buf *b, X509 *x, const char *fp, int identity)
 	iso_asn1(X509_get0_notAfter(x), na);
 	if (identity)
 		strcat(flags, ",identity");
-	if (!can_encrypt(x))
+	if (!cert_can_encrypt(x))
 		strcat(flags, ",no-encrypt");
-	if (is_ca(x)) {
+	if (cert_is_ca(x)) {
 		strcat(flags, ",ca");
 		snprintf(key, sizeof(key), "ca:%08lx",
 		    X509_subject_name_hash(x));
@@ -87,7 +88,7 @@ ix_parse(const char *l, size_t n, const char **fp, const char **flags,
 	if (t1 == NULL || t1 == l)
 		return 0;
 	t2 = memchr(t1 + 1, '\t', n - (size_t)(t1 + 1 - l));
-	if (t2 == NULL || !is_fp(t1 + 1, (size_t)(t2 - t1 - 1)))
+	if (t2 == NULL || !fp_valid(t1 + 1, (size_t)(t2 - t1 - 1)))
 		return 0;
 	t3 = memchr(t2 + 1, '\t', n - (size_t)(t2 + 1 - l));
 	if (t3 == NULL)
@@ -224,7 +225,7 @@ ix_scan(const char *p, size_t n, const char *key, size_t klen,
  * in this order).  No lock: a writer only ever renames whole files.
  */
 void
-ix_find(struct store *s, const char *key, struct hits *h)
+ix_find(struct store_dir *s, const char *key, struct hits *h)
 {
 	char path[PATH_MAX], k[ADDR_MAX + 2];
 	const char *p;
@@ -316,7 +317,7 @@ ix_dropped(const struct ixl *l, const char (*drop)[FPLEN + 1], size_t nd)
  * change: a full disk then stops it before anything is renamed.
  */
 void
-ix_write(struct store *s, int base, const char *extra, size_t nextra,
+ix_write(struct store_dir *s, int base, const char *extra, size_t nextra,
     const char (*drop)[FPLEN + 1], size_t nd)
 {
 	struct buf out = { 0 };
@@ -368,7 +369,7 @@ ix_write(struct store *s, int base, const char *extra, size_t nextra,
 /* Stages lines for the index: to the journal, or merged when it is
  * full.  The caller commits, after the certificates they name. */
 void
-ix_add(struct store *s, const struct buf *lines)
+ix_add(struct store_dir *s, const struct buf *lines)
 {
 	struct buf j = { 0 };
 	char path[PATH_MAX], *old;
@@ -377,7 +378,7 @@ ix_add(struct store *s, const struct buf *lines)
 	if (lines->n == 0)
 		return;
 	spath(path, s, "index.journal");
-	old = read_file(path, JOURNAL_MAX, &n);
+	old = io_read_file(path, JOURNAL_MAX, &n);
 	if (old == NULL && errno != ENOENT && errno != EFBIG)
 		xdie(ERR_CONFIG, "cannot read '%s': %s", path,
 		    strerror(errno));
@@ -385,7 +386,7 @@ ix_add(struct store *s, const struct buf *lines)
 		n = errno == EFBIG ? JOURNAL_MAX + 1 : 0;
 	if (n + lines->n > JOURNAL_MAX) {
 		free(old);
-		old = read_file(path, SIZE_MAX / 4, &n);
+		old = io_read_file(path, SIZE_MAX / 4, &n);
 		buf_add(&j, old != NULL ? old : "", old != NULL ? n : 0);
 		buf_add(&j, lines->p, lines->n);
 		ix_write(s, 1, j.p, j.n, NULL, 0);
@@ -401,14 +402,14 @@ ix_add(struct store *s, const struct buf *lines)
 /* Stages the index without certificates; the caller stages the removal
  * of their files after it and commits. */
 void
-ix_drop(struct store *s, char (*drop)[FPLEN + 1], size_t nd)
+ix_drop(struct store_dir *s, char (*drop)[FPLEN + 1], size_t nd)
 {
 	char path[PATH_MAX], *j;
 	size_t n = 0;
 
 	qsort(drop, nd, sizeof(*drop), fp_cmp);
 	spath(path, s, "index.journal");
-	j = read_file(path, SIZE_MAX / 4, &n);
+	j = io_read_file(path, SIZE_MAX / 4, &n);
 	ix_write(s, 1, j != NULL ? j : "", j != NULL ? n : 0,
 	    (const char (*)[FPLEN + 1])drop, nd);
 	free(j);

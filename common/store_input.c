@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "io.h"
 #include "magic_type.h"
 #include "opts.h"
+#include "store_dir.h"
 #include "store_int.h"
 
 void
@@ -347,32 +349,16 @@ store_parse(const char *buf, size_t n, char *why, size_t whysz)
 char *
 read_input(const char *path, size_t *n)
 {
-	char *p = NULL;
-	size_t cap = 0, k;
 	int fd = io_in_open(path);
+	char *p = io_read_fd(fd, INPUT_MAX, n);
 
-	*n = 0;
-	for (;;) {
-		if (*n == cap) {
-			if (cap > INPUT_MAX)
-				break;
-			cap = cap == 0 ? 65536 : cap * 2;
-			if (cap > INPUT_MAX + 1)
-				cap = INPUT_MAX + 1;
-			p = xrealloc(p, cap + 1);
-		}
-		if ((k = io_read(fd, p + *n, cap - *n)) == 0)
-			break;
-		*n += k;
-	}
+	if (p == NULL && errno != EFBIG)
+		xdie(ERR_IO, "cannot read input: %s", strerror(errno));
 	if (fd != STDIN_FILENO)
 		close(fd);
-	if (*n > INPUT_MAX) {
-		free(p);
+	if (p == NULL)
 		return NULL;
-	}
 	io_in_eof();
-	p[*n] = '\0';
 	return p;
 }
 
@@ -444,5 +430,5 @@ parse_crl(const char *buf, size_t n)
 {
 	X509_CRL *c = d2i_X509_CRL_whole((const unsigned char *)buf, n);
 
-	return c != NULL ? c : pem_crl(buf, n);
+	return c != NULL ? c : crl_from_pem(buf, n);
 }

@@ -1,10 +1,11 @@
 /*
  * store_judge: the policy of `add` (certstore(1)), certificate by
  * certificate: a chain to the anchors (unless --policy signature),
- * built from the inputs and the intermediates of certs/; fitness for
+ * built from the inputs and the store's intermediates; fitness for
  * mail; an address; under --policy strict, CRLs and no weak algorithm.
  * store_import judges a message's certificates the same way, and an
- * identity's chain is found with the same search (issuers).
+ * identity's chain is found with the same search (issuers).  And the
+ * trust anchors every chain ends at (store_anchors).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -21,6 +22,35 @@
 #include "cms.h"
 #include "opts.h"
 #include "store_int.h"
+
+X509_STORE *
+store_anchors_of(struct store *s, const char **ca, int no_system)
+{
+	X509_STORE *st = cms_anchors(ca);
+	struct store *l;
+
+	if (s != NULL) {
+		l = store_local(s);
+		l->ops->anchors(l, st);
+	}
+	if (!no_system)
+		X509_STORE_set_default_paths(st);
+	ERR_clear_error();
+	return st;
+}
+
+X509_STORE *
+store_anchors(const char *where, const char **ca, int no_system)
+{
+	struct store *s = NULL;
+	X509_STORE *st;
+
+	if (where != NULL && store_exists(where))
+		s = store_open(where, STORE_PEEK);
+	st = store_anchors_of(s, ca, no_system);
+	store_close(s);
+	return st;
+}
 
 static int
 ca_ref_cmp(const void *a, const void *b)
@@ -40,7 +70,7 @@ judge_init(struct judge *j, struct store *s, STACK_OF(X509) *certs)
 	/* The anchors are loaded when a chain is first checked. */
 	j->cas = xcalloc((size_t)sk_X509_num(certs) + 1, sizeof(*j->cas));
 	for (i = 0; i < sk_X509_num(certs); i++)
-		if (is_ca(sk_X509_value(certs, i))) {
+		if (cert_is_ca(sk_X509_value(certs, i))) {
 			j->cas[j->ncas].x = sk_X509_value(certs, i);
 			j->cas[j->ncas].hash =
 			    X509_subject_name_hash(j->cas[j->ncas].x);
@@ -76,9 +106,9 @@ store_cas(struct judge *j, unsigned long h)
 	if ((sk = sk_X509_new_null()) == NULL)
 		xdie(ERR_TEMP, "out of memory");
 	snprintf(key, sizeof(key), "ca:%08lx", h);
-	ix_find(j->s, key, &hits);
+	j->s->ops->lookup(j->s, key, &hits);
 	for (i = 0; i < hits.n && i < CHAIN_CANDS; i++)
-		if ((x = load_cert(j->s, "certs", hits.v[i].fp)) != NULL)
+		if ((x = j->s->ops->load(j->s, hits.v[i].fp)) != NULL)
 			sk_X509_push(sk, x);
 	free(hits.v);
 	if (j->ncache == sizeof(j->cache) / sizeof(j->cache[0])) {
@@ -167,7 +197,8 @@ chain_why(struct judge *j, X509 *x, int crl_check)
 	const char *why = NULL;
 
 	if (j->anchors == NULL)
-		j->anchors = cms_anchors(opt.ca, opt.no_system_ca, j->s->dir);
+		j->anchors = store_anchors_of(j->s, opt.ca,
+		    opt.no_system_ca);
 	if ((untrusted = sk_X509_new_null()) == NULL ||
 	    (ctx = X509_STORE_CTX_new()) == NULL ||
 	    !X509_STORE_CTX_init(ctx, j->anchors, x, untrusted))
@@ -216,9 +247,9 @@ judge(struct judge *j, X509 *x)
 	if (opt.policy == POLICY_SIGNATURE)
 		return NULL;
 	if ((why = chain_why(j, x, opt.policy == POLICY_STRICT)) != NULL ||
-	    is_ca(x))
+	    cert_is_ca(x))
 		return why;
-	if (!fit_for_mail(x))
+	if (!cert_fit_for_mail(x))
 		return "key usage not fit for mail";
 	cert_addrs(x, &a);
 	if (a.n == 0)

@@ -1,7 +1,11 @@
 /*
- * store_verbs: `certstore VERB` (certstore(1)).  A function per verb,
- * the table store_main looks the verb up in, and their output: stdout
- * or -o, PEM, the lines of list or, with --json, one object a line.
+ * store_verbs: `certstore VERB` (certstore(1)), linked by certstore
+ * alone.  A function per verb, the table store_main looks the verb up
+ * in, and their output: stdout or -o, PEM, the lines of list or, with
+ * --json, one object a line (json.c).  add, get, export, remove,
+ * expire and fsck go through the policy and the backend table; init,
+ * list, identity, trust and crl work on the directory of certstore(5)
+ * itself (store_dir.h), whose alone they are so far.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -25,60 +29,15 @@
 
 #include "cms.h"
 #include "io.h"
+#include "json.h"
 #include "keys.h"
 #include "opts.h"
+#include "store_dir.h"
 #include "store_int.h"
+#include "store_verbs.h"
 
 #define BULK_FILES	16		/* more new files: one syncfs */
 #define PASS_MAX	1024
-
-static int
-utf8_valid(const unsigned char *p, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		k = (p[i] & 0xe0) == 0xc0 ? 1 : (p[i] & 0xf0) == 0xe0 ? 2 :
-		    (p[i] & 0xf8) == 0xf0 ? 3 : 0;
-		if (k == 0)
-			return 0;
-		for (i++; k > 0; k--, i++)
-			if (i >= n || (p[i] & 0xc0) != 0x80)
-				return 0;
-	}
-	return 1;
-}
-
-/* A JSON string; bytes that are not UTF-8 become \u00XX. */
-static void
-buf_json(struct buf *b, const unsigned char *p, size_t n)
-{
-	int utf8 = utf8_valid(p, n);
-	size_t i;
-
-	buf_add(b, "\"", 1);
-	for (i = 0; i < n; i++)
-		if (p[i] == '"' || p[i] == '\\')
-			buf_printf(b, "\\%c", p[i]);
-		else if (p[i] < 0x20 || p[i] == 0x7f || (p[i] >= 0x80 && !utf8))
-			buf_printf(b, "\\u%04x", p[i]);
-		else
-			buf_add(b, p + i, 1);
-	buf_add(b, "\"", 1);
-}
-
-static void
-buf_json_str(struct buf *b, const char *s)
-{
-	if (s == NULL)
-		buf_puts(b, "null");
-	else
-		buf_json(b, (const unsigned char *)s, strlen(s));
-}
 
 /*
  * The verbs' output: stdout or -o, LF unless --crlf.
@@ -131,36 +90,13 @@ name_str(const X509_NAME *name, char *out_, size_t size)
 	ERR_clear_error();
 }
 
-/* A space-separated list as a JSON array of strings. */
-static void
-buf_json_words(struct buf *b, const char *s, char sep)
-{
-	const char *e;
-	int first = 1;
-
-	buf_add(b, "[", 1);
-	while (s != NULL && *s != '\0') {
-		e = strchr(s, sep);
-		if (e == NULL)
-			e = s + strlen(s);
-		if (e > s) {
-			if (!first)
-				buf_add(b, ",", 1);
-			buf_json(b, (const unsigned char *)s, (size_t)(e - s));
-			first = 0;
-		}
-		s = *e != '\0' ? e + 1 : e;
-	}
-	buf_add(b, "]", 1);
-}
-
 /*
  * One line of `list` (certstore(1)): fingerprint, notAfter, flags and
  * addresses separated by tabs, or with --json one object.  folder is
  * certs or ca.
  */
 static void
-list_line(struct store *s, const char *folder, const char *fp, X509 *x)
+list_line(struct store_dir *s, const char *folder, const char *fp, X509 *x)
 {
 	char na[21], nb[21], flags[64] = "", subj[1024], iss[1024], ser[128];
 	struct buf b = { 0 };
@@ -173,11 +109,11 @@ list_line(struct store *s, const char *folder, const char *fp, X509 *x)
 			strcat(flags, ",identity");
 		meta_load(s, fp, &m);
 	}
-	if (expired(x))
+	if (cert_expired(x))
 		strcat(flags, ",expired");
-	if (revoked(s, x))
+	if (store_revoked(&s->base, x))
 		strcat(flags, ",revoked");
-	if (!can_encrypt(x))
+	if (!cert_can_encrypt(x))
 		strcat(flags, ",no-encrypt");
 	iso_asn1(X509_get0_notAfter(x), na);
 	cert_addrs(x, &a);
@@ -196,24 +132,24 @@ list_line(struct store *s, const char *folder, const char *fp, X509 *x)
 		for (i = 0; i < a.n; i++) {
 			if (i > 0)
 				buf_add(&b, ",", 1);
-			buf_json(&b, a.v[i].p, a.v[i].n);
+			json_bytes(&b, a.v[i].p, a.v[i].n);
 		}
 		buf_puts(&b, "],\"subject\":");
-		buf_json_str(&b, subj);
+		json_str(&b, subj);
 		buf_puts(&b, ",\"issuer\":");
-		buf_json_str(&b, iss);
+		json_str(&b, iss);
 		buf_puts(&b, ",\"serial\":");
-		buf_json_str(&b, ser);
+		json_str(&b, ser);
 		buf_printf(&b, ",\"not_before\":\"%s\",\"not_after\":\"%s\"",
 		    nb, na);
 		buf_puts(&b, ",\"first_seen\":");
-		buf_json_str(&b, meta_get(&m, "first-seen"));
+		json_str(&b, meta_get(&m, "first-seen"));
 		buf_puts(&b, ",\"last_seen\":");
-		buf_json_str(&b, meta_get(&m, "last-seen"));
+		json_str(&b, meta_get(&m, "last-seen"));
 		buf_puts(&b, ",\"capabilities\":");
-		buf_json_words(&b, meta_get(&m, "capabilities"), ' ');
+		json_words(&b, meta_get(&m, "capabilities"), ' ');
 		buf_puts(&b, ",\"flags\":");
-		buf_json_words(&b, flags, ',');
+		json_words(&b, flags, ',');
 		buf_add(&b, "}", 1);
 	}
 	buf_add(&b, "\n", 1);
@@ -221,6 +157,17 @@ list_line(struct store *s, const char *folder, const char *fp, X509 *x)
 	buf_free(&b);
 	addrs_free(&a);
 	meta_free(&m);
+}
+
+/* A walk's or look-up's fingerprint into a struct fps. */
+static void
+fp_collect(struct store *s, const char *fp, void *arg)
+{
+	struct fps *f = arg;
+
+	(void)s;
+	f->v = xrealloc(f->v, (f->n + 1) * sizeof(*f->v));
+	memcpy(f->v[f->n++], fp, FPLEN + 1);
 }
 
 /* The certificates of certs/ for addr (all if NULL), sorted by
@@ -233,21 +180,22 @@ select_fps(struct store *s, const char *addr, struct fps *f)
 	size_t i;
 	X509 *x;
 
-	if (addr == NULL) {
-		list_fps(s, "certs", f);
-		return;
-	}
 	memset(f, 0, sizeof(*f));
+	if (addr == NULL) {
+		s->ops->walk(s, STORE_PEERS, fp_collect, f);
+		goto out;
+	}
 	if (!addr_key(addr, key))
 		return;
-	ix_find(s, key, &h);
+	s->ops->lookup(s, key, &h);
 	for (i = 0; i < h.n; i++)
-		if ((x = load_cert(s, "certs", h.v[i].fp)) != NULL) {
+		if ((x = s->ops->load(s, h.v[i].fp)) != NULL) {
 			if (cert_names(x, key))
-				fps_add(s, h.v[i].fp, f);
+				fp_collect(s, h.v[i].fp, f);
 			X509_free(x);
 		}
 	free(h.v);
+out:
 	if (f->n > 0)
 		qsort(f->v, f->n, sizeof(*f->v), fp_cmp);
 }
@@ -262,7 +210,7 @@ nargs(const char **args)
 	return n;
 }
 
-void
+static void
 want_args(const char *verb, const char **args, size_t min, size_t max)
 {
 	size_t n = nargs(args);
@@ -273,6 +221,19 @@ want_args(const char *verb, const char **args, size_t min, size_t max)
 	if (n > max)
 		xdie(ERR_USAGE, "certstore %s: unexpected argument '%s' (see "
 		    "--help)", verb, args[max]);
+}
+
+/* The verbs work on the directory of certstore(5) itself. */
+static struct store_dir *
+open_dir(int flags)
+{
+	struct store_dir *d = store_dir_of(store_open(opts_store_dir(),
+	    flags));
+
+	if (d == NULL)
+		xdie(ERR_CONFIG, "the store '%s' is not a directory",
+		    opts_store_dir());
+	return d;
 }
 
 /*
@@ -313,7 +274,7 @@ dir_empty(const char *path)
 static enum err_class
 verb_init(const char **args)
 {
-	struct store s = { NULL, -1, 0 };
+	struct store_dir s = { .lock = -1 };
 	char path[PATH_MAX], *dir;
 	int i, fd;
 
@@ -379,8 +340,8 @@ signed_facts(struct store *s, struct input *ins, size_t nin, X509 *x,
 		for (k = 0; k < ins[i].v.nsigners; k++) {
 			struct cms_signer *sg = &ins[i].v.signers[k];
 
-			if ((same_cert(sg->cert, x) ||
-			    same_cert(sg->preferred, x)) &&
+			if ((cert_same(sg->cert, x) ||
+			    cert_same(sg->preferred, x)) &&
 			    store_replayed(s, sg->cert, sg->has_signing_time ?
 			    &sg->signing_time : NULL, why, sizeof(why))) {
 				verbosex("a signature says nothing of it: %s",
@@ -388,14 +349,14 @@ signed_facts(struct store *s, struct input *ins, size_t nin, X509 *x,
 				continue;
 			}
 
-			if (same_cert(sg->cert, x)) {
+			if (cert_same(sg->cert, x)) {
 				w->seen = 1;
 				w->caps = sg->caps;
 				w->signed_at = sg->has_signing_time ?
 				    &sg->signing_time : NULL;
 			}
-			if (same_cert(sg->preferred, x) &&
-			    names_within(x, sg->cert)) {
+			if (cert_same(sg->preferred, x) &&
+			    cert_names_within(x, sg->cert)) {
 				w->keypref = 1;
 				w->caps = sg->caps;
 			}
@@ -407,9 +368,11 @@ static enum err_class
 verb_add(const char **args)
 {
 	struct store *s = store_open(opts_store_dir(), 0);
-	size_t nin = nargs(args) > 0 ? nargs(args) : 1, n, i, added = 0;
+	size_t nin = nargs(args) > 0 ? nargs(args) : 1, n, i, added = 0, nok;
 	struct input *ins = xcalloc(nin, sizeof(*ins));
-	struct buf ix = { 0 }, label = { 0 };
+	struct buf label = { 0 };
+	struct store_version ver;
+	struct store_dir *d;
 	STACK_OF(X509) *all;
 	struct cert_ref *v;
 	struct judge j;
@@ -433,23 +396,25 @@ verb_add(const char **args)
 		bad = 1;
 	}
 	judge_release(&j);
-	store_lock(s);
-	for (i = 0, s->bulk = 0; i < n; i++)
-		s->bulk += ok[i];
-	s->bulk = s->bulk > BULK_FILES;
+	s->ops->begin(s, &ver);
+	for (i = 0, nok = 0; i < n; i++)
+		nok += ok[i];
+	if ((d = store_dir_of(s)) != NULL)
+		d->bulk = nok > BULK_FILES;
 	for (i = 0; i < n; i++) {
 		struct put w = { .source = "certstore add" };
 
 		if (!ok[i])
 			continue;
 		signed_facts(s, ins, nin, v[i].x, &w);
-		if (store_put(s, v[i].x, &w, &ix)) {
+		if (store_put(s, v[i].x, &w)) {
 			added++;
 			verbosex("added %s", cert_label(v[i].x, &label));
 		}
 	}
-	ix_add(s, &ix);
-	commit(s);
+	if (!s->ops->commit(s, &ver))
+		xdie(ERR_TEMP, "the store '%s' changed while add wrote: "
+		    "nothing added, try again", s->where);
 	verbosex("%zu certificate%s added, %zu known already", added,
 	    added == 1 ? "" : "s", n - added);
 	for (i = 0; i < nin; i++)
@@ -458,7 +423,6 @@ verb_add(const char **args)
 	free(ins);
 	free(v);
 	free(ok);
-	buf_free(&ix);
 	buf_free(&label);
 	store_close(s);
 	return bad ? ERR_DATA : ERR_OK;
@@ -493,14 +457,14 @@ verb_get(const char **args)
 static enum err_class
 verb_list(const char **args)
 {
-	struct store *s;
+	struct store_dir *s;
 	struct fps f;
 	size_t i;
 	X509 *x;
 
 	want_args("list", args, 0, 1);
-	s = store_open(opts_store_dir(), 0);
-	select_fps(s, args != NULL ? args[0] : NULL, &f);
+	s = open_dir(0);
+	select_fps(&s->base, args != NULL ? args[0] : NULL, &f);
 	out_begin();
 	for (i = 0; i < f.n; i++) {
 		if ((x = load_cert(s, "certs", f.v[i])) == NULL) {
@@ -513,7 +477,7 @@ verb_list(const char **args)
 	}
 	out_end();
 	free(f.v);
-	store_close(s);
+	store_close(&s->base);
 	return ERR_OK;
 }
 
@@ -530,7 +494,7 @@ verb_export(const char **args)
 	select_fps(s, args != NULL ? args[0] : NULL, &f);
 	out_begin();
 	for (i = 0; i < f.n; i++)
-		if ((x = load_cert(s, "certs", f.v[i])) != NULL) {
+		if ((x = s->ops->load(s, f.v[i])) != NULL) {
 			out_pem(x);
 			X509_free(x);
 		}
@@ -543,43 +507,45 @@ verb_export(const char **args)
 /*
  * remove, expire
  */
+/* Through the backend's drop: for the directory, the index first,
+ * then the files. */
 static void
 remove_certs(struct store *s, struct fps *f)
 {
-	char rel[80];
+	struct store_version ver;
 	size_t i;
 
-	/* The index first: it never names a certificate that is gone. */
-	ix_drop(s, f->v, f->n);
-	for (i = 0; i < f->n; i++) {
-		snprintf(rel, sizeof(rel), "certs/%s.pem", f->v[i]);
-		stage_unlink(s, rel);
-		snprintf(rel, sizeof(rel), "certs/%s.meta", f->v[i]);
-		stage_unlink(s, rel);
-	}
-	commit(s);
+	s->ops->begin(s, &ver);
+	for (i = 0; i < f->n; i++)
+		s->ops->drop(s, f->v[i]);
+	if (!s->ops->commit(s, &ver))
+		xdie(ERR_TEMP, "the store '%s' changed while remove wrote: "
+		    "nothing removed, try again", s->where);
 }
 
 static enum err_class
 verb_remove(const char **args)
 {
-	char fp[FPLEN + 1];
-	struct store *s;
+	char fp[FPLEN + 1], key[PATH_MAX], cert[PATH_MAX];
+	struct store *s, *l;
 	struct fps f = { 0 };
+	struct meta m;
 	size_t i;
 
 	want_args("remove", args, 1, 1);
 	s = store_open(opts_store_dir(), STORE_WRITE);
-	if (parse_fp(args[0], fp)) {
-		if (has_file(s, "certs", fp, ".pem"))
-			fps_add(s, fp, &f);
+	l = store_local(s);
+	if (fp_parse(args[0], fp)) {
+		if (s->ops->facts(s, fp, &m) & STORE_PUT_CERT)
+			fp_collect(s, fp, &f);
+		meta_free(&m);
 	} else
 		select_fps(s, args[0], &f);
 	if (f.n == 0)
 		xdie(ERR_NOUSER, "no certificate '%s' in the store",
 		    args[0]);
 	for (i = 0; i < f.n; i++)
-		if (is_identity(s, f.v[i]))
+		if (l->ops->identity(l, f.v[i], key, cert, sizeof(key)))
 			xdie(ERR_USAGE, "certificate %s is one of our "
 			    "identities: move keys/%s.pem out of the store "
 			    "first", f.v[i], f.v[i]);
@@ -590,39 +556,16 @@ verb_remove(const char **args)
 	return ERR_OK;
 }
 
-struct expiry {
-	time_t limit;
-	struct fps drop;
-};
-
-static void
-expire_one(struct store *s, const char *fp, void *arg)
-{
-	struct expiry *e = arg;
-	X509 *x;
-
-	if (is_identity(s, fp) || (x = load_cert(s, "certs", fp)) == NULL)
-		return;
-	if (X509_cmp_time(X509_get0_notAfter(x), &e->limit) < 0)
-		fps_add(s, fp, &e->drop);
-	X509_free(x);
-}
-
 static enum err_class
 verb_expire(const char **args)
 {
-	struct expiry e = { 0 };
 	struct store *s;
+	size_t n;
 
 	want_args("expire", args, 0, 0);
 	s = store_open(opts_store_dir(), STORE_WRITE);
-	e.limit = time(NULL) - (time_t)opt.grace_days * 86400;
-	each_file(s, "certs", ".pem", expire_one, &e);
-	if (e.drop.n > 0)
-		remove_certs(s, &e.drop);
-	verbosex("%zu expired certificate%s removed", e.drop.n,
-	    e.drop.n == 1 ? "" : "s");
-	free(e.drop.v);
+	n = store_expire(s, time(NULL) - (time_t)opt.grace_days * 86400);
+	verbosex("%zu expired certificate%s removed", n, n == 1 ? "" : "s");
 	store_close(s);
 	return ERR_OK;
 }
@@ -631,19 +574,12 @@ verb_expire(const char **args)
  * identity
  */
 
-int
-no_pass(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf, (void)size, (void)rwflag, (void)u;
-	return -1;
-}
-
 /* Does the PEM key file need a passphrase?  (It loaded with one.) */
 static int
 key_encrypted(const char *path)
 {
 	size_t n;
-	char *p = read_file(path, SMALL_MAX, &n);
+	char *p = io_read_file(path, SMALL_MAX, &n);
 	BIO *b = p != NULL ? BIO_new_mem_buf(p, (int)n) : NULL;
 	EVP_PKEY *k = b != NULL ? PEM_read_bio_PrivateKey(b, NULL, no_pass,
 	    NULL) : NULL;
@@ -662,9 +598,10 @@ identity_add(const char **args)
 {
 	char pass[PASS_MAX + 5] = "pass:", fp[FPLEN + 1], rel[80];
 	struct put w = { .source = "certstore identity add" };
-	struct buf ix = { 0 }, scratch = { 0 };
+	struct store_version ver;
 	struct identity id;
-	struct store *s;
+	struct store_dir *s;
+	size_t before;
 	const EVP_CIPHER *enc = NULL;
 	BIO *b;
 	char *pem;
@@ -676,7 +613,7 @@ identity_add(const char **args)
 	    (opt.p12 == NULL && (opt.key == NULL || opt.cert == NULL)))
 		xdie(ERR_USAGE, "certstore identity add: -p FILE.p12, or -k "
 		    "KEY with -c CERT");
-	s = store_open(opts_store_dir(), 0);
+	s = open_dir(0);
 	if (opt.passin != NULL)
 		/* Read once: identity add needs the text itself, to store
 		 * the key encrypted under it, and an fd: source can be read
@@ -694,24 +631,24 @@ identity_add(const char **args)
 	    NULL))
 		xdie_ssl(ERR_SOFTWARE, "cannot encode the private key");
 	OPENSSL_cleanse(pass, sizeof(pass));
-	store_lock(s);
+	s->base.ops->begin(&s->base, &ver);
 	cert_fp(id.cert, fp);
-	store_put(s, id.cert, &w, &scratch);
+	/* Its index lines are written below, with the identity flag. */
+	before = s->ix.n;
+	store_put(&s->base, id.cert, &w);
+	s->ix.n = before;
 	for (i = 0; i < sk_X509_num(id.chain); i++)
-		store_put(s, sk_X509_value(id.chain, i), &w, &ix);
+		store_put(&s->base, sk_X509_value(id.chain, i), &w);
 	n = BIO_get_mem_data(b, &pem);
 	snprintf(rel, sizeof(rel), "keys/%s.pem", fp);
 	stage_data(s, rel, pem, (size_t)n);
 	BIO_free(b);
 	/* Its lines again, now with the identity flag: they override. */
-	ix_cert_lines(&ix, id.cert, fp, 1);
-	ix_add(s, &ix);
-	commit(s);
+	ix_cert_lines(&s->ix, id.cert, fp, 1);
+	(void)s->base.ops->commit(&s->base, &ver);
 	verbosex("added the identity sha256:%s", fp);
 	identity_release(&id);
-	buf_free(&ix);
-	buf_free(&scratch);
-	store_close(s);
+	store_close(&s->base);
 	return ERR_OK;
 }
 
@@ -719,7 +656,7 @@ static enum err_class
 identity_list(const char **args)
 {
 	char key[ADDR_MAX + 1];
-	struct store *s;
+	struct store_dir *s;
 	struct fps f;
 	size_t i;
 	X509 *x;
@@ -727,7 +664,7 @@ identity_list(const char **args)
 	want_args("identity list", args, 0, 0);
 	if (opt.as != NULL && !addr_key(opt.as, key))
 		xdie(ERR_USAGE, "bad --as address '%s'", opt.as);
-	s = store_open(opts_store_dir(), 0);
+	s = open_dir(0);
 	list_fps(s, "keys", &f);
 	out_begin();
 	for (i = 0; i < f.n; i++) {
@@ -742,7 +679,7 @@ identity_list(const char **args)
 	}
 	out_end();
 	free(f.v);
-	store_close(s);
+	store_close(&s->base);
 	return ERR_OK;
 }
 
@@ -768,7 +705,7 @@ verb_identity(const char **args)
 
 /* The targets of the links of hash, in order; returns how many. */
 static size_t
-links_of(struct store *s, const char *folder, const char *r,
+links_of(struct store_dir *s, const char *folder, const char *r,
     unsigned long hash, char (*t)[FPLEN + 5])
 {
 	char name[32], target[PATH_MAX];
@@ -786,7 +723,7 @@ links_of(struct store *s, const char *folder, const char *r,
 /* Stages the links of hash so that they are targets[0..n), replacing
  * (never first removing) the ones there. */
 static void
-relink(struct store *s, const char *folder, const char *r,
+relink(struct store_dir *s, const char *folder, const char *r,
     unsigned long hash, char (*targets)[FPLEN + 5], size_t n)
 {
 	char old[LINKS_MAX][FPLEN + 5], rel[64];
@@ -816,7 +753,7 @@ trust_add(const char **args)
 	size_t nin = nargs(args), n, i, k;
 	struct input *ins;
 	struct cert_ref *v;
-	struct store *s;
+	struct store_dir *s;
 	unsigned long h;
 	BIO *b;
 	char *pem;
@@ -824,7 +761,7 @@ trust_add(const char **args)
 	int bad = 0;
 
 	want_args("trust add", args, 1, SIZE_MAX);
-	s = store_open(opts_store_dir(), 0);
+	s = open_dir(0);
 	ins = xcalloc(nin, sizeof(*ins));
 	v = gather(args, ins, nin, &n, &bad);
 	store_lock(s);
@@ -847,7 +784,7 @@ trust_add(const char **args)
 		BIO_free(b);
 		relink(s, "ca", "", h, t, k + 1);
 		commit(s);
-		if (!is_ca(v[i].x))
+		if (!cert_is_ca(v[i].x))
 			warnx("trusting sha256:%.16s..., which is not a CA "
 			    "certificate", fp);
 		verbosex("trusted sha256:%s", fp);
@@ -856,20 +793,20 @@ trust_add(const char **args)
 		input_release(&ins[i]);
 	free(ins);
 	free(v);
-	store_close(s);
+	store_close(&s->base);
 	return bad ? ERR_DATA : ERR_OK;
 }
 
 static enum err_class
 trust_list(const char **args)
 {
-	struct store *s;
+	struct store_dir *s;
 	struct fps f;
 	size_t i;
 	X509 *x;
 
 	want_args("trust list", args, 0, 0);
-	s = store_open(opts_store_dir(), 0);
+	s = open_dir(0);
 	list_fps(s, "ca", &f);
 	out_begin();
 	for (i = 0; i < f.n; i++)
@@ -881,7 +818,7 @@ trust_list(const char **args)
 			    f.v[i]);
 	out_end();
 	free(f.v);
-	store_close(s);
+	store_close(&s->base);
 	return ERR_OK;
 }
 
@@ -890,16 +827,16 @@ trust_remove(const char **args)
 {
 	char fp[FPLEN + 1], rel[80], t[LINKS_MAX][FPLEN + 5];
 	char keep[LINKS_MAX][FPLEN + 5];
-	struct store *s;
+	struct store_dir *s;
 	unsigned long h;
 	size_t n, i, k = 0;
 	X509 *x;
 
 	want_args("trust remove", args, 1, 1);
-	if (!parse_fp(args[0], fp))
+	if (!fp_parse(args[0], fp))
 		xdie(ERR_USAGE, "certstore trust remove: '%s' is not a "
 		    "SHA-256 fingerprint", args[0]);
-	s = store_open(opts_store_dir(), STORE_WRITE);
+	s = open_dir(STORE_WRITE);
 	if ((x = load_cert(s, "ca", fp)) == NULL) {
 		if (!has_file(s, "ca", fp, ".pem"))
 			xdie(ERR_NOUSER, "no trust anchor sha256:%s", fp);
@@ -917,7 +854,7 @@ trust_remove(const char **args)
 	stage_unlink(s, rel);
 	commit(s);
 	verbosex("no longer trusted: sha256:%s", fp);
-	store_close(s);
+	store_close(&s->base);
 	return ERR_OK;
 }
 
@@ -972,7 +909,7 @@ crl_newer(X509_CRL *a, X509_CRL *b)
  * the real one and un-revoke.  NULL if one signed c, else why not.
  */
 static const char *
-crl_signed(struct store *s, X509_CRL *c)
+crl_signed(struct store_dir *s, X509_CRL *c)
 {
 	const X509_NAME *iss = X509_CRL_get_issuer(c);
 	unsigned long h = X509_NAME_hash_ex(iss, NULL, NULL, NULL);
@@ -1000,7 +937,7 @@ crl_signed(struct store *s, X509_CRL *c)
 		if ((x = load_cert(s, "certs", hits.v[i].fp)) != NULL)
 			sk_X509_push(sk, x);
 	free(hits.v);
-	judge_init(&j, s, none);
+	judge_init(&j, &s->base, none);
 	for (k = 0; k < sk_X509_num(sk) && !ok; k++) {
 		x = sk_X509_value(sk, k);
 		if (X509_NAME_cmp(X509_get_subject_name(x), iss) != 0)
@@ -1061,7 +998,7 @@ url_ok(const ASN1_IA5STRING *u)
 }
 
 static void
-url_each(struct store *s, const char *fp, void *arg)
+url_each(struct store_dir *s, const char *fp, void *arg)
 {
 	struct urls *u = arg;
 	STACK_OF(DIST_POINT) *dps;
@@ -1107,15 +1044,15 @@ static enum err_class
 crl_urls(const char **args)
 {
 	STACK_OF(X509) *none = sk_X509_new_null();
-	struct store *s;
+	struct store_dir *s;
 	struct urls u;
 
 	want_args("crl urls", args, 0, 0);
 	if (none == NULL)
 		xdie(ERR_TEMP, "out of memory");
-	s = store_open(opts_store_dir(), 0);
+	s = open_dir(0);
 	memset(&u, 0, sizeof(u));
-	judge_init(&u.j, s, none);
+	judge_init(&u.j, &s->base, none);
 	out_begin();
 	u.anchors = 1;
 	each_file(s, "ca", ".pem", url_each, &u);
@@ -1124,7 +1061,7 @@ crl_urls(const char **args)
 	out_end();
 	judge_release(&u.j);
 	sk_X509_free(none);
-	store_close(s);
+	store_close(&s->base);
 	return ERR_OK;
 }
 
@@ -1134,7 +1071,7 @@ verb_crl(const char **args)
 	char fp[FPLEN + 1], rel[80], ofp[FPLEN + 1], *buf, *pem;
 	char t[LINKS_MAX + 1][FPLEN + 5], keep[LINKS_MAX + 1][FPLEN + 5];
 	STACK_OF(X509_CRL) *old;
-	struct store *s;
+	struct store_dir *s;
 	X509_CRL *c;
 	unsigned long h;
 	const char *why;
@@ -1148,7 +1085,7 @@ verb_crl(const char **args)
 		xdie(ERR_USAGE, "certstore crl: add FILE, or urls (see "
 		    "--help)");
 	want_args("crl add", args + 1, 1, 1);
-	s = store_open(opts_store_dir(), 0);
+	s = open_dir(0);
 	if ((buf = read_input(args[1], &n)) == NULL)
 		xdie(ERR_DATA, "'%s': larger than %d MiB: refused", args[1],
 		    INPUT_MAX >> 20);
@@ -1205,7 +1142,32 @@ verb_crl(const char **args)
 	verbosex("added the CRL sha256:%s", fp);
 out:
 	X509_CRL_free(c);
+	store_close(&s->base);
+	return ERR_OK;
+}
+
+/*
+ * fsck
+ */
+static enum err_class
+verb_fsck(const char **args)
+{
+	struct store *s, *l;
+	int left, fixed = 0;
+
+	want_args("fsck", args, 0, 0);
+	/* The lock, even to look: a consistent view, and repairs. */
+	s = store_open(opts_store_dir(), STORE_WRITE | STORE_FSCK);
+	l = store_local(s);
+	left = l->ops->fsck(l, opt.repair, &fixed);
 	store_close(s);
+	if (left > 0)
+		xdie(ERR_CONFIG, "fsck: %d problem%s left%s", left,
+		    left == 1 ? "" : "s", opt.repair ? "" :
+		    " (certstore fsck --repair)");
+	if (fixed > 0)
+		verbosex("fsck: %d problem%s repaired", fixed,
+		    fixed == 1 ? "" : "s");
 	return ERR_OK;
 }
 

@@ -692,8 +692,8 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 		goto done;
 	}
 	if (v->mode != M_NONE && opt.policy != POLICY_SIGNATURE)
-		anchors = cms_anchors(opt.ca, opt.no_system_ca,
-		    store_exists(opts_store_dir()) ? opts_store_dir() : NULL);
+		anchors = store_anchors(opts_store_dir(), opt.ca,
+		    opt.no_system_ca);
 	if (v->mode != M_NONE)
 		check_layer(v, anchors, &o);
 	else if (v->too_deep) {
@@ -763,7 +763,7 @@ verify_main(void)
 	memset(&v, 0, sizeof(v));
 	v.id = opts_authserv_id();
 	v.canon_fd = v.raw_fd = v.content_fd = -1;
-	/* Its ca/ and crl/ are read without opening it (cms_anchors):
+	/* Its ca/ and crl/ are read whatever the message (store_anchors):
 	 * judged here, before the input. */
 	if (store_exists(opts_store_dir()))
 		store_check_modes(opts_store_dir());

@@ -1,19 +1,16 @@
 /*
- * store_cert: certificates as the store sees them.  Their fingerprints
- * (the only source of file names in the store), the addresses they
- * hold, what they are fit for, loading one from a folder, and the CRLs
- * of crl/ that may revoke one.  Nothing here writes to the store.
+ * cert: pure facts about certificates (cert.h): their fingerprints,
+ * the addresses they carry, what they are fit for, their PEM form.
+ * Nothing here knows of a store: the store, smime-verify and the tests
+ * ask the same questions and get the same answers.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -22,7 +19,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "store_int.h"
+#include "buf.h"
+#include "cert.h"
+#include "err.h"
 
 static void
 hex(const unsigned char *md, unsigned n, char *out)
@@ -61,7 +60,7 @@ crl_fp(X509_CRL *c, char out[FPLEN + 1])
 }
 
 int
-is_fp(const char *s, size_t n)
+fp_valid(const char *s, size_t n)
 {
 	size_t i;
 
@@ -80,7 +79,7 @@ fp_name(const char *name, const char *suffix, char fp[FPLEN + 1])
 	size_t n = strlen(name), k = strlen(suffix);
 
 	if (n != FPLEN + k || strcmp(name + FPLEN, suffix) != 0 ||
-	    !is_fp(name, FPLEN))
+	    !fp_valid(name, FPLEN))
 		return 0;
 	memcpy(fp, name, FPLEN);
 	fp[FPLEN] = '\0';
@@ -89,7 +88,7 @@ fp_name(const char *name, const char *suffix, char fp[FPLEN + 1])
 
 /* A user's fingerprint: case, colons and "sha256:" do not matter. */
 int
-parse_fp(const char *arg, char fp[FPLEN + 1])
+fp_parse(const char *arg, char fp[FPLEN + 1])
 {
 	size_t n = 0;
 
@@ -246,7 +245,7 @@ cert_address(X509 *x, const char *addr, char *first, size_t firstsz)
 }
 
 int
-same_cert(X509 *a, X509 *b)
+cert_same(X509 *a, X509 *b)
 {
 	return a != NULL && b != NULL && X509_cmp(a, b) == 0;
 }
@@ -258,7 +257,7 @@ same_cert(X509 *a, X509 *b)
  * of somebody b's signature does not speak for.
  */
 int
-names_within(X509 *a, X509 *b)
+cert_names_within(X509 *a, X509 *b)
 {
 	struct addrs x;
 	char key[ADDR_MAX + 1];
@@ -276,20 +275,20 @@ names_within(X509 *a, X509 *b)
 }
 
 int
-is_ca(X509 *x)
+cert_is_ca(X509 *x)
 {
 	return X509_check_ca(x) > 0;
 }
 
 int
-valid_now(X509 *x)
+cert_valid_now(X509 *x)
 {
 	return X509_cmp_current_time(X509_get0_notBefore(x)) < 0 &&
 	    X509_cmp_current_time(X509_get0_notAfter(x)) > 0;
 }
 
 int
-expired(X509 *x)
+cert_expired(X509 *x)
 {
 	return X509_cmp_current_time(X509_get0_notAfter(x)) <= 0;
 }
@@ -304,17 +303,17 @@ eku_email(X509 *x)
 }
 
 /*
- * Can mail be encrypted to x (SPEC.md: key usage keyEncipherment or
+ * Can mail be encrypted to x (smime-encrypt(1): key usage keyEncipherment or
  * keyAgreement, EKU emailProtection or none)?  By hand: OpenSSL's
  * smimeencrypt purpose wants keyEncipherment and so refuses the
  * keyAgreement-only certificates of EC keys.
  */
 int
-can_encrypt(X509 *x)
+cert_can_encrypt(X509 *x)
 {
 	uint32_t ku = X509_get_key_usage(x);
 
-	if (is_ca(x) || !eku_email(x))
+	if (cert_is_ca(x) || !eku_email(x))
 		return 0;
 	return ku == UINT32_MAX ||
 	    (ku & (KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)) != 0;
@@ -322,7 +321,7 @@ can_encrypt(X509 *x)
 
 /* Fit for mail at all: to sign or to be encrypted to. */
 int
-fit_for_mail(X509 *x)
+cert_fit_for_mail(X509 *x)
 {
 	uint32_t ku = X509_get_key_usage(x);
 
@@ -333,7 +332,7 @@ fit_for_mail(X509 *x)
 }
 
 X509 *
-pem_cert(const char *p, size_t n)
+cert_from_pem(const char *p, size_t n)
 {
 	BIO *b = BIO_new_mem_buf(p, (int)n);
 	X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
@@ -343,42 +342,8 @@ pem_cert(const char *p, size_t n)
 	return x;
 }
 
-/* folder/<fp>.pem, or NULL if it is not there (or does not parse). */
-X509 *
-load_cert(struct store *s, const char *folder, const char *fp)
-{
-	char path[PATH_MAX], *p;
-	size_t n;
-	X509 *x;
-
-	spath(path, s, "%s/%s.pem", folder, fp);
-	if ((p = read_file(path, SMALL_MAX, &n)) == NULL)
-		return NULL;
-	x = pem_cert(p, n);
-	free(p);
-	return x;
-}
-
-/* Is folder/<fp><suffix> there? */
-int
-has_file(struct store *s, const char *folder, const char *fp,
-    const char *suffix)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	spath(path, s, "%s/%s%s", folder, fp, suffix);
-	return lstat(path, &st) == 0;
-}
-
-int
-is_identity(struct store *s, const char *fp)
-{
-	return has_file(s, "keys", fp, ".pem");
-}
-
 X509_CRL *
-pem_crl(const char *p, size_t n)
+crl_from_pem(const char *p, size_t n)
 {
 	BIO *b = BIO_new_mem_buf(p, (int)n);
 	X509_CRL *c = b != NULL ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) :
@@ -387,70 +352,6 @@ pem_crl(const char *p, size_t n)
 	BIO_free(b);
 	ERR_clear_error();
 	return c;
-}
-
-/* The target of a hash link in folder, if it is a file name there. */
-int
-link_target(struct store *s, const char *folder, const char *name,
-    char *target, size_t size)
-{
-	char path[PATH_MAX];
-	ssize_t k;
-
-	spath(path, s, "%s/%s", folder, name);
-	k = readlink(path, target, size - 1);
-	if (k <= 0)
-		return -1;
-	target[k] = '\0';
-	return strchr(target, '/') != NULL || target[0] == '.' ? 0 : 1;
-}
-
-/* The CRLs of crl/ whose issuer is name, through the hash links. */
-STACK_OF(X509_CRL) *
-crls_of(struct store *s, const X509_NAME *name)
-{
-	STACK_OF(X509_CRL) *sk = sk_X509_CRL_new_null();
-	char path[PATH_MAX], link[32], target[PATH_MAX], *p;
-	unsigned long h = X509_NAME_hash_ex(name, NULL, NULL, NULL);
-	X509_CRL *c;
-	size_t n;
-	int i, r;
-
-	if (sk == NULL)
-		xdie(ERR_TEMP, "out of memory");
-	for (i = 0; i < 64; i++) {
-		snprintf(link, sizeof(link), "%08lx.r%d", h, i);
-		if ((r = link_target(s, "crl", link, target,
-		    sizeof(target))) == -1)
-			break;
-		spath(path, s, "crl/%s", target);
-		if (r == 0 || (p = read_file(path, INPUT_MAX, &n)) == NULL)
-			continue;
-		c = pem_crl(p, n);
-		free(p);
-		if (c != NULL && X509_NAME_cmp(X509_CRL_get_issuer(c), name) == 0)
-			sk_X509_CRL_push(sk, c);
-		else
-			X509_CRL_free(c);
-	}
-	return sk;
-}
-
-/* Revoked by a CRL of the store (their signatures were checked by
- * `crl add`). */
-int
-revoked(struct store *s, X509 *x)
-{
-	STACK_OF(X509_CRL) *sk = crls_of(s, X509_get_issuer_name(x));
-	X509_REVOKED *r;
-	int i, rev = 0;
-
-	for (i = 0; i < sk_X509_CRL_num(sk) && !rev; i++)
-		rev = X509_CRL_get0_by_cert(sk_X509_CRL_value(sk, i), &r, x)
-		    == 1;
-	sk_X509_CRL_pop_free(sk, X509_CRL_free);
-	ERR_clear_error();
-	return rev;
 }
 
 int

@@ -1,0 +1,13 @@
+/*
+ * store_verbs: the certstore command (certstore(1)), apart from the
+ * library the filters link: cmd/certstore.c is its only caller.
+ */
+#ifndef SMIMETOOLS_STORE_VERBS_H
+#define SMIMETOOLS_STORE_VERBS_H
+
+#include "err.h"
+
+/* Runs `certstore VERB ARGS...`; args is NULL-terminated. */
+enum err_class store_main(const char *verb, const char **args);
+
+#endif
