@@ -218,6 +218,8 @@ lint: deps-test $(LIB)
 	    echo "man pages: clean"
 	@echo "== object dependencies, $(LIB)"
 	@scripts/objdeps $(LIB) >/dev/null && echo "objects: no cycle"
+	@echo "== licence lines"
+	@scripts/add-licence-header --check && echo "sources: ISC, each"
 
 demo: deps-test all
 	@scripts/demo "$(CURDIR)/$(BUILD)"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * smime-decrypt: decrypts the S/MIME message on stdin and writes an
  * SMIME-Decrypt header field.  See smime-decrypt(1); the transform is

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * smime-encrypt: encrypts the message on stdin to its recipients with
  * S/MIME.  See smime-encrypt(1); the transform is encrypt.c.

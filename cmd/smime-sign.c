@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * smime-sign: signs the message on stdin with S/MIME (RFC 8551).  See
  * smime-sign(1); the transform is sign.c.

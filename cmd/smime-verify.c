@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * smime-verify: checks the S/MIME signature of the message on stdin and
  * writes an Authentication-Results header field (RFC 8601, RFC 7281).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * buf: the one growable byte buffer of the library.  An empty struct buf
  * ({ 0 }) is ready; p is NUL-terminated after every call that adds, so

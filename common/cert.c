@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * cert: pure facts about certificates (cert.h): their fingerprints,
  * the addresses they carry, what they are fit for, their PEM form.

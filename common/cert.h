@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * cert: pure facts about certificates, without a store: fingerprints,
  * addresses, fitness for mail, the PEM form.

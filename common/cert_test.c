@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * cert_test: whose address a certificate carries (cert.h), on
  * certificates built in memory: the subjectAltName first, the subject's

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * cms: the only module (cms.c, and cms_env.c for encryption) that
  * includes <openssl/cms.h>.  Signing, verifying, encrypting and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * cms_env: EnvelopedData and AuthEnvelopedData, over streams (see cms.h).
  * With cms.c, the only file that includes <openssl/cms.h>.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * decrypt: the smime-decrypt transform (smime-decrypt(1)), as the ops
  * that filter_main() runs.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * err: diagnostics and the one table that turns an error class into an
  * exit status (smimetools(7) EXIT STATUS, sysexits.h).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * err_test: the exit-code table against smimetools(7) EXIT STATUS, and
  * --on-error=tempfail.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * filter: the driver smime-verify, smime-decrypt and smime-encrypt share
  * (smime-sign parses its input twice and has its own, sign.c).

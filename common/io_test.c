@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * io_test: line-ending conversion whatever the chunking, and detection.
  */

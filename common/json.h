@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * json: the one JSON writer of the library, into a struct buf: certstore
  * --json's listings and the filters' --report lines.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * keys: loading private keys, certificates and PKCS#12 files, and the
  * passphrase they need.

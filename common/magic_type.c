@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * magic_type: see magic_type.h.  (Not magic.h: that is libmagic's.)
  *

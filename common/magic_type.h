@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * magic_type: what a file is, by libmagic (the file(1) database), as a MIME
  * type with its charset: "application/pdf", "text/plain;

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * mime: a streaming RFC 5322 / 2045 / 2046 / 2231 message parser.
  *

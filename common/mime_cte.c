@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * mime_cte.c - streaming base64 and quoted-printable (RFC 2045 6.7, 6.8)
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * mime_cte.h - streaming Content-Transfer-Encoding codecs (RFC 2045 6.7, 6.8)
  *

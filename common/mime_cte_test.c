@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * mime_cte_test.c - TAP tests for the base64 and quoted-printable codecs
  *

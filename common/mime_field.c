@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * mime_field: RFC 5322 field names, CFWS, RFC 2045 tokens and
  * Content-Type, RFC 2231 parameters.  See mime.h.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * p7in: a CMS object as it arrives in a message body (base64) or a .p7m
  * file (DER, PEM or base64), decoded as it comes and fed to ber_split,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * policy: see policy.h.  smime-verify(1) Policies:
  *  signature: the signature matches; the certificate may be self-signed.

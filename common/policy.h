@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * policy: pure decisions.  Facts about a verified signature in, a verdict
  * and its reason out; no I/O, no OpenSSL, so that every rule of the three

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * sign: the smime-sign transform (smime-sign(1)).  It does not run
  * through filter_main(): it parses the message twice (sign.c says why)

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store: the policy every backend shares (see store.h, store_be.h,
  * certstore(1) and certstore(5); store_int.h says which file holds

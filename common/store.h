@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store: the certificate store as the filters and certstore see it
  * (certstore(1), certstore(5)), whatever backend keeps it (store_be.h;

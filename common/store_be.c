@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_be: the generic layer of store_be.h: a store opened by the
  * backend its location names, closed by it, and its local part.

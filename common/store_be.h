@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_be: the table a store backend fills, between the policy every
  * backend shares (store.c, store_judge.c, store_identity.c: what "best"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_dir: the directory backend (certstore(5)), the table of
  * store_be.h over the files of store_fs.c, the index of store_index.c

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_dir: the directory backend's internals (certstore(5)), shared
  * by its files and by the certstore verbs that work on the directory

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_fs: the files of the directory backend (certstore(5)): paths,
  * staged writes and their commit, the lock and the dirty marker,

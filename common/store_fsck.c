@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_fsck: the directory backend's fsck [--repair], and
  * store_recover: the same passes, repairing and quiet, run by a writer

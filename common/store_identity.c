@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_identity: which of our identities smime-sign, smime-decrypt and
  * smime-encrypt --as take (store.h), and its chain.  Identities are the

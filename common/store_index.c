@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_index: the index of the store (certstore(5)), how a reader
  * finds a certificate without reading certs/.

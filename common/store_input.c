@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_input: what certstore add, trust add and crl add read.  PEM,
  * DER, PKCS#7 bundles and signed messages, told apart by libmagic (text

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_int: the policy's internals, shared by its files and the
  * certstore verbs, and by nothing else: a filter has no business

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_judge: the policy of `add` (certstore(1)), certificate by
  * certificate: a chain to the anchors (unless --policy signature),

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_meta: what is recorded of a certificate (store_be.h, struct
  * meta; certstore(5) ".meta"), as "name: value" lines.  Pure: the

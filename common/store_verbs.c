@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_verbs: `certstore VERB` (certstore(1)), linked by certstore
  * alone.  A function per verb, the table store_main looks the verb up

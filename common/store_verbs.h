@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_verbs: the certstore command (certstore(1)), apart from the
  * library the filters link: cmd/certstore.c is its only caller.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * tap: the few lines every C unit test shares to print TAP.
  * Header-only on purpose: only the *_test.c programs include it.

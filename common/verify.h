@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * verify: the smime-verify transform (smime-verify(1)), as the ops that
  * filter_main() runs.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * certstore_fuzz: certstore add's reading of a file: libmagic's sniffing,
  * then PEM, DER, PKCS#7 bundles or a signed message (OpenSSL's S/MIME

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * cte_fuzz: libFuzzer target for the transfer-encoding codecs the MIME
  * writer uses (mime_cte.h): smime-sign re-encodes with the encoders,

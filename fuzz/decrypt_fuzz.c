@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * decrypt_fuzz: the whole smime-decrypt filter path (MIME parsing,
  * base64, the BER split, the algorithm checks, OpenSSL's CMS, the

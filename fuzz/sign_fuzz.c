@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * sign_fuzz: the whole smime-sign filter path on a fuzzed message with
  * alice's test key: both MIME passes, the re-encoding of 8-bit parts

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * tool_fuzz.h: runs a whole filter (verify_main, decrypt_main,
  * sign_main) in the fuzzer's process, once per input.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * verify_fuzz: the whole smime-verify filter path (MIME parsing, base64,
  * the BER split, OpenSSL's CMS, the policy, the result header), under

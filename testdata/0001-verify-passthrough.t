@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # smime-verify on messages without an S/MIME signature: smime=none at the
 # top, forged verdicts of our authserv-id removed, all else byte-exact.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # smime-decrypt on messages that are not encrypted, or whose only
 # encrypted part is nested (Efail direct exfiltration): result=none,
 # every SMIME-Decrypt field that came with the message removed.

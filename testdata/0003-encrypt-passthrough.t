@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # smime-encrypt's do-not-encrypt paths: --no-encrypt, SMIME-Encrypt: no.
 # The control field never leaves.
 . "$(dirname "$0")/lib.sh"

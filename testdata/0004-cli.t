@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # The command-line contract every command shares: --help, --usage,
 # --version, the exit codes of smimetools(7), one-line errors naming the
 # command, stdin read to its end on every exit path.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Hostile shapes through the filters: each gets a clear result, exit 0
 # (65 for empty input), no crash, and the message byte-exact under the
 # result header.

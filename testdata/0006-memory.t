@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Bounded memory: a 64 MiB message (one base64 attachment) passes through
 # smime-verify and smime-decrypt, and is encrypted and decrypted with
 # AES-CBC and AES-GCM, with a peak RSS under 16 MiB.  Not a timing test;

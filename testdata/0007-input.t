@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # A regular file on stdin is read twice instead of spooled: the output
 # must be the same as from a pipe, byte for byte, with fields removed
 # (forged results, Bcc, SMIME-Encrypt), an mbox From line, and a

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # make demo works, and shows what README promises: the request decrypted
 # and verified, the sender's certificate harvested, the reply signed and
 # encrypted to it and read back, the do-not-encrypt reply signed only,

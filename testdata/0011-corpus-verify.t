@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # smime-verify over every message of corpus/MANIFEST.md whose outermost
 # layer is a signature: multipart/signed, opaque signed, "encrypted, then
 # signed", nested signatures (42 messages) and signed raw CMS (5 objects).

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Interoperability with gpgsm (GnuPG's S/MIME engine, the one KMail and
 # Kleopatra use), in a throwaway GNUPGHOME under $tmp, per the recipe in
 # pki/README:

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Signatures over random MIME entities (testdata/mime-shapes.py: nested
 # multiparts and messages whose parts end where RFC 2046 gives the line
 # break to the boundary), checked against OpenSSL both ways:

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # certstore: every verb and exit code, the layout and modes of
 # certstore(5), file names from fingerprints only, the choice of the best
 # certificate, bad input (the store unchanged), fsck and its repairs.

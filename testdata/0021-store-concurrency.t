@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # The store under concurrent writers, killed writers and a full disk:
 # every writer that is not killed succeeds, readers never miss a
 # certificate, every file of the store parses at every moment, and fsck

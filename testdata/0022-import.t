@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # The store in use: smime-verify --import harvests only what passes,
 # never demotes; smime-sign takes our identity from the store (--as, the
 # From address); smime-verify trusts the store's ca/ and checks its crl/.

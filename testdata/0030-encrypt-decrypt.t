@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # smime-encrypt and smime-decrypt: the header that stays outside, round
 # trips byte-exact, ciphers (auto from the store's capabilities), keys
 # from the command line and the store, failing closed on a missing

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # smime-encrypt and smime-decrypt against OpenSSL's cms command and gpgsm,
 # in both directions, over the test PKI: RSA (alice, bob; PKCS#1 v1.5 and
 # OAEP) and EC (carol P-256, dave P-384: keyAgreement, ECDH), AES-CBC

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # smime-decrypt over every encrypted message of corpus/MANIFEST.md whose
 # key the corpus publishes (rows 4, 8-11, 17-24, 27, 28, 41-43, 53-56,
 # 58, 61, 62, 64-67, 73, 76, 77, 79, 80), with that key given as -p or

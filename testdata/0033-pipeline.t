@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # The four filters in a row, as smimetools(7) composes them:
 #   smime-sign | smime-encrypt | smime-decrypt | smime-verify
 # for an RSA pair (alice signs, the help desk decrypts; PKCS#1 v1.5) and

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Messages from another CMS implementation, PKI.js (testdata/pkijs/README):
 # its signatures verify, its EnvelopedData decrypts to what OpenSSL gets
 # from it, and its AES-GCM inside EnvelopedData is refused as a cipher

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # scripts/procmailrc.smime under the real procmail, delivering into a
 # Maildir: a signed and encrypted message arrives decrypted with both
 # result fields and its sender's certificate stored.  What the recipe

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # scripts/maildrop.smime under the real maildrop, delivering into a
 # Maildir, included from a mailbox's filter file as its header says.  A
 # signed and encrypted message arrives decrypted with both result fields

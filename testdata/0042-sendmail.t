@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # scripts/smime-sendmail against a fake sendmail that records its argv
 # and the message: encrypted (and readable by every recipient, Bcc
 # included) when the store has their certificates, exit 67 and nothing

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # scripts/smime-cron: certstore expire, and the CRL refresh against a CRL
 # server on 127.0.0.1 (a few lines of Perl: python3 is not on every
 # Debian image).  The test PKI's certificates name no distribution point,

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # The Efail attacks (Poddebniak et al., USENIX Security 2018):
 #  - CBC gadgets: the ciphertext of a CBC message changed without the key
 #    (first block through the IV, a middle block through the block before

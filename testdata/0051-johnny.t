@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Attacks from "Johnny, you are fired!" (Müller et al., USENIX
 # Security 2019) on smime-verify, under the default policy (chain) with
 # the test root as the only anchor:

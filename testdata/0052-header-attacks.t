@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Attacks on our result headers:
 #  - forged Authentication-Results of our authserv-id, in every spelling
 #    RFC 5322 and RFC 8601 allow (case, white space before the colon as

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Attacks that OpenSSL 3.0.19 lets through and smime-decrypt
 # must stop itself (smime-decrypt(1), "cipher not allowed", and "password
 # and KEK recipients are not handled"):

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Exhaustion attacks: each input beyond a limit gets its
 # result (permerror for a signature over a limit, result=fail for an
 # encrypted message over one, none where nothing is S/MIME at the top),

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # What the fuzz targets found, kept: every input in testdata/fuzz-regress
 # goes through smime-verify, smime-decrypt and smime-sign (with a key) and
 # certstore add, and none of them may crash or, under ASan, leak (exit 86);

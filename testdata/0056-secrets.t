@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Secret hygiene, seen from outside the process (smimetools(7) Keys,
 # smime-sign(1) --passin): while smime-sign waits for its passphrase, it
 # already cannot dump core; the passphrase never shows in its command line or

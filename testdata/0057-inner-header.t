@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # An entity that comes up from inside (a decrypted one, an opaque signed
 # one unwrapped, a multipart/signed one with --unwrap) joins the outer
 # header as smime-decrypt(1) and smime-verify(1) say: "the outer header

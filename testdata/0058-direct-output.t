@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # smime-sign and smime-encrypt write straight into -o's temporary file
 # and into a regular stdout as they go (no spool to copy: make bench),
 # and a failure takes back what they wrote; a pipe, or a file opened for

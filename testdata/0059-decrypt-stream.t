@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # smime-decrypt decrypts as the ciphertext arrives when a key of ours
 # matches the RecipientInfos that precede it, and takes the verdict from
 # the whole structure at the end; otherwise it spools the ciphertext and

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Whose address a certificate carries (smimetools(7)).  Its
 # subjectAltName rfc822Names; a subject emailAddress counts only in a
 # certificate that has no rfc822Name at all (OpenSSL's X509_check_email);

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # What a message brings is data, never trust (smimetools(7)).  The
 # attacker holds one valid certificate (mallory, issued by the sub CA)
 # and signs a message that carries a twin of the sub CA: its subject

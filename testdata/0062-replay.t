@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # No rollback by replay (smimetools(7), RFC 8551 section 2.5.3).  Alice
 # signs today with certificate A (smime-sign: AES-GCM among her
 # capabilities).  An attacker replays an older message of hers, signed

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # One reading of the MIME structure: a differential test.  Each shape of
 # testdata/mime-ambig.py (a field or parameter given twice or in two
 # forms, a boundary RFC 2046 forbids, a delimiter behind a bare CR,

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # The From that is shown is the From that is checked (smimetools(7),
 # SECURITY CONSIDERATIONS).  The attacker, bob@example.com, holds a
 # certificate the site's CA issued and signs messages whose From a reader

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Our header is safe for lax readers too (smimetools(7), SECURITY
 # CONSIDERATIONS).  The reader here is Python's email package
 # (email.policy.default), which reads Authentication-Results as

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Promotion keeps the border: what comes up to the top from a decrypted
 # entity (smime-decrypt), an opaque signed one (smime-verify) and a
 # multipart/signed one unwrapped (smime-verify --unwrap) is an allow-list

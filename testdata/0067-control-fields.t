@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Control fields come from our side only.  "SMIME-Encrypt: no" tells
 # smime-encrypt and smime-sendmail to send a reply in the clear; in inbound
 # mail it is the sender's, never ours.  Whoever writes to the help desk

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # Output failures never read as success.  For each filter (smime-verify,
 # smime-decrypt, smime-encrypt, smime-sign), a small message and a large
 # one (1 MiB: many buffers, the spool, sendfile; 256 KiB under valgrind):

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 """Print the expected MIME tree of every message of the test corpus.
 
 Developer tool (Python 3, standard library only); the tests do not run it.

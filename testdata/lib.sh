@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 # lib.sh: TAP for the end-to-end tests.  Source it, call plan N, then one
 # assertion per test.  Commands are strings run with eval, so redirections
 # work: expect_code 'empty input' 65 'smime-verify </dev/null'.

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 """mime-ambig.py list | entity NAME | message NAME SIG: shapes for test 0063.
 
 Each shape is an entity to sign, and the multipart/signed around it:

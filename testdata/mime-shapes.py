@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 """mime-shapes.py SEED [crlf]: a random MIME entity, for test 0013.
 
 Nested multiparts and message/rfc822 parts, with the shapes where

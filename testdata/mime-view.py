@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The smimetools authors; see LICENSE.
 """mime-view.py READER FILE: what a common reader makes of a message.
 
 READER is "python" (the standard email package, compat32, as mailman

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * test-tool: exposes the library to the tests (git's test-tool idea).
  * Built by `make check`, never installed.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 // Shared helpers of the scripts that made this folder's messages with PKI.js.
 import fs from 'node:fs';
 import crypto from 'node:crypto';

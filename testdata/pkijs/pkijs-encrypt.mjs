@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 // PKI.js -> ours: EnvelopedData made by PKI.js, wrapped as application/pkcs7-mime.
 // usage: node pkijs-encrypt.mjs WHO CIPHER KT OUT [ENTITYFILE]
 //   WHO: alice|helpdesk|carol|dave   CIPHER: AES-CBC-128|AES-CBC-256|AES-GCM-128|AES-GCM-256

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 // PKI.js -> ours: make a signed S/MIME message with PKI.js.
 // usage: node pkijs-sign.mjs WHO ALG HASH MODE OUT [ENTITYFILE]
 //   WHO: alice|carol|dave  ALG: rsa|pss|ecdsa  HASH: SHA-256|SHA-384|SHA-512
