@@ -19,15 +19,16 @@ static struct poptOption table[] = {
 int
 main(int argc, const char **argv)
 {
+	const struct opts *o;
 	poptContext pc;
 	enum err_class rc;
 	const char *verb;
 
-	pc = opts_parse(argc, argv, table, "VERB [ARG...]");
+	pc = opts_parse(argc, argv, table, "VERB [ARG...]", &o);
 	/* Two statements: the order in which a call's arguments are
 	 * evaluated is unspecified, and poptGetArgs() must come second. */
 	verb = poptGetArg(pc);
-	rc = store_main(verb, poptGetArgs(pc));
+	rc = store_main(o, verb, poptGetArgs(pc));
 	opts_free(pc);
 	return err_code(rc);
 }

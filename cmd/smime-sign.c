@@ -18,12 +18,19 @@ static struct poptOption table[] = {
 int
 main(int argc, const char **argv)
 {
+	/* Static: reachable when a failure exits (LSan). */
+	static struct sign_ctx c;
+	const struct opts *o;
 	poptContext pc;
 	enum err_class rc;
 
-	pc = opts_parse(argc, argv, table, "");
+	pc = opts_parse(argc, argv, table, "", &o);
 	opts_no_args(pc);
-	rc = sign_main();
+	/* What it trusts first: a bad configuration fails before the
+	 * input is read, whatever the input. */
+	sign_ctx_load(&c, o);
+	rc = sign_run(&c);
+	sign_ctx_free(&c);
 	opts_free(pc);
 	return err_code(rc);
 }

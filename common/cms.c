@@ -356,7 +356,7 @@ chain_status_of(int err)
 
 static enum chain_status
 check_chain(X509 *cert, STACK_OF(X509) *untrusted, X509_STORE *anchors,
-    int crl_check)
+    int crl_check, unsigned chain_max)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	int err;
@@ -368,7 +368,7 @@ check_chain(X509 *cert, STACK_OF(X509) *untrusted, X509_STORE *anchors,
 	 * `untrusted`, and partial chains are not accepted. */
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SMIME_SIGN);
 	X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx),
-	    (int)opt.lim.chain);
+	    (int)chain_max);
 	if (crl_check)
 		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK |
 		    X509_V_FLAG_CRL_CHECK_ALL);
@@ -540,7 +540,7 @@ classify_failure(struct cms_verified *v)
 void
 cms_verify(const unsigned char *der, size_t len, BIO *content,
     int detached, X509_STORE *anchors, int crl_check,
-    struct cms_verified *v)
+    const struct limits *lim, struct cms_verified *v)
 {
 	STACK_OF(CMS_SignerInfo) *sis;
 	STACK_OF(X509) *certs = NULL, *signers = NULL;
@@ -572,8 +572,8 @@ cms_verify(const unsigned char *der, size_t len, BIO *content,
 	sis = CMS_get0_SignerInfos(cms);
 	n = sk_CMS_SignerInfo_num(sis);
 	certs = CMS_get1_certs(cms);
-	if (n <= 0 || n > (int)opt.lim.signers ||
-	    sk_X509_num(certs) > (int)opt.lim.certs) {
+	if (n <= 0 || n > (int)lim->signers ||
+	    sk_X509_num(certs) > (int)lim->certs) {
 		verdict(v, CMSV_PERMERROR, n <= 0 ? "no signers" :
 		    "too many signers or certificates");
 		goto out;
@@ -611,7 +611,7 @@ cms_verify(const unsigned char *der, size_t len, BIO *content,
 		s->rsa_bits = EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ?
 		    EVP_PKEY_get_bits(pk) : 0;
 		s->chain = anchors != NULL ? check_chain(s->cert, certs,
-		    anchors, crl_check) : CHAIN_OK;
+		    anchors, crl_check, lim->chain) : CHAIN_OK;
 		read_caps(si, s->caps, sizeof(s->caps));
 		s->preferred = read_keypref(si, certs);
 		s->has_signing_time = read_signing_time(si, &s->signing_time);

@@ -42,7 +42,7 @@
 #include "policy.h"
 
 /* The most --limit signers= allows (the default is 8: more is an
- * attack, not a message); certs and chain come from opt.lim. */
+ * attack, not a message); cms_verify takes the limits in force. */
 #define CMS_SIGNERS_MAX	64
 
 struct cms_sign;
@@ -96,11 +96,13 @@ X509_STORE *cms_anchors(const char **ca);
  * of an opaque one) over the content read from `content` (canonical
  * already).  With anchors, each signer's chain is checked (purpose S/MIME
  * signing, now; with crl_check, revocation too) and the outcome recorded
- * per signer; detached says the content must not also be inside.
+ * per signer; detached says the content must not also be inside.  lim:
+ * the signers, certificates and chain length allowed (smimetools(7)
+ * LIMITS).
  */
 void cms_verify(const unsigned char *der, size_t len, BIO *content,
     int detached, X509_STORE *anchors, int crl_check,
-    struct cms_verified *v);
+    const struct limits *lim, struct cms_verified *v);
 void cms_verified_release(struct cms_verified *v);
 
 /* The issuer as an RFC 4514 string (non-ASCII escaped) and the serial

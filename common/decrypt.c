@@ -35,6 +35,7 @@
 #include "store.h"
 
 struct decrypt {
+	const struct decrypt_ctx *c;
 	int whole;		/* the message itself is encrypted */
 	unsigned nested;	/* encrypted entities inside it */
 	const char *perm;	/* a structural problem */
@@ -48,7 +49,8 @@ struct decrypt {
 	/* choose_key's answer, asked once: keys and passphrases are read
 	 * once. */
 	int key;		/* 0 not asked, 1 id holds it, -1 none */
-	struct identity id;
+	const struct identity *id;	/* the context's, or &own */
+	struct identity own;	/* the store's, for this message */
 };
 
 static int
@@ -69,7 +71,7 @@ problem(struct decrypt *d, const char *why)
 		d->perm = why;
 }
 
-static int choose_key(struct cms_decrypt *cd, struct identity *id);
+static int choose_key(struct decrypt *d, struct cms_decrypt *cd);
 
 /* The plaintext: filter.c merges its header into the outer one. */
 static int
@@ -99,19 +101,19 @@ content_starts(struct decrypt *d)
 
 	d->mode = SPOOL;
 	if (p7in_prefix(&d->in, &der, &len) == 0) {
-		cd = cms_decrypt_open(der, len, opt.allow_legacy, why,
+		cd = cms_decrypt_open(der, len, d->c->o->allow_legacy, why,
 		    sizeof(why), cipher, sizeof(cipher));
 		free(der);
 	}
 	if (cd != NULL && cms_decrypt_recipients(cd) <=
-	    (int)opt.lim.recipients &&
-	    (cms_decrypt_is_auth(cd) || !opt.require_integrity)) {
-		d->key = choose_key(cd, &d->id) ? 1 : -1;
+	    (int)d->c->o->lim.recipients &&
+	    (cms_decrypt_is_auth(cd) || !d->c->o->require_integrity)) {
+		d->key = choose_key(d, cd) ? 1 : -1;
 		if (d->key == 1) {
 			d->pt_fd = io_spool_open();
 			io_wr_init(&d->pt, d->pt_fd, IO_EOL_KEEP);
-			cms_decrypt_start(cd, d->id.key, d->id.cert,
-			    opt.allow_legacy);
+			cms_decrypt_start(cd, d->id->key, d->id->cert,
+			    d->c->o->allow_legacy);
 			d->icd = cd;
 			d->mode = INLINE;
 			return;
@@ -198,37 +200,36 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 }
 
 /*
- * The key: -k/-c or -p, --as, else the store's identity whose
- * certificate a RecipientInfo names.  Returns 0 (no key for this
- * message) or 1 with id loaded.
+ * The key: the one the context loaded (-k/-c, -p, --as), else the
+ * store's identity whose certificate a RecipientInfo names.  Returns 0
+ * (no key for this message) or 1 with d->id set.
  */
 static int
-choose_key(struct cms_decrypt *cd, struct identity *id)
+choose_key(struct decrypt *d, struct cms_decrypt *cd)
 {
 	STACK_OF(X509) *certs;
 	struct store *st;
 	X509 *x = NULL;
 	int i;
 
-	if (opt.key != NULL || opt.cert != NULL || opt.p12 != NULL) {
-		keys_load_identity(id, opt.key, opt.cert, opt.p12,
-		    opt.passin, ERR_CONFIG);
-		return cms_decrypt_names(cd, id->cert);
+	if (d->c->have_given) {
+		d->id = &d->c->given;
+		return cms_decrypt_names(cd, d->id->cert);
 	}
-	st = store_open(opts_store_dir(), 0);
-	if (opt.as != NULL) {
-		store_identity(st, opt.as, opt.passin, id);
-		store_close(st);
-		return cms_decrypt_names(cd, id->cert);
-	}
-	/* Match first, then load only the key that is needed (and
-	 * only its passphrase is asked for). */
+	/* No option names a key: the store is looked in only for an
+	 * encrypted message (smime-decrypt(1)).  Match first, then load
+	 * only the key that is needed (and only its passphrase is asked
+	 * for). */
+	st = store_open(opts_store_dir(d->c->o), 0);
+	store_set_trust(st, &d->c->trust);
 	certs = store_identity_certs(st);
 	for (i = 0; i < sk_X509_num(certs) && x == NULL; i++)
 		if (cms_decrypt_names(cd, sk_X509_value(certs, i)))
 			x = sk_X509_value(certs, i);
-	if (x != NULL)
-		store_identity_of(st, x, opt.passin, id);
+	if (x != NULL) {
+		store_identity_of(st, x, d->c->o->passin, &d->own);
+		d->id = &d->own;
+	}
 	sk_X509_pop_free(certs, X509_free);
 	store_close(st);
 	return x != NULL;
@@ -258,6 +259,7 @@ struct outcome {
 static void
 decrypt_whole(struct decrypt *d, struct outcome *o)
 {
+	const struct opts *opt = d->c->o;
 	unsigned char *skel = NULL;
 	const unsigned char *mac;
 	size_t skellen;
@@ -284,24 +286,24 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 		goto out;
 	}
 	/* The whole structure decides, whatever began as it came. */
-	cd = cms_decrypt_open(skel, skellen, opt.allow_legacy, o->why,
+	cd = cms_decrypt_open(skel, skellen, opt->allow_legacy, o->why,
 	    sizeof(o->why), o->cipher, sizeof(o->cipher));
 	if (cd == NULL)
 		goto out;
 	o->auth = cms_decrypt_is_auth(cd);
-	if (cms_decrypt_recipients(cd) > (int)opt.lim.recipients) {
+	if (cms_decrypt_recipients(cd) > (int)opt->lim.recipients) {
 		/* smimetools(7) LIMITS, before any key is tried. */
 		snprintf(o->why, sizeof(o->why), "more than %u recipients",
-		    opt.lim.recipients);
+		    opt->lim.recipients);
 		goto out;
 	}
-	if (opt.require_integrity && !o->auth) {
+	if (opt->require_integrity && !o->auth) {
 		snprintf(o->why, sizeof(o->why), "integrity required");
 		goto out;
 	}
 	if (d->key == 0)
-		d->key = choose_key(cd, &d->id) ? 1 : -1;
-	if (d->key != 1 || !cms_decrypt_names(cd, d->id.cert)) {
+		d->key = choose_key(d, cd) ? 1 : -1;
+	if (d->key != 1 || !cms_decrypt_names(cd, d->id->cert)) {
 		verbosex("no matching key: none of ours is for the %d "
 		    "recipient%s the message names", cms_decrypt_recipients(cd),
 		    cms_decrypt_recipients(cd) == 1 ? "" : "s");
@@ -310,7 +312,7 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 		    " (password and KEK recipients are not handled)" : "");
 		goto out;
 	}
-	fingerprint(d->id.cert, o->recipient, sizeof(o->recipient));
+	fingerprint(d->id->cert, o->recipient, sizeof(o->recipient));
 	mac = cms_decrypt_mac(cd);
 	if (d->mode == SPOOL) {
 		/* What did not start as it came starts now, from the
@@ -321,8 +323,8 @@ decrypt_whole(struct decrypt *d, struct outcome *o)
 			    strerror(d->ct.err != 0 ? d->ct.err : errno));
 		d->pt_fd = io_spool_open();
 		io_wr_init(&d->pt, d->pt_fd, IO_EOL_KEEP);
-		cms_decrypt_start(cd, d->id.key, d->id.cert,
-		    opt.allow_legacy);
+		cms_decrypt_start(cd, d->id->key, d->id->cert,
+		    opt->allow_legacy);
 		while ((n = io_read(d->ct_fd, buf, sizeof(buf))) > 0)
 			cms_decrypt_update(cd, buf, n, pt_sink, d);
 		d->icd = cd;
@@ -361,7 +363,7 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 	if (filter_bare_cms(f) && strcmp(o.result, "pass") != 0)
 		xdie(ERR_DATA, "the CMS file was not decrypted: %s", o.why);
 	hdr_field_init(&res->field, "SMIME-Decrypt", filter_eol(f));
-	hdr_field_add(&res->field, "", opts_authserv_id());
+	hdr_field_add(&res->field, "", d->c->id);
 	snprintf(item, sizeof(item), "result=%s", o.result);
 	hdr_field_add(&res->field, ";", item);
 	if (strcmp(o.result, "pass") == 0) {
@@ -386,8 +388,44 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 	res->negative = strcmp(o.result, "pass") != 0;
 }
 
+/*
+ * What the command line names, before the message: the identity of
+ * -k/-c or -p (and its passphrase), or of --as in the store.  A bad one
+ * fails here, the same way for a plain message and an encrypted one
+ * (smimetools(7) EXIT STATUS).  Without them the store's identities are
+ * looked at only for an encrypted message.
+ */
+void
+decrypt_ctx_load(struct decrypt_ctx *c, const struct opts *o)
+{
+	struct store *st;
+
+	memset(c, 0, sizeof(*c));
+	c->o = o;
+	c->id = opts_authserv_id(o);
+	store_trust_of(&c->trust, o);
+	if (o->key != NULL || o->cert != NULL || o->p12 != NULL) {
+		keys_load_identity(&c->given, o->key, o->cert, o->p12,
+		    o->passin, ERR_CONFIG);
+		c->have_given = 1;
+	} else if (o->as != NULL) {
+		st = store_open(opts_store_dir(c->o), 0);
+		store_set_trust(st, &c->trust);
+		store_identity(st, o->as, o->passin, &c->given);
+		store_close(st);
+		c->have_given = 1;
+	}
+}
+
+void
+decrypt_ctx_free(struct decrypt_ctx *c)
+{
+	identity_release(&c->given);
+	c->have_given = 0;
+}
+
 enum err_class
-decrypt_main(void)
+decrypt_run(const struct decrypt_ctx *c)
 {
 	static const struct filter_ops ops = {
 		"smime-decrypt", drop_field, event, finish
@@ -396,10 +434,11 @@ decrypt_main(void)
 	enum err_class rc;
 
 	memset(&d, 0, sizeof(d));
+	d.c = c;
 	d.ct_fd = d.pt_fd = -1;
-	rc = filter_main(&ops, &d);
+	rc = filter_main(&ops, &d, c->o);
 	cms_decrypt_close(d.icd);
-	identity_release(&d.id);
+	identity_release(&d.own);
 	if (d.ct_fd != -1)
 		close(d.ct_fd);
 	if (d.pt_fd != -1)

@@ -19,7 +19,27 @@
 #define SMIMETOOLS_DECRYPT_H
 
 #include "err.h"
+#include "keys.h"
+#include "opts.h"
+#include "store.h"
 
-enum err_class decrypt_main(void);
+/*
+ * A run's context: the options, and the key the command line names,
+ * loaded by decrypt_ctx_load() before the message is read.
+ */
+struct decrypt_ctx {
+	const struct opts *o;
+	const char *id;			/* the authserv-id */
+	struct store_trust trust;	/* for an identity's chain */
+	struct identity given;		/* -k/-c, -p or --as */
+	int have_given;
+};
+
+/* Loads the context; an unreadable key, a wrong passphrase, a missing
+ * --as identity die here (66, 77, 78), before any input is read. */
+void decrypt_ctx_load(struct decrypt_ctx *c, const struct opts *o);
+/* Decrypts the message on c->o->in; returns the exit class. */
+enum err_class decrypt_run(const struct decrypt_ctx *c);
+void decrypt_ctx_free(struct decrypt_ctx *c);
 
 #endif

@@ -30,6 +30,7 @@
 
 
 struct encrypt {
+	const struct encrypt_ctx *c;
 	int marked_no;
 	int mime_version;	/* the header has MIME-Version */
 	char from[320];		/* the From address, for --self */
@@ -73,7 +74,7 @@ add_addr(void *arg, const char *addr)
 	for (i = 0; i < e->naddrs; i++)
 		if (strcmp(e->addrs[i], addr) == 0)
 			return;
-	if (e->naddrs == opt.lim.recipients) {
+	if (e->naddrs == e->c->o->lim.recipients) {
 		e->too_many = 1;
 		return;
 	}
@@ -118,7 +119,8 @@ drop_field(void *arg, const char *field, size_t len)
 		e->in_content = 1;
 		keep_inner(e, field, len);
 	}
-	if (opt.protect_headers && mime_field_is(field, len, "Subject")) {
+	if (e->c->o->protect_headers &&
+	    mime_field_is(field, len, "Subject")) {
 		keep_inner(e, field, len);
 		return 1;
 	}
@@ -175,6 +177,15 @@ add_missing(char **missing, size_t *len, const char *who, const char *why)
 	    why != NULL ? why : "", why != NULL ? ")" : "");
 }
 
+static struct store *
+open_store(const struct encrypt_ctx *c)
+{
+	struct store *st = store_open(opts_store_dir(c->o), 0);
+
+	store_set_trust(st, &c->trust);
+	return st;
+}
+
 /*
  * The recipients' certificates, and whether every one of them said it
  * takes AES-256-GCM; NULL if some recipient has none usable (*missing,
@@ -183,49 +194,51 @@ add_missing(char **missing, size_t *len, const char *who, const char *why)
 static STACK_OF(X509) *
 recipients(struct encrypt *e, int *gcm_ok, char **missing)
 {
-	STACK_OF(X509) *sk = sk_X509_new_null(), *file;
-	struct store *st = NULL;
-	struct identity id = { 0 };
+	const struct encrypt_ctx *c = e->c;
+	const struct opts *opt = c->o;
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	struct store *st = c->st;
 	const char **a, *why;
 	char caps[256];
 	size_t i, n = 0;
 	X509 *x;
-	int bad = 0;
+	int bad = 0, j;
 
 	if (sk == NULL)
 		xdie(ERR_TEMP, "out of memory");
 	*gcm_ok = 1;
 	*missing = NULL;
-	for (a = opt.recip_files; a != NULL && *a != NULL; a++) {
-		file = keys_load_certs(*a);
-		while ((x = sk_X509_shift(file)) != NULL) {
+	for (i = 0; i < c->nfiles; i++)
+		for (j = 0; j < sk_X509_num(c->files[i]); j++) {
+			x = sk_X509_value(c->files[i], j);
 			if ((why = unusable(x)) != NULL) {
 				/* A certificate that cannot be used is as
 				 * good as none: --missing decides. */
-				add_missing(missing, &n, *a, why);
+				add_missing(missing, &n, opt->recip_files[i],
+				    why);
 				bad++;
-				X509_free(x);
 				continue;
 			}
+			X509_up_ref(x);
 			push(sk, x);
 			/* No capabilities are known for a bare file. */
 			*gcm_ok = 0;
 		}
-		sk_X509_free(file);
-	}
-	if (opt.recip_addrs != NULL || (opt.recip_files == NULL)) {
-		if (opt.recip_addrs != NULL) {
+	if (opt->recip_addrs != NULL || (opt->recip_files == NULL)) {
+		if (opt->recip_addrs != NULL) {
 			for (i = 0; i < e->naddrs; i++)
 				free(e->addrs[i]);
 			e->naddrs = 0;
-			for (a = opt.recip_addrs; *a != NULL; a++)
+			for (a = opt->recip_addrs; *a != NULL; a++)
 				add_addr(e, *a);
 		}
 		if (e->too_many)
 			xdie(ERR_DATA, "more than %u recipients (--limit recipients=)",
-			    opt.lim.recipients);
-		if (e->naddrs > 0)
-			st = store_open(opts_store_dir(), 0);
+			    opt->lim.recipients);
+		/* To, Cc, Bcc: the store is looked in only for a message
+		 * that has them (smime-encrypt(1)). */
+		if (e->naddrs > 0 && st == NULL)
+			st = open_store(c);
 		for (i = 0; i < e->naddrs; i++) {
 			x = store_best(st, e->addrs[i], caps, sizeof(caps));
 			if (x == NULL) {
@@ -238,30 +251,22 @@ recipients(struct encrypt *e, int *gcm_ok, char **missing)
 			push(sk, x);
 		}
 	}
-	if (opt.self || opt.as != NULL) {
-		/* Our own certificate: we read GCM, it needs no caps. */
-		if (opt.as != NULL || (opt.cert == NULL && opt.p12 == NULL)) {
-			if (st == NULL)
-				st = store_open(opts_store_dir(), 0);
-			/* --as ADDR, else the identity of From. */
-			if (opt.as == NULL && *e->from == '\0')
-				xdie(ERR_CONFIG, "--self: no -c, -p or --as, "
-				    "and the message has no From address");
-			push(sk, store_identity_cert(st, opt.as != NULL ?
-			    opt.as : e->from));
-		} else if (opt.p12 != NULL) {
-			keys_load_identity(&id, NULL, NULL, opt.p12,
-			    opt.passin, ERR_CONFIG);
-			X509_up_ref(id.cert);
-			push(sk, id.cert);
-			identity_release(&id);
-		} else {
-			file = keys_load_certs(opt.cert);
-			push(sk, sk_X509_shift(file));
-			sk_X509_pop_free(file, X509_free);
-		}
+	if (c->self != NULL) {
+		/* Our own certificate (--as, -c, -p): we read GCM, it needs
+		 * no caps. */
+		X509_up_ref(c->self);
+		push(sk, c->self);
+	} else if (opt->self) {
+		/* The identity of From. */
+		if (*e->from == '\0')
+			xdie(ERR_CONFIG, "--self: no -c, -p or --as, "
+			    "and the message has no From address");
+		if (st == NULL)
+			st = open_store(c);
+		push(sk, store_identity_cert(st, e->from));
 	}
-	store_close(st);
+	if (st != c->st)
+		store_close(st);
 	if (bad) {
 		sk_X509_pop_free(sk, X509_free);
 		return NULL;
@@ -273,9 +278,9 @@ recipients(struct encrypt *e, int *gcm_ok, char **missing)
 }
 
 static const char *
-cipher_name(int gcm_ok)
+cipher_name(enum opt_cipher cipher, int gcm_ok)
 {
-	switch (opt.cipher) {
+	switch (cipher) {
 	case CIPHER_AES128_GCM:
 		return "aes-128-gcm";
 	case CIPHER_AES256_GCM:
@@ -293,20 +298,21 @@ cipher_name(int gcm_ok)
 static void
 start(struct encrypt *e, struct filter *f)
 {
+	const struct opts *opt = e->c->o;
 	STACK_OF(X509) *sk;
 	char *missing;
 	const char *cipher, *eol = "\r\n";
 	int gcm_ok;
 
-	if (opt.no_encrypt || e->marked_no) {
-		verbosex("not encrypted: %s", opt.no_encrypt ?
+	if (opt->no_encrypt || e->marked_no) {
+		verbosex("not encrypted: %s", opt->no_encrypt ?
 		    "--no-encrypt" : "marked SMIME-Encrypt: no");
 		return;
 	}
 	if (filter_bare_cms(f))
 		xdie(ERR_DATA, "the input is not a message");
 	sk = recipients(e, &gcm_ok, &missing);
-	if (sk == NULL && !opt.missing_plain)
+	if (sk == NULL && !opt->missing_plain)
 		xdie(ERR_NOUSER, "no usable certificate for %s: nothing sent "
 		    "(certstore add, or --missing=plain)", missing);
 	if (sk == NULL) {
@@ -316,7 +322,7 @@ start(struct encrypt *e, struct filter *f)
 		e->plain_reason = "missing certificate";
 		return;
 	}
-	cipher = cipher_name(gcm_ok);
+	cipher = cipher_name(opt->cipher, gcm_ok);
 	e->out = filter_out_now(f);
 	if (e->out == NULL) {
 		e->out_fd = io_spool_open();
@@ -325,7 +331,7 @@ start(struct encrypt *e, struct filter *f)
 	}
 	if (!e->mime_version)
 		io_wr_puts(e->out, "MIME-Version: 1.0\r\n");
-	if (opt.protect_headers)
+	if (opt->protect_headers)
 		io_wr_puts(e->out, "Subject: ...\r\n");
 	io_wr_puts(e->out, "Content-Type: application/pkcs7-mime; "
 	    "smime-type=");
@@ -333,7 +339,7 @@ start(struct encrypt *e, struct filter *f)
 	io_wr_puts(e->out, "; name=smime.p7m\r\n"
 	    "Content-Transfer-Encoding: base64\r\n"
 	    "Content-Disposition: attachment; filename=smime.p7m\r\n\r\n");
-	e->cms = cms_encrypt_begin(sk, cipher, opt.oaep, e->out, eol);
+	e->cms = cms_encrypt_begin(sk, cipher, opt->oaep, e->out, eol);
 	sk_X509_pop_free(sk, X509_free);
 	io_wr_init_sink(&e->plain, to_cms, e->cms, IO_EOL_CRLF);
 	if (e->innerlen == 0)
@@ -390,8 +396,63 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 	e->out_fd = -1;
 }
 
+/*
+ * What the command line names, before the message: the certificates of
+ * -r, the store for -t and --as, our own certificate for --self (-c, -p
+ * and its passphrase) or --as.  A bad one fails here, the same way for
+ * every message (smimetools(7) EXIT STATUS); --no-encrypt needs none.
+ * The certificates of To, Cc and Bcc, and of From for --self alone, are
+ * the message's: they are looked up when it is read.
+ */
+void
+encrypt_ctx_load(struct encrypt_ctx *c, const struct opts *o)
+{
+	STACK_OF(X509) *file;
+	struct identity id = { 0 };
+	const char **a;
+
+	memset(c, 0, sizeof(*c));
+	c->o = o;
+	store_trust_of(&c->trust, o);
+	if (o->no_encrypt)
+		return;
+	for (a = o->recip_files; a != NULL && *a != NULL; a++) {
+		c->files = xrealloc(c->files, (c->nfiles + 1) *
+		    sizeof(*c->files));
+		c->files[c->nfiles++] = keys_load_certs(*a);
+	}
+	if (o->recip_addrs != NULL || o->as != NULL)
+		c->st = open_store(c);
+	if (o->as != NULL)
+		c->self = store_identity_cert(c->st, o->as);
+	else if (o->self && o->p12 != NULL) {
+		keys_load_identity(&id, NULL, NULL, o->p12, o->passin,
+		    ERR_CONFIG);
+		X509_up_ref(id.cert);
+		c->self = id.cert;
+		identity_release(&id);
+	} else if (o->self && o->cert != NULL) {
+		file = keys_load_certs(o->cert);
+		c->self = sk_X509_shift(file);
+		sk_X509_pop_free(file, X509_free);
+	}
+}
+
+void
+encrypt_ctx_free(struct encrypt_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nfiles; i++)
+		sk_X509_pop_free(c->files[i], X509_free);
+	free(c->files);
+	X509_free(c->self);
+	store_close(c->st);
+	memset(c, 0, sizeof(*c));
+}
+
 enum err_class
-encrypt_main(void)
+encrypt_run(const struct encrypt_ctx *c)
 {
 	static const struct filter_ops ops = {
 		"smime-encrypt", drop_field, event, finish
@@ -401,8 +462,9 @@ encrypt_main(void)
 	size_t i;
 
 	memset(&e, 0, sizeof(e));
+	e.c = c;
 	e.out_fd = -1;
-	rc = filter_main(&ops, &e);
+	rc = filter_main(&ops, &e, c->o);
 	for (i = 0; i < e.naddrs; i++)
 		free(e.addrs[i]);
 	free(e.addrs);

@@ -26,6 +26,7 @@ struct range {
 struct filter {
 	const struct filter_ops *ops;
 	void *ctx;
+	const struct opts *o;	/* -i, -o, --crlf/--lf, --report, -s */
 	/*
 	 * The source the output is copied from: the spool, or, when the
 	 * input is a regular file, the input itself, read a second time
@@ -70,8 +71,8 @@ struct filter {
 const char *
 filter_eol(const struct filter *f)
 {
-	if (opt.eol != IO_EOL_KEEP)
-		return io_eol_str(opt.eol);
+	if (f->o->eol != IO_EOL_KEEP)
+		return io_eol_str(f->o->eol);
 	return f->in_eol != NULL ? f->in_eol : "\n";
 }
 
@@ -295,17 +296,18 @@ copy_src(struct filter *f, struct io_wr *w, uint64_t from, uint64_t to,
 /* --report: one JSON object per line, appended in one write(2) so that
  * concurrent runs do not interleave. */
 void
-filter_report(const char *tool, const char *result, const char *comment)
+filter_report(const struct opts *o, const char *tool, const char *result,
+    const char *comment)
 {
 	struct buf line = { 0 };
 	int fd;
 
-	if (opt.report == NULL)
+	if (o->report == NULL)
 		return;
 	buf_puts(&line, "{\"tool\":");
 	json_str(&line, tool);
 	buf_puts(&line, ",\"authserv_id\":");
-	json_str(&line, opts_authserv_id());
+	json_str(&line, opts_authserv_id(o));
 	buf_puts(&line, ",\"result\":");
 	json_str(&line, result);
 	if (comment != NULL) {
@@ -313,15 +315,15 @@ filter_report(const char *tool, const char *result, const char *comment)
 		json_str(&line, comment);
 	}
 	buf_puts(&line, "}\n");
-	if (strncmp(opt.report, "fd:", 3) == 0)
-		fd = atoi(opt.report + 3);
+	if (strncmp(o->report, "fd:", 3) == 0)
+		fd = atoi(o->report + 3);
 	else
-		fd = open(opt.report, O_WRONLY | O_APPEND | O_CREAT |
+		fd = open(o->report, O_WRONLY | O_APPEND | O_CREAT |
 		    O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, line.p, line.n) != (ssize_t)line.n)
 		xdie(ERR_CANTCREAT, "cannot write report '%s': %s",
-		    opt.report, strerror(errno));
-	if (strncmp(opt.report, "fd:", 3) != 0)
+		    o->report, strerror(errno));
+	if (strncmp(o->report, "fd:", 3) != 0)
 		close(fd);
 	buf_free(&line);
 }
@@ -480,7 +482,7 @@ write_outer(struct filter *f)
 static void
 entity_eol(struct filter *f)
 {
-	if (opt.eol == IO_EOL_KEEP)
+	if (f->o->eol == IO_EOL_KEEP)
 		out.eol = strcmp(filter_eol(f), "\r\n") == 0 ? IO_EOL_CRLF :
 		    IO_EOL_LF;
 }
@@ -488,14 +490,14 @@ entity_eol(struct filter *f)
 struct io_wr *
 filter_out_now(struct filter *f)
 {
-	int fd = io_out_open(opt.out);
+	int fd = io_out_open(f->o->out);
 
 	if (!io_out_direct())
 		return NULL;
 	if (!f->seekable && io_wr_flush(&f->spool) != 0)
 		xdie(ERR_TEMP, "cannot write the spool: %s",
 		    strerror(f->spool.err));
-	io_wr_init(&out, fd, opt.eol);
+	io_wr_init(&out, fd, f->o->eol);
 	copy_src(f, &out, f->off0, f->off0 + f->from_len, NULL, 0);
 	write_outer(f);
 	entity_eol(f);
@@ -512,7 +514,7 @@ write_output(struct filter *f, struct filter_result *res)
 
 	if (f->out_now)
 		goto done;
-	io_wr_init(&out, io_out_open(opt.out), opt.eol);
+	io_wr_init(&out, io_out_open(f->o->out), f->o->eol);
 	end = f->seekable ? f->off0 + f->in_len : f->spool.total;
 	copy_src(f, &out, f->off0, f->off0 + f->from_len, NULL, 0);
 	io_wr_write(&out, res->field.buf, res->field.len);
@@ -542,7 +544,7 @@ done:
 }
 
 enum err_class
-filter_main(const struct filter_ops *ops, void *ctx)
+filter_main(const struct filter_ops *ops, void *ctx, const struct opts *o)
 {
 	static struct filter f;
 	struct filter_result res = { .body_fd = -1 };
@@ -556,7 +558,8 @@ filter_main(const struct filter_ops *ops, void *ctx)
 	memset(&f, 0, sizeof(f));
 	f.ops = ops;
 	f.ctx = ctx;
-	in = io_in_open(opt.in);
+	f.o = o;
+	in = io_in_open(o->in);
 	/* A regular file is read twice rather than copied to a spool
 	 * (smimetools(7) LIMITS, Disk), from wherever the caller left its
 	 * offset. */
@@ -589,7 +592,7 @@ filter_main(const struct filter_ops *ops, void *ctx)
 	ops->finish(ctx, &f, &res);
 	if (!res.no_output)
 		write_output(&f, &res);
-	filter_report(ops->name, res.result, res.comment);
+	filter_report(o, ops->name, res.result, res.comment);
 	if (spool != -1)
 		close(spool);
 	if (res.body_fd != -1)
@@ -599,6 +602,6 @@ filter_main(const struct filter_ops *ops, void *ctx)
 	free(f.once);
 	hdr_field_release(&res.field);
 	free(res.comment);
-	return res.negative && (opt.strict || res.no_output) ?
+	return res.negative && (o->strict || res.no_output) ?
 	    ERR_NEGATIVE : ERR_OK;
 }

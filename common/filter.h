@@ -24,6 +24,7 @@
 #include "err.h"
 #include "hdr.h"
 #include "mime.h"
+#include "opts.h"
 
 struct filter;
 
@@ -50,13 +51,18 @@ struct filter_ops {
 	void (*finish)(void *ctx, struct filter *f, struct filter_result *res);
 };
 
-/* Runs the filter over opt.in / opt.out; returns the exit class. */
-enum err_class filter_main(const struct filter_ops *ops, void *ctx);
+/*
+ * Runs the filter over o->in / o->out (o: also the line ends, --report,
+ * --strict); returns the exit class.  The command has loaded whatever it
+ * trusts into ctx before: this is where the input is first read.
+ */
+enum err_class filter_main(const struct filter_ops *ops, void *ctx,
+    const struct opts *o);
 
 /* --report: appends {"tool":..., "result":..., "comment":...} as one
  * line; for commands that do not run through filter_main (smime-sign). */
-void filter_report(const char *tool, const char *result,
-    const char *comment);
+void filter_report(const struct opts *o, const char *tool,
+    const char *result, const char *comment);
 
 /* For ops, at the end of the top-level header: the command will give a
  * body_fd, so the driver need not keep the body. */

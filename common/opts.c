@@ -21,13 +21,18 @@
 #define VERSION "0.0.0"
 #endif
 
-struct opts opt = {
+const struct opts opts_default = {
 	.eol = IO_EOL_KEEP,
 	.policy = POLICY_CHAIN,
 	.cipher = CIPHER_AUTO,
 	.grace_days = 0,
 	.lim = { 100, 10000, 8, 64, 8, 4, 500 },
 };
+
+/* Where popt writes: its tables hold these addresses.  Read by nothing
+ * but this file; opts_parse() starts it from opts_default and hands it
+ * out read-only. */
+static struct opts opt;
 
 /* --limit NAME=N: the name, where it lives, its hard cap. */
 static const struct {
@@ -281,16 +286,17 @@ check_values(void)
 	err_set_verbose(opt.verbose);
 	err_set_quiet(opt.quiet);
 	if (opt.authserv_id != NULL)
-		opts_authserv_id();
+		opts_authserv_id(&opt);
 }
 
 poptContext
 opts_parse(int argc, const char **argv, const struct poptOption *table,
-    const char *args)
+    const char *args, const struct opts **o)
 {
 	poptContext pc;
 	int rc;
 
+	opt = opts_default;
 	err_setprog(argv[0]);
 	io_init();
 	/* Before popt runs, so that its own usage errors are mapped too:
@@ -324,6 +330,7 @@ opts_parse(int argc, const char **argv, const struct poptOption *table,
 		    poptBadOption(pc, POPT_BADOPTION_NOALIAS),
 		    poptStrerror(rc));
 	check_values();
+	*o = &opt;
 	return pc;
 }
 
@@ -360,10 +367,10 @@ valid_id(const char *s)
 }
 
 const char *
-opts_authserv_id(void)
+opts_authserv_id(const struct opts *o)
 {
 	static char host[256];
-	const char *id = opt.authserv_id;
+	const char *id = o->authserv_id;
 
 	if (id == NULL)
 		id = getenv("SMIME_AUTHSERV_ID");
@@ -379,13 +386,13 @@ opts_authserv_id(void)
 }
 
 const char *
-opts_store_dir(void)
+opts_store_dir(const struct opts *o)
 {
 	static char *dflt;
 	const char *home;
 
-	if (opt.store != NULL)
-		return opt.store;
+	if (o->store != NULL)
+		return o->store;
 	if (getenv("SMIME_STORE") != NULL && *getenv("SMIME_STORE") != '\0')
 		return getenv("SMIME_STORE");
 	if (dflt == NULL) {

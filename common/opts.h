@@ -17,7 +17,10 @@
  *
  * opts_parse() runs popt (with /etc/popt and ~/.popt aliases), checks the
  * values that have a fixed set of choices, and dies with ERR_USAGE on a
- * bad command line.  The values land in the global `opt`.
+ * bad command line.  popt's tables need the addresses of the values, so
+ * they land in a struct private to opts.c; the main gets it read-only and
+ * hands what each module needs to that module (a filter's context, a
+ * parameter): no library module reads the command line on its own.
  */
 #ifndef SMIMETOOLS_OPTS_H
 #define SMIMETOOLS_OPTS_H
@@ -75,7 +78,10 @@ struct opts {
 	struct limits lim;
 };
 
-extern struct opts opt;
+/* The values before any option: what the man pages give as defaults.
+ * A command that runs a filter without a command line (a fuzz target)
+ * starts from a copy. */
+extern const struct opts opts_default;
 
 extern struct poptOption opts_common[], opts_identity[], opts_sign[],
     opts_trust[], opts_verify[], opts_encrypt[], opts_decrypt[],
@@ -86,20 +92,22 @@ extern struct poptOption opts_common[], opts_identity[], opts_sign[],
 
 /*
  * Parses argv with the given table (which must include opts_common) and
- * returns the popt context, positioned at the leftover arguments.
- * `args` is the synopsis text after the options, as popt's
- * poptSetOtherOptionHelp() wants it.
+ * returns the popt context, positioned at the leftover arguments, and in
+ * *o the values (valid until opts_free).  `args` is the synopsis text
+ * after the options, as popt's poptSetOtherOptionHelp() wants it.
  */
 poptContext opts_parse(int argc, const char **argv,
-    const struct poptOption *table, const char *args);
+    const struct poptOption *table, const char *args,
+    const struct opts **o);
 /* Dies with ERR_USAGE if arguments are left after the options. */
 void opts_no_args(poptContext pc);
 /* Frees the context and the values popt allocated. */
 void opts_free(poptContext pc);
 
-/* The authserv-id: --authserv-id, $SMIME_AUTHSERV_ID, the host name. */
-const char *opts_authserv_id(void);
+/* The authserv-id: --authserv-id, $SMIME_AUTHSERV_ID, the host name;
+ * dies ERR_USAGE if it is no token. */
+const char *opts_authserv_id(const struct opts *o);
 /* The store folder: -S, $SMIME_STORE, ~/.smime. */
-const char *opts_store_dir(void);
+const char *opts_store_dir(const struct opts *o);
 
 #endif

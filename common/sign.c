@@ -51,6 +51,7 @@ struct buf {
 };
 
 struct sign {
+	const struct opts *o;
 	unsigned root_fields;	/* a message has a header */
 	int root_binary;	/* ... of text: a file with "I:" first is not */
 	int nfrom;		/* From addresses, for the default identity */
@@ -244,7 +245,7 @@ canon_sink(void *arg, const char *p, size_t n)
 	struct sign *s = arg;
 
 	cms_sign_write(s->sig, p, n);
-	if (!opt.opaque)
+	if (!s->o->opaque)
 		io_wr_write(&s->part1, p, n);
 	return 0;
 }
@@ -414,7 +415,7 @@ write_head(struct sign *s, struct io_wr *out)
 		io_wr_puts(out, eol);
 	if (!s->has_mime_version)
 		out_str(out, "MIME-Version: 1.0", eol);
-	if (opt.opaque) {
+	if (s->o->opaque) {
 		out_str(out, "Content-Type: application/pkcs7-mime; "
 		    "smime-type=signed-data;", eol);
 		out_str(out, "\tname=\"smime.p7m\"", eol);
@@ -432,7 +433,7 @@ write_head(struct sign *s, struct io_wr *out)
 	out_str(out, "Content-Type: multipart/signed; "
 	    "protocol=\"application/pkcs7-signature\";", eol);
 	snprintf(line, sizeof(line), "\tmicalg=%s; boundary=\"%s\"",
-	    cms_micalg(opt.digest ? opt.digest : "sha256"), s->bnd);
+	    cms_micalg(s->o->digest ? s->o->digest : "sha256"), s->bnd);
 	out_str(out, line, eol);
 	io_wr_puts(out, eol);
 	out_str(out, "This is an S/MIME signed message.", eol);
@@ -449,7 +450,7 @@ write_tail(struct sign *s, struct io_wr *out)
 	char line[256];
 	const char *eol = s->eol;
 
-	if (opt.opaque)
+	if (s->o->opaque)
 		return;
 	snprintf(line, sizeof(line), "--%s", s->bnd);
 	io_wr_puts(out, eol);
@@ -513,11 +514,11 @@ name_param(struct io_wr *w, const char *param, const char *name)
  * went in, whatever they are.
  */
 static void
-wrap(int in, struct io_wr *w)
+wrap(const struct opts *opt, int in, struct io_wr *w)
 {
 	static char buf[IO_BUFSIZE];
 	char type[128], out[2 * IO_BUFSIZE];
-	const char *name = opt.filename, *slash;
+	const char *name = opt->filename, *slash;
 	struct b64enc enc;
 	size_t n;
 
@@ -525,9 +526,9 @@ wrap(int in, struct io_wr *w)
 	if (n == 0)
 		xdie(ERR_DATA, "empty input: nothing to sign");
 	magic_mime(buf, n, type, sizeof(type));
-	if (name == NULL && opt.in != NULL && strcmp(opt.in, "-") != 0) {
-		slash = strrchr(opt.in, '/');
-		name = slash != NULL ? slash + 1 : opt.in;
+	if (name == NULL && opt->in != NULL && strcmp(opt->in, "-") != 0) {
+		slash = strrchr(opt->in, '/');
+		name = slash != NULL ? slash + 1 : opt->in;
 	}
 	io_wr_puts(w, "Content-Type: ");
 	io_wr_puts(w, type);
@@ -547,24 +548,70 @@ wrap(int in, struct io_wr *w)
 }
 
 static void
-identity_from_store(const char *addr, struct identity *id)
+identity_from_store(const struct sign_ctx *c, const char *addr,
+    struct identity *id)
 {
-	struct store *st = store_open(opts_store_dir(), 0);
+	struct store *st = store_open(opts_store_dir(c->o), 0);
 
-	store_identity(st, addr, opt.passin, id);
+	store_set_trust(st, &c->trust);
+	store_identity(st, addr, c->o->passin, id);
 	store_close(st);
 }
 
+/*
+ * Everything trusted, before the input: the identity of -k and -c, -p
+ * (and its passphrase) or --as, and the --chain certificates.  A bad one
+ * fails here, whatever the input (smimetools(7) EXIT STATUS).  The
+ * default identity is the single From address's: it is looked up once
+ * the message is read.
+ */
+void
+sign_ctx_load(struct sign_ctx *c, const struct opts *o)
+{
+	STACK_OF(X509) *more;
+	const char **a;
+
+	memset(c, 0, sizeof(*c));
+	c->o = o;
+	store_trust_of(&c->trust, o);
+	if (o->filename != NULL && !o->wrap)
+		xdie(ERR_USAGE, "--filename goes with --wrap");
+	if (o->key != NULL || o->p12 != NULL)
+		keys_load_identity(&c->id, o->key, o->cert, o->p12,
+		    o->passin, ERR_CONFIG);
+	else if (o->as != NULL)
+		identity_from_store(c, o->as, &c->id);
+	for (a = o->chain; a != NULL && *a != NULL; a++) {
+		more = keys_load_certs(*a);
+		if (c->chain == NULL)
+			c->chain = more;
+		else {
+			while (sk_X509_num(more) > 0)
+				if (!sk_X509_push(c->chain,
+				    sk_X509_shift(more)))
+					xdie(ERR_TEMP, "out of memory");
+			sk_X509_free(more);
+		}
+	}
+}
+
+void
+sign_ctx_free(struct sign_ctx *c)
+{
+	sk_X509_pop_free(c->chain, X509_free);
+	identity_release(&c->id);
+	memset(c, 0, sizeof(*c));
+}
+
 enum err_class
-sign_main(void)
+sign_run(const struct sign_ctx *c)
 {
 	static struct sign s;
 	static struct io_wr spool, sigw, head;
 	/* Static: reachable when a write fails and xdie exits (LSan). */
-	static STACK_OF(X509) *chain;
-	static struct identity id;
-	STACK_OF(X509) *more;
-	const char **c;
+	static struct identity own;
+	const struct opts *opt = c->o;
+	const struct identity *id = &c->id;
 	struct stat st;
 	off_t off0;
 	int in, fd1, fd2, out;
@@ -572,32 +619,12 @@ sign_main(void)
 	/* Static for its two 64 KiB writers; a second call in one process
 	 * (the fuzzer's) must not see the first one's state. */
 	memset(&s, 0, sizeof(s));
-	chain = NULL;
-	memset(&id, 0, sizeof(id));
-	if (opt.filename != NULL && !opt.wrap)
-		xdie(ERR_USAGE, "--filename goes with --wrap");
-	/* Everything trusted is loaded before the input is read, but for
-	 * the default identity, which the From address names. */
-	if (opt.key != NULL || opt.p12 != NULL)
-		keys_load_identity(&id, opt.key, opt.cert, opt.p12,
-		    opt.passin, ERR_CONFIG);
-	else if (opt.as != NULL)
-		identity_from_store(opt.as, &id);
-	for (c = opt.chain; c != NULL && *c != NULL; c++) {
-		more = keys_load_certs(*c);
-		if (chain == NULL)
-			chain = more;
-		else {
-			while (sk_X509_num(more) > 0)
-				if (!sk_X509_push(chain, sk_X509_shift(more)))
-					xdie(ERR_TEMP, "out of memory");
-			sk_X509_free(more);
-		}
-	}
+	memset(&own, 0, sizeof(own));
+	s.o = opt;
 
-	in = io_in_open(opt.in);
+	in = io_in_open(opt->in);
 	/* A regular file is read twice rather than copied to a spool. */
-	if (!opt.wrap && fstat(in, &st) == 0 && S_ISREG(st.st_mode) &&
+	if (!opt->wrap && fstat(in, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (off0 = lseek(in, 0, SEEK_CUR)) != -1)
 		fd1 = in;
 	else {
@@ -605,22 +632,22 @@ sign_main(void)
 		fd1 = io_spool_open();
 		io_wr_init(&spool, fd1, IO_EOL_KEEP);
 	}
-	if (opt.wrap) {
+	if (opt->wrap) {
 		/* The entity made of the file is the message to sign. */
-		wrap(in, &spool);
+		wrap(opt, in, &spool);
 		if (io_wr_flush(&spool) != 0 ||
 		    lseek(fd1, 0, SEEK_SET) == -1)
 			xdie(io_errclass(spool.err), "cannot write the spool: "
 			    "%s", strerror(spool.err != 0 ? spool.err : errno));
 		in = fd1;
 	}
-	parse_fd(in, decide, &s, opt.wrap || fd1 == in ? NULL : &spool,
+	parse_fd(in, decide, &s, opt->wrap || fd1 == in ? NULL : &spool,
 	    &s.eol);
 	io_in_eof();
-	if (!opt.wrap && s.root_fields == 0)
+	if (!opt->wrap && s.root_fields == 0)
 		xdie(ERR_DATA, "the input is not a message (no header); "
 		    "--wrap signs a file");
-	if (!opt.wrap && s.root_binary)
+	if (!opt->wrap && s.root_binary)
 		xdie(ERR_DATA, "the input is not a message (control characters "
 		    "in its header); --wrap signs a file");
 	/* smime-verify would say permerror: which reading did the author
@@ -628,22 +655,23 @@ sign_main(void)
 	if (s.ambig != NULL)
 		xdie(ERR_DATA, "ambiguous MIME structure: %s; not signed",
 		    s.ambig);
-	if (id.key == NULL) {
+	if (id->key == NULL) {
 		if (s.nfrom != 1)
 			xdie(ERR_CONFIG, "no identity: the message has %s From "
 			    "address; give --as, -k and -c, or -p",
 			    s.nfrom == 0 ? "no" : "more than one");
-		identity_from_store(s.from, &id);
+		identity_from_store(c, s.from, &own);
+		id = &own;
 	}
-	if (!opt.wrap && fd1 != in && io_wr_flush(&spool) != 0)
+	if (!opt->wrap && fd1 != in && io_wr_flush(&spool) != 0)
 		xdie(io_errclass(spool.err), "cannot write the spool: %s",
 		    strerror(spool.err));
 	if (lseek(fd1, off0, SEEK_SET) == -1)
 		xdie(ERR_TEMP, "cannot rewind the input: %s", strerror(errno));
-	if (opt.wrap)
+	if (opt->wrap)
 		s.eol = "\n";	/* a file has no line ends to follow */
-	if (opt.eol != IO_EOL_KEEP)
-		s.eol = io_eol_str(opt.eol);
+	if (opt->eol != IO_EOL_KEEP)
+		s.eol = io_eol_str(opt->eol);
 
 	/*
 	 * part1 holds the entity (detached) or the base64 of the whole
@@ -651,18 +679,18 @@ sign_main(void)
 	 * out when a failure can take the output back (-o, a regular
 	 * stdout); a pipe gets it from a spool once the signature is made.
 	 */
-	out = io_out_open(opt.out);
+	out = io_out_open(opt->out);
 	fd2 = io_out_direct() ? -1 : io_spool_open();
 	if (fd2 == -1) {
-		io_wr_init(&head, out, opt.eol);
+		io_wr_init(&head, out, opt->eol);
 		write_head(&s, &head);
 		flush_out(&head);
 	}
 	io_wr_init(&s.part1, fd2 != -1 ? fd2 : out, strcmp(s.eol, "\r\n") == 0 ?
 	    IO_EOL_CRLF : IO_EOL_LF);
 	io_wr_init_sink(&sigw, buf_sink, &s.sigtext, IO_EOL_KEEP);
-	s.sig = cms_sign_begin(&id, chain, opt.digest, opt.pss, opt.opaque,
-	    opt.opaque ? &s.part1 : &sigw, s.eol);
+	s.sig = cms_sign_begin(id, c->chain, opt->digest, opt->pss,
+	    opt->opaque, opt->opaque ? &s.part1 : &sigw, s.eol);
 	io_wr_init_sink(&s.canon, canon_sink, &s, IO_EOL_CRLF);
 	parse_fd(fd1, emit, &s, NULL, NULL);
 	/* An entity that ends in a bare CR (an epilogue's: a leaf's is
@@ -686,7 +714,7 @@ sign_main(void)
 	if (io_wr_flush(&s.part1) != 0)
 		xdie(io_errclass(s.part1.err), "cannot write %s: %s",
 		    fd2 != -1 ? "the spool" : "output", strerror(s.part1.err));
-	io_wr_init(&head, out, opt.eol);
+	io_wr_init(&head, out, opt->eol);
 	if (fd2 != -1) {
 		write_head(&s, &head);
 		if (lseek(fd2, 0, SEEK_SET) == -1)
@@ -697,14 +725,13 @@ sign_main(void)
 	write_tail(&s, &head);
 	flush_out(&head);
 	io_out_commit();
-	filter_report("smime-sign", "pass", NULL);
+	filter_report(opt, "smime-sign", "pass", NULL);
 
 	if (fd1 != in)
 		close(fd1);
 	free(s.enc);
 	free(s.outer.p);
 	free(s.sigtext.p);
-	sk_X509_pop_free(chain, X509_free);
-	identity_release(&id);
+	identity_release(&own);
 	return ERR_OK;
 }

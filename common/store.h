@@ -23,6 +23,7 @@
 
 #include "err.h"
 #include "keys.h"
+#include "opts.h"
 
 struct store;
 
@@ -35,6 +36,23 @@ struct store;
  * With STORE_WRITE the lock is held until store_close(). */
 struct store *store_open(const char *dir, int flags);
 void store_close(struct store *s);
+
+/*
+ * What a certificate is judged by when it is stored (import, add) and
+ * how far an identity's chain is followed: the command's --policy, --ca,
+ * --no-system-ca and --limit chain.
+ */
+struct store_trust {
+	enum opt_policy policy;
+	const char **ca;	/* NULL-terminated, may be NULL */
+	int no_system;
+	unsigned chain_max;
+};
+/* The store keeps t (the caller's, for as long as the store is open);
+ * without it, the defaults of smime-verify(1) and certstore(1). */
+void store_set_trust(struct store *s, const struct store_trust *t);
+/* t from the options. */
+void store_trust_of(struct store_trust *t, const struct opts *o);
 /* Dies 78 if the store dir or one of its folders is writable by group or
  * others (store_open does it; smime-verify, which reads ca/ and crl/
  * without opening the store, too). */
@@ -94,7 +112,8 @@ X509 *store_best(struct store *s, const char *addr, char *caps,
 
 /* What certstore add makes of a file's bytes (sniffed: PEM, DER,
  * PKCS#7, a signed message): the number of certificates, or -1 with
- * why.  For the fuzz target; nothing is stored. */
+ * why, under the default limits.  For the fuzz target; nothing is
+ * stored. */
 int store_parse(const char *buf, size_t n, char *why, size_t whysz);
 
 #endif

@@ -29,6 +29,12 @@ store_close(struct store *s)
 		s->ops->close(s);
 }
 
+void
+store_set_trust(struct store *s, const struct store_trust *t)
+{
+	s->trust = t;
+}
+
 struct store *
 store_local(struct store *s)
 {

@@ -44,6 +44,9 @@ struct store {
 	struct store *local;
 	/* The location, for messages. */
 	char *where;
+	/* What import and add judge by (store_set_trust); NULL: the
+	 * defaults. */
+	const struct store_trust *trust;
 };
 
 /*

@@ -232,8 +232,8 @@ smime_message(const char *buf, size_t n)
 }
 
 static const char *
-parse_message(const char *buf, size_t n, struct input *in, char *why,
-    size_t whysz)
+parse_message(const char *buf, size_t n, const struct limits *lim,
+    struct input *in, char *why, size_t whysz)
 {
 	unsigned char *der = NULL;
 	BIO *b, *bcont = NULL;
@@ -269,7 +269,8 @@ parse_message(const char *buf, size_t n, struct input *in, char *why,
 		xdie_ssl(ERR_TEMP, "cannot encode a signature");
 	/* The signature only: the certificates meet the policy one by one
 	 * after this, as those of a bundle do. */
-	cms_verify(der, (size_t)len, bcont, bcont != NULL, NULL, 0, &in->v);
+	cms_verify(der, (size_t)len, bcont, bcont != NULL, NULL, 0, lim,
+	    &in->v);
 	OPENSSL_free(der);
 	BIO_free(bcont);
 	in->verified = 1;
@@ -291,8 +292,8 @@ parse_message(const char *buf, size_t n, struct input *in, char *why,
 
 /* What buf holds: certificates into in, or why not. */
 static const char *
-parse_input(const char *buf, size_t n, struct input *in, char *why,
-    size_t whysz)
+parse_input(const char *buf, size_t n, const struct limits *lim,
+    struct input *in, char *why, size_t whysz)
 {
 	char type[128];
 	const char *err;
@@ -309,7 +310,7 @@ parse_input(const char *buf, size_t n, struct input *in, char *why,
 		err = parse_der((const unsigned char *)buf, n, type, in, why,
 		    whysz);
 	else if (smime_message(buf, n))
-		err = parse_message(buf, n, in, why, whysz);
+		err = parse_message(buf, n, lim, in, why, whysz);
 	else
 		err = parse_pem(buf, n, in, why, whysz);
 	if (err != NULL) {
@@ -332,7 +333,7 @@ store_parse(const char *buf, size_t n, char *why, size_t whysz)
 	X509 *x;
 
 	*why = '\0';
-	err = parse_input(buf, n, &in, why, whysz);
+	err = parse_input(buf, n, &opts_default.lim, &in, why, whysz);
 	if (err != NULL && *why == '\0')
 		snprintf(why, whysz, "%s", err);
 	count = err != NULL ? -1 : sk_X509_num(in.certs);
@@ -381,8 +382,8 @@ cert_ref_cmp(const void *a, const void *b)
 /* Reads and parses every input; returns the certificates found, one
  * of each, sorted by fingerprint. */
 struct cert_ref *
-gather(const char **files, struct input *ins, size_t nin, size_t *count,
-    int *bad)
+gather(const char **files, const char *in, const struct limits *lim,
+    struct input *ins, size_t nin, size_t *count, int *bad)
 {
 	struct cert_ref *v = NULL;
 	size_t i, n = 0, k, uniq = 0;
@@ -392,7 +393,7 @@ gather(const char **files, struct input *ins, size_t nin, size_t *count,
 	int j;
 
 	for (i = 0; i < nin; i++) {
-		const char *f = files != NULL ? files[i] : opt.in;
+		const char *f = files != NULL ? files[i] : in;
 
 		buf = read_input(f, &len);
 		if (buf == NULL) {
@@ -402,7 +403,7 @@ gather(const char **files, struct input *ins, size_t nin, size_t *count,
 			memset(&ins[i], 0, sizeof(ins[i]));
 			continue;
 		}
-		err = parse_input(buf, len, &ins[i], why, sizeof(why));
+		err = parse_input(buf, len, lim, &ins[i], why, sizeof(why));
 		free(buf);
 		if (err != NULL) {
 			warnx("'%s': %s", input_name(f), err);

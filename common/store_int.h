@@ -119,9 +119,12 @@ X509_STORE *store_anchors_of(struct store *s, const char **ca,
 /*
  * store_input.c
  */
-/* The inputs of add and trust, read, parsed, one of each certificate. */
-struct cert_ref *gather(const char **files, struct input *ins, size_t nin,
-    size_t *count, int *bad);
+/* The inputs of add and trust, read, parsed, one of each certificate:
+ * files, or the one input in (-i: NULL or "-" is stdin); a signed
+ * message within lim. */
+struct cert_ref *gather(const char **files, const char *in,
+    const struct limits *lim, struct input *ins, size_t nin, size_t *count,
+    int *bad);
 void input_release(struct input *in);
 /* The input of crl add: a file (or stdin) and its CRL. */
 char *read_input(const char *path, size_t *n);

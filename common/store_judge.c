@@ -25,6 +25,28 @@
 #include "opts.h"
 #include "store_int.h"
 
+void
+store_trust_of(struct store_trust *t, const struct opts *o)
+{
+	t->policy = o->policy;
+	t->ca = o->ca;
+	t->no_system = o->no_system_ca;
+	t->chain_max = o->lim.chain;
+}
+
+/* The store's trust, or the defaults: no command line at all. */
+static const struct store_trust *
+trust(const struct store *s)
+{
+	static struct store_trust dflt;
+
+	if (s != NULL && s->trust != NULL)
+		return s->trust;
+	if (dflt.chain_max == 0)
+		store_trust_of(&dflt, &opts_default);
+	return &dflt;
+}
+
 X509_STORE *
 store_anchors_of(struct store *s, const char **ca, int no_system)
 {
@@ -163,7 +185,8 @@ issuers(struct judge *j, X509 *x, STACK_OF(X509) *out, int depth)
 	STACK_OF(X509) *sk;
 	int i;
 
-	if (depth > (int)opt.lim.chain || X509_check_issued(x, x) == X509_V_OK)
+	if (depth > (int)trust(j->s)->chain_max ||
+	    X509_check_issued(x, x) == X509_V_OK)
 		return;
 	key.hash = X509_issuer_name_hash(x);
 	r = j->ncas > 0 ? bsearch(&key, j->cas, j->ncas, sizeof(*j->cas),
@@ -199,8 +222,8 @@ chain_why(struct judge *j, X509 *x, int crl_check)
 	const char *why = NULL;
 
 	if (j->anchors == NULL)
-		j->anchors = store_anchors_of(j->s, opt.ca,
-		    opt.no_system_ca);
+		j->anchors = store_anchors_of(j->s, trust(j->s)->ca,
+		    trust(j->s)->no_system);
 	if ((untrusted = sk_X509_new_null()) == NULL ||
 	    (ctx = X509_STORE_CTX_new()) == NULL ||
 	    !X509_STORE_CTX_init(ctx, j->anchors, x, untrusted))
@@ -211,7 +234,7 @@ chain_why(struct judge *j, X509 *x, int crl_check)
 	 * smimeencrypt keyAgreement-only ones. */
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
 	X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx),
-	    (int)opt.lim.chain);
+	    (int)trust(j->s)->chain_max);
 	if (crl_check)
 		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK |
 		    X509_V_FLAG_CRL_CHECK_ALL);
@@ -245,10 +268,11 @@ judge(struct judge *j, X509 *x)
 	EVP_PKEY *pk;
 	struct addrs a;
 	const char *why = NULL;
+	enum opt_policy policy = trust(j->s)->policy;
 
-	if (opt.policy == POLICY_SIGNATURE)
+	if (policy == POLICY_SIGNATURE)
 		return NULL;
-	if ((why = chain_why(j, x, opt.policy == POLICY_STRICT)) != NULL ||
+	if ((why = chain_why(j, x, policy == POLICY_STRICT)) != NULL ||
 	    cert_is_ca(x))
 		return why;
 	if (!cert_fit_for_mail(x))
@@ -258,7 +282,7 @@ judge(struct judge *j, X509 *x)
 		why = "it names no mail address";
 	addrs_free(&a);
 	pk = X509_get0_pubkey(x);
-	if (why == NULL && opt.policy == POLICY_STRICT && (weak_sig(x) ||
+	if (why == NULL && policy == POLICY_STRICT && (weak_sig(x) ||
 	    (pk != NULL && EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA &&
 	    EVP_PKEY_get_bits(pk) < 2048)))
 		why = "weak algorithm";

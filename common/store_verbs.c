@@ -41,15 +41,22 @@
 #define BULK_FILES	16		/* more new files: one syncfs */
 #define PASS_MAX	1024
 
+/* A run of certstore: its options, and what add, import of a chain and
+ * crl judge by (--policy, --ca, --limit chain). */
+struct run {
+	const struct opts *o;
+	struct store_trust trust;
+};
+
 /*
  * The verbs' output: stdout or -o, LF unless --crlf.
  */
 static struct io_wr out;
 
 static void
-out_begin(void)
+out_begin(const struct run *r)
 {
-	io_wr_init(&out, io_out_open(opt.out), opt.eol);
+	io_wr_init(&out, io_out_open(r->o->out), r->o->eol);
 }
 
 static void
@@ -98,7 +105,8 @@ name_str(const X509_NAME *name, char *out_, size_t size)
  * certs or ca.
  */
 static void
-list_line(struct store_dir *s, const char *folder, const char *fp, X509 *x)
+list_line(struct store_dir *s, const char *folder, const char *fp, X509 *x,
+    int json)
 {
 	char na[21], nb[21], flags[64] = "", subj[1024], iss[1024], ser[128];
 	struct buf b = { 0 };
@@ -119,7 +127,7 @@ list_line(struct store_dir *s, const char *folder, const char *fp, X509 *x)
 		strcat(flags, ",no-encrypt");
 	iso_asn1(X509_get0_notAfter(x), na);
 	cert_addrs(x, &a);
-	if (!opt.json) {
+	if (!json) {
 		buf_printf(&b, "%s\t%s\t%s", fp, na, *flags != '\0' ?
 		    flags + 1 : "-");
 		for (i = 0; i < a.n; i++) {
@@ -225,16 +233,25 @@ want_args(const char *verb, const char **args, size_t min, size_t max)
 		    "--help)", verb, args[max]);
 }
 
+/* The store, judging by the run's trust. */
+static struct store *
+open_store(const struct run *r, int flags)
+{
+	struct store *s = store_open(opts_store_dir(r->o), flags);
+
+	store_set_trust(s, &r->trust);
+	return s;
+}
+
 /* The verbs work on the directory of certstore(5) itself. */
 static struct store_dir *
-open_dir(int flags)
+open_dir(const struct run *r, int flags)
 {
-	struct store_dir *d = store_dir_of(store_open(opts_store_dir(),
-	    flags));
+	struct store_dir *d = store_dir_of(open_store(r, flags));
 
 	if (d == NULL)
 		xdie(ERR_CONFIG, "the store '%s' is not a directory",
-		    opts_store_dir());
+		    opts_store_dir(r->o));
 	return d;
 }
 
@@ -274,14 +291,14 @@ dir_empty(const char *path)
 }
 
 static enum err_class
-verb_init(const char **args)
+verb_init(const struct run *r, const char **args)
 {
 	struct store_dir s = { .lock = -1 };
 	char path[PATH_MAX], *dir;
 	int i, fd;
 
 	want_args("init", args, 0, 0);
-	dir = xstrdup(opts_store_dir());
+	dir = xstrdup(opts_store_dir(r->o));
 	umask(077);
 	if (store_exists(dir)) {
 		verbosex("'%s' is a store already: left as it is", dir);
@@ -367,9 +384,9 @@ signed_facts(struct store *s, struct input *ins, size_t nin, X509 *x,
 }
 
 static enum err_class
-verb_add(const char **args)
+verb_add(const struct run *r, const char **args)
 {
-	struct store *s = store_open(opts_store_dir(), 0);
+	struct store *s = open_store(r, 0);
 	size_t nin = nargs(args) > 0 ? nargs(args) : 1, n, i, added = 0, nok;
 	struct input *ins = xcalloc(nin, sizeof(*ins));
 	struct buf label = { 0 };
@@ -382,7 +399,8 @@ verb_add(const char **args)
 	char *ok;
 	int bad = 0;
 
-	v = gather(nargs(args) > 0 ? args : NULL, ins, nin, &n, &bad);
+	v = gather(nargs(args) > 0 ? args : NULL, r->o->in, &r->o->lim, ins,
+	    nin, &n, &bad);
 	if ((all = sk_X509_new_null()) == NULL)
 		xdie(ERR_TEMP, "out of memory");
 	for (i = 0; i < n; i++)
@@ -434,21 +452,21 @@ verb_add(const char **args)
  * get, list, export
  */
 static enum err_class
-verb_get(const char **args)
+verb_get(const struct run *r, const char **args)
 {
 	struct store *s;
 	struct buf b = { 0 };
 	X509 *x;
 
 	want_args("get", args, 1, 1);
-	s = store_open(opts_store_dir(), 0);
+	s = open_store(r, 0);
 	if ((x = store_best(s, args[0], NULL, 0)) == NULL) {
 		buf_escape(&b, (const unsigned char *)args[0],
 		    strlen(args[0]));
 		xdie(ERR_NOUSER, "no usable certificate for '%s' in the store",
 		    b.p);
 	}
-	out_begin();
+	out_begin(r);
 	out_pem(x);
 	out_end();
 	X509_free(x);
@@ -457,7 +475,7 @@ verb_get(const char **args)
 }
 
 static enum err_class
-verb_list(const char **args)
+verb_list(const struct run *r, const char **args)
 {
 	struct store_dir *s;
 	struct fps f;
@@ -465,16 +483,16 @@ verb_list(const char **args)
 	X509 *x;
 
 	want_args("list", args, 0, 1);
-	s = open_dir(0);
+	s = open_dir(r, 0);
 	select_fps(&s->base, args != NULL ? args[0] : NULL, &f);
-	out_begin();
+	out_begin(r);
 	for (i = 0; i < f.n; i++) {
 		if ((x = load_cert(s, "certs", f.v[i])) == NULL) {
 			warnx("certs/%s.pem does not parse (certstore fsck)",
 			    f.v[i]);
 			continue;
 		}
-		list_line(s, "certs", f.v[i], x);
+		list_line(s, "certs", f.v[i], x, r->o->json);
 		X509_free(x);
 	}
 	out_end();
@@ -484,7 +502,7 @@ verb_list(const char **args)
 }
 
 static enum err_class
-verb_export(const char **args)
+verb_export(const struct run *r, const char **args)
 {
 	struct store *s;
 	struct fps f;
@@ -492,9 +510,9 @@ verb_export(const char **args)
 	X509 *x;
 
 	want_args("export", args, 0, 1);
-	s = store_open(opts_store_dir(), 0);
+	s = open_store(r, 0);
 	select_fps(s, args != NULL ? args[0] : NULL, &f);
-	out_begin();
+	out_begin(r);
 	for (i = 0; i < f.n; i++)
 		if ((x = s->ops->load(s, f.v[i])) != NULL) {
 			out_pem(x);
@@ -526,7 +544,7 @@ remove_certs(struct store *s, struct fps *f)
 }
 
 static enum err_class
-verb_remove(const char **args)
+verb_remove(const struct run *r, const char **args)
 {
 	char fp[FPLEN + 1], key[PATH_MAX], cert[PATH_MAX];
 	struct store *s, *l;
@@ -535,7 +553,7 @@ verb_remove(const char **args)
 	size_t i;
 
 	want_args("remove", args, 1, 1);
-	s = store_open(opts_store_dir(), STORE_WRITE);
+	s = open_store(r, STORE_WRITE);
 	l = store_local(s);
 	if (fp_parse(args[0], fp)) {
 		if (s->ops->facts(s, fp, &m) & STORE_PUT_CERT)
@@ -559,14 +577,14 @@ verb_remove(const char **args)
 }
 
 static enum err_class
-verb_expire(const char **args)
+verb_expire(const struct run *r, const char **args)
 {
 	struct store *s;
 	size_t n;
 
 	want_args("expire", args, 0, 0);
-	s = store_open(opts_store_dir(), STORE_WRITE);
-	n = store_expire(s, time(NULL) - (time_t)opt.grace_days * 86400);
+	s = open_store(r, STORE_WRITE);
+	n = store_expire(s, time(NULL) - (time_t)r->o->grace_days * 86400);
 	verbosex("%zu expired certificate%s removed", n, n == 1 ? "" : "s");
 	store_close(s);
 	return ERR_OK;
@@ -596,7 +614,7 @@ key_encrypted(const char *path)
 }
 
 static enum err_class
-identity_add(const char **args)
+identity_add(const struct run *r, const char **args)
 {
 	char pass[PASS_MAX + 5] = "pass:", fp[FPLEN + 1], rel[80];
 	struct put w = { .source = "certstore identity add" };
@@ -611,21 +629,21 @@ identity_add(const char **args)
 	int i;
 
 	want_args("identity add", args, 0, 0);
-	if ((opt.p12 != NULL) == (opt.key != NULL || opt.cert != NULL) ||
-	    (opt.p12 == NULL && (opt.key == NULL || opt.cert == NULL)))
+	if ((r->o->p12 != NULL) == (r->o->key != NULL || r->o->cert != NULL) ||
+	    (r->o->p12 == NULL && (r->o->key == NULL || r->o->cert == NULL)))
 		xdie(ERR_USAGE, "certstore identity add: -p FILE.p12, or -k "
 		    "KEY with -c CERT");
-	s = open_dir(0);
-	if (opt.passin != NULL)
+	s = open_dir(r, 0);
+	if (r->o->passin != NULL)
 		/* Read once: identity add needs the text itself, to store
 		 * the key encrypted under it, and an fd: source can be read
 		 * only once, so keys_load_identity() gets it as "pass:". */
-		keys_passphrase(opt.passin, pass + 5, sizeof(pass) - 5);
+		keys_passphrase(r->o->passin, pass + 5, sizeof(pass) - 5);
 	/* The files are what the verb is given, not its configuration. */
-	keys_load_identity(&id, opt.key, opt.cert, opt.p12,
-	    opt.passin != NULL ? pass : NULL, ERR_DATA);
+	keys_load_identity(&id, r->o->key, r->o->cert, r->o->p12,
+	    r->o->passin != NULL ? pass : NULL, ERR_DATA);
 	/* The key keeps its protection (certstore(1)). */
-	if (opt.p12 != NULL ? opt.passin != NULL : key_encrypted(opt.key))
+	if (r->o->p12 != NULL ? r->o->passin != NULL : key_encrypted(r->o->key))
 		enc = EVP_aes_256_cbc();
 	if ((b = BIO_new(BIO_s_secmem())) == NULL ||
 	    !PEM_write_bio_PKCS8PrivateKey(b, id.key, enc, enc != NULL ?
@@ -655,7 +673,7 @@ identity_add(const char **args)
 }
 
 static enum err_class
-identity_list(const char **args)
+identity_list(const struct run *r, const char **args)
 {
 	char key[ADDR_MAX + 1];
 	struct store_dir *s;
@@ -664,19 +682,19 @@ identity_list(const char **args)
 	X509 *x;
 
 	want_args("identity list", args, 0, 0);
-	if (opt.as != NULL && !addr_key(opt.as, key))
-		xdie(ERR_USAGE, "bad --as address '%s'", opt.as);
-	s = open_dir(0);
+	if (r->o->as != NULL && !addr_key(r->o->as, key))
+		xdie(ERR_USAGE, "bad --as address '%s'", r->o->as);
+	s = open_dir(r, 0);
 	list_fps(s, "keys", &f);
-	out_begin();
+	out_begin(r);
 	for (i = 0; i < f.n; i++) {
 		if ((x = load_cert(s, "certs", f.v[i])) == NULL) {
 			warnx("keys/%s.pem has no certificate (certstore "
 			    "fsck)", f.v[i]);
 			continue;
 		}
-		if (opt.as == NULL || cert_names(x, key))
-			list_line(s, "certs", f.v[i], x);
+		if (r->o->as == NULL || cert_names(x, key))
+			list_line(s, "certs", f.v[i], x, r->o->json);
 		X509_free(x);
 	}
 	out_end();
@@ -686,15 +704,15 @@ identity_list(const char **args)
 }
 
 static enum err_class
-verb_identity(const char **args)
+verb_identity(const struct run *r, const char **args)
 {
 	if (args == NULL || args[0] == NULL)
 		xdie(ERR_USAGE, "certstore identity: add or list (see "
 		    "--help)");
 	if (strcmp(args[0], "add") == 0)
-		return identity_add(args + 1);
+		return identity_add(r, args + 1);
 	if (strcmp(args[0], "list") == 0)
-		return identity_list(args + 1);
+		return identity_list(r, args + 1);
 	xdie(ERR_USAGE, "certstore identity: unknown '%s' (add or list)",
 	    args[0]);
 }
@@ -749,7 +767,7 @@ relink(struct store_dir *s, const char *folder, const char *r,
  * trust
  */
 static enum err_class
-trust_add(const char **args)
+trust_add(const struct run *r, const char **args)
 {
 	char fp[FPLEN + 1], rel[80], t[LINKS_MAX + 1][FPLEN + 5];
 	size_t nin = nargs(args), n, i, k;
@@ -763,9 +781,9 @@ trust_add(const char **args)
 	int bad = 0;
 
 	want_args("trust add", args, 1, SIZE_MAX);
-	s = open_dir(0);
+	s = open_dir(r, 0);
 	ins = xcalloc(nin, sizeof(*ins));
-	v = gather(args, ins, nin, &n, &bad);
+	v = gather(args, r->o->in, &r->o->lim, ins, nin, &n, &bad);
 	store_lock(s);
 	for (i = 0; i < n; i++) {
 		memcpy(fp, v[i].fp, sizeof(fp));
@@ -800,7 +818,7 @@ trust_add(const char **args)
 }
 
 static enum err_class
-trust_list(const char **args)
+trust_list(const struct run *r, const char **args)
 {
 	struct store_dir *s;
 	struct fps f;
@@ -808,12 +826,12 @@ trust_list(const char **args)
 	X509 *x;
 
 	want_args("trust list", args, 0, 0);
-	s = open_dir(0);
+	s = open_dir(r, 0);
 	list_fps(s, "ca", &f);
-	out_begin();
+	out_begin(r);
 	for (i = 0; i < f.n; i++)
 		if ((x = load_cert(s, "ca", f.v[i])) != NULL) {
-			list_line(s, "ca", f.v[i], x);
+			list_line(s, "ca", f.v[i], x, r->o->json);
 			X509_free(x);
 		} else
 			warnx("ca/%s.pem does not parse (certstore fsck)",
@@ -825,7 +843,7 @@ trust_list(const char **args)
 }
 
 static enum err_class
-trust_remove(const char **args)
+trust_remove(const struct run *r, const char **args)
 {
 	char fp[FPLEN + 1], rel[80], t[LINKS_MAX][FPLEN + 5];
 	char keep[LINKS_MAX][FPLEN + 5];
@@ -838,7 +856,7 @@ trust_remove(const char **args)
 	if (!fp_parse(args[0], fp))
 		xdie(ERR_USAGE, "certstore trust remove: '%s' is not a "
 		    "SHA-256 fingerprint", args[0]);
-	s = open_dir(STORE_WRITE);
+	s = open_dir(r, STORE_WRITE);
 	if ((x = load_cert(s, "ca", fp)) == NULL) {
 		if (!has_file(s, "ca", fp, ".pem"))
 			xdie(ERR_NOUSER, "no trust anchor sha256:%s", fp);
@@ -861,17 +879,17 @@ trust_remove(const char **args)
 }
 
 static enum err_class
-verb_trust(const char **args)
+verb_trust(const struct run *r, const char **args)
 {
 	if (args == NULL || args[0] == NULL)
 		xdie(ERR_USAGE, "certstore trust: add, list or remove (see "
 		    "--help)");
 	if (strcmp(args[0], "add") == 0)
-		return trust_add(args + 1);
+		return trust_add(r, args + 1);
 	if (strcmp(args[0], "list") == 0)
-		return trust_list(args + 1);
+		return trust_list(r, args + 1);
 	if (strcmp(args[0], "remove") == 0)
-		return trust_remove(args + 1);
+		return trust_remove(r, args + 1);
 	xdie(ERR_USAGE, "certstore trust: unknown '%s' (add, list or "
 	    "remove)", args[0]);
 }
@@ -1043,7 +1061,7 @@ out:
 }
 
 static enum err_class
-crl_urls(const char **args)
+crl_urls(const struct run *r, const char **args)
 {
 	STACK_OF(X509) *none = sk_X509_new_null();
 	struct store_dir *s;
@@ -1052,10 +1070,10 @@ crl_urls(const char **args)
 	want_args("crl urls", args, 0, 0);
 	if (none == NULL)
 		xdie(ERR_TEMP, "out of memory");
-	s = open_dir(0);
+	s = open_dir(r, 0);
 	memset(&u, 0, sizeof(u));
 	judge_init(&u.j, &s->base, none);
-	out_begin();
+	out_begin(r);
 	u.anchors = 1;
 	each_file(s, "ca", ".pem", url_each, &u);
 	u.anchors = 0;
@@ -1068,7 +1086,7 @@ crl_urls(const char **args)
 }
 
 static enum err_class
-verb_crl(const char **args)
+verb_crl(const struct run *r, const char **args)
 {
 	char fp[FPLEN + 1], rel[80], ofp[FPLEN + 1], *buf, *pem;
 	char t[LINKS_MAX + 1][FPLEN + 5], keep[LINKS_MAX + 1][FPLEN + 5];
@@ -1082,12 +1100,12 @@ verb_crl(const char **args)
 	long len;
 
 	if (args != NULL && args[0] != NULL && strcmp(args[0], "urls") == 0)
-		return crl_urls(args + 1);
+		return crl_urls(r, args + 1);
 	if (args == NULL || args[0] == NULL || strcmp(args[0], "add") != 0)
 		xdie(ERR_USAGE, "certstore crl: add FILE, or urls (see "
 		    "--help)");
 	want_args("crl add", args + 1, 1, 1);
-	s = open_dir(0);
+	s = open_dir(r, 0);
 	if ((buf = read_input(args[1], &n)) == NULL)
 		xdie(ERR_DATA, "'%s': larger than %d MiB: refused", args[1],
 		    INPUT_MAX >> 20);
@@ -1152,20 +1170,20 @@ out:
  * fsck
  */
 static enum err_class
-verb_fsck(const char **args)
+verb_fsck(const struct run *r, const char **args)
 {
 	struct store *s, *l;
 	int left, fixed = 0;
 
 	want_args("fsck", args, 0, 0);
 	/* The lock, even to look: a consistent view, and repairs. */
-	s = store_open(opts_store_dir(), STORE_WRITE | STORE_FSCK);
+	s = open_store(r, STORE_WRITE | STORE_FSCK);
 	l = store_local(s);
-	left = l->ops->fsck(l, opt.repair, &fixed);
+	left = l->ops->fsck(l, r->o->repair, &fixed);
 	store_close(s);
 	if (left > 0)
 		xdie(ERR_CONFIG, "fsck: %d problem%s left%s", left,
-		    left == 1 ? "" : "s", opt.repair ? "" :
+		    left == 1 ? "" : "s", r->o->repair ? "" :
 		    " (certstore fsck --repair)");
 	if (fixed > 0)
 		verbosex("fsck: %d problem%s repaired", fixed,
@@ -1178,7 +1196,7 @@ verb_fsck(const char **args)
  */
 static const struct {
 	const char *name;
-	enum err_class (*fn)(const char **);
+	enum err_class (*fn)(const struct run *, const char **);
 } verbs[] = {
 	{ "init", verb_init },
 	{ "add", verb_add },
@@ -1194,14 +1212,16 @@ static const struct {
 };
 
 enum err_class
-store_main(const char *verb, const char **args)
+store_main(const struct opts *o, const char *verb, const char **args)
 {
+	struct run r = { .o = o };
 	size_t i;
 
+	store_trust_of(&r.trust, o);
 	if (verb == NULL)
 		xdie(ERR_USAGE, "no verb given (see --help)");
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(verb, verbs[i].name) == 0)
-			return verbs[i].fn(args);
+			return verbs[i].fn(&r, args);
 	xdie(ERR_USAGE, "unknown verb '%s' (see --help)", verb);
 }

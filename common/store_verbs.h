@@ -8,8 +8,11 @@
 #define SMIMETOOLS_STORE_VERBS_H
 
 #include "err.h"
+#include "opts.h"
 
-/* Runs `certstore VERB ARGS...`; args is NULL-terminated. */
-enum err_class store_main(const char *verb, const char **args);
+/* Runs `certstore VERB ARGS...` under the options o; args is
+ * NULL-terminated. */
+enum err_class store_main(const struct opts *o, const char *verb,
+    const char **args);
 
 #endif

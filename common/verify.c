@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/x509.h>
 
 #include "cert.h"
@@ -49,7 +50,7 @@ struct from {
 };
 
 struct verify {
-	const char *id;
+	struct verify_ctx *c;
 	int layer;		/* 0: the message; 1...: signed inside it */
 	enum mode mode;
 	const char *perm;	/* a structural problem: permerror */
@@ -129,7 +130,7 @@ drop_field(void *arg, const char *field, size_t len)
 	}
 	/* An SMIME-Encrypt is the sender's, not ours: a reply built from
 	 * this message must not carry it back out to smime-encrypt. */
-	return hdr_is_ar_of(field, len, v->id) || hdr_is_control(field, len);
+	return hdr_is_ar_of(field, len, v->c->id) || hdr_is_control(field, len);
 }
 
 static void
@@ -193,7 +194,7 @@ start_root(struct verify *v, const struct mime_part *part)
 		v->canon_fd = io_spool_open();
 		io_wr_init(&v->canon, v->canon_fd, IO_EOL_CRLF);
 		/* The signed part as received: only --unwrap writes it. */
-		if (opt.unwrap && v->layer == 0) {
+		if (v->c->o->unwrap && v->layer == 0) {
 			v->raw_fd = io_spool_open();
 			io_wr_init(&v->raw, v->raw_fd, IO_EOL_KEEP);
 		}
@@ -409,7 +410,7 @@ judge(struct verify *v, const struct verify *content,
 		facts.rsa_bits = cv->signers[i].rsa_bits;
 		facts.addr = address_check(v, &content->from,
 		    cv->signers[i].cert, addr, sizeof(addr));
-		d = policy_decide(opt.policy, &facts, &why);
+		d = policy_decide(v->c->o->policy, &facts, &why);
 		if (i == 0 || d > worst) {
 			worst = d;
 			pick = i;
@@ -453,7 +454,7 @@ scan_signed(struct verify *outer, int fd, struct verify *w)
 	size_t n;
 
 	memset(w, 0, sizeof(*w));
-	w->id = outer->id;
+	w->c = outer->c;
 	w->layer = outer->layer + 1;
 	w->canon_fd = w->raw_fd = w->content_fd = -1;
 	if (lseek(fd, 0, SEEK_SET) == -1)
@@ -482,7 +483,7 @@ check_inner(struct verify *w, X509_STORE *anchors, struct outcome *o)
 		    "ambiguous MIME structure: %s", w->ambig);
 	}
 	if (w->mode != M_NONE) {
-		if (w->layer >= (int)opt.lim.layers)
+		if (w->layer >= (int)w->c->o->lim.layers)
 			conclude(&in, R_PERMERROR, "signatures nested too deep");
 		else
 			check_layer(w, anchors, &in);
@@ -526,7 +527,7 @@ check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 		    v->raw.err != 0 ? v->raw.err : errno));
 	content = BIO_new_fd(v->canon_fd, BIO_NOCLOSE);
 	cms_verify(v->sig, v->siglen, content, 1, anchors,
-	    opt.policy == POLICY_STRICT, &cv);
+	    v->c->o->policy == POLICY_STRICT, &v->c->o->lim, &cv);
 	BIO_free(content);
 	if (cv.status == CMSV_VALID) {
 		scan_signed(v, v->canon_fd, &w);
@@ -534,7 +535,7 @@ check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 		check_inner(&w, anchors, o);
 		/* Content with two readings is not ours to choose one of:
 		 * it stays signed, for the reader's own S/MIME. */
-		if (opt.unwrap && w.ambig == NULL) {
+		if (v->c->o->unwrap && w.ambig == NULL) {
 			o->fd = v->raw_fd;
 			v->raw_fd = -1;
 		}
@@ -578,7 +579,7 @@ check_opaque(struct verify *v, X509_STORE *anchors, struct outcome *o)
 		    v->content.err != 0 ? v->content.err : errno));
 	content = BIO_new_fd(v->content_fd, BIO_NOCLOSE);
 	cms_verify(skel, skellen, content, 0, anchors,
-	    opt.policy == POLICY_STRICT, &cv);
+	    v->c->o->policy == POLICY_STRICT, &v->c->o->lim, &cv);
 	BIO_free(content);
 	if (cv.status == CMSV_VALID) {
 		scan_signed(v, v->content_fd, &w);
@@ -630,7 +631,7 @@ header(struct verify *v, struct filter *f, struct filter_result *res,
 	char item[64], issuer[1024], serial[128], *c;
 
 	hdr_field_init(&res->field, "Authentication-Results", filter_eol(f));
-	hdr_field_add(&res->field, "", v->id);
+	hdr_field_add(&res->field, "", v->c->id);
 	snprintf(item, sizeof(item), "smime=%s", results[o->rank]);
 	hdr_field_add(&res->field, ";", item);
 	if (*o->why != '\0') {
@@ -670,7 +671,8 @@ import(struct verify *v, const struct outcome *o)
 		    *o->why != '\0' ? ")" : "");
 		return;
 	}
-	st = store_open(opts_store_dir(), STORE_WRITE);
+	st = store_open(v->c->store, STORE_WRITE);
+	store_set_trust(st, &v->c->trust);
 	store_import(st, o->cert, o->certs, o->caps, o->preferred,
 	    o->has_signing_time ? &o->signing_time : NULL,
 	    v->msgid[0] != '\0' ? v->msgid : NULL);
@@ -678,30 +680,45 @@ import(struct verify *v, const struct outcome *o)
 	verbosex("imported the certificate of %s", o->addr);
 }
 
+/* The context's anchors, the system's added on first use (unless
+ * --no-system-ca), after --ca and the store's as store_anchors() orders
+ * them; NULL under --policy signature. */
+static X509_STORE *
+anchors(struct verify_ctx *c)
+{
+	if (c->o->policy == POLICY_SIGNATURE)
+		return NULL;
+	if (c->anchors == NULL)
+		c->anchors = store_anchors(c->store, c->o->ca, 1);
+	if (!c->o->no_system_ca && !c->system) {
+		X509_STORE_set_default_paths(c->anchors);
+		ERR_clear_error();
+		c->system = 1;
+	}
+	return c->anchors;
+}
+
 static void
 finish(void *arg, struct filter *f, struct filter_result *res)
 {
 	struct verify *v = arg;
+	const struct opts *opt = v->c->o;
 	struct outcome o = { .fd = -1 };
-	X509_STORE *anchors = NULL;
 	char why[96];
 
 	if (filter_root_flags(f) & MIME_F_TOOMANY) {
 		/* smimetools(7) LIMITS: refused, not walked. */
 		snprintf(why, sizeof(why), "more than %u parts",
-		    opt.lim.parts);
+		    opt->lim.parts);
 		conclude(&o, R_PERMERROR, why);
 		goto done;
 	}
-	if (v->mode != M_NONE && opt.policy != POLICY_SIGNATURE)
-		anchors = store_anchors(opts_store_dir(), opt.ca,
-		    opt.no_system_ca);
 	if (v->mode != M_NONE)
-		check_layer(v, anchors, &o);
+		check_layer(v, anchors(v->c), &o);
 	else if (v->too_deep) {
 		/* smimetools(7) LIMITS: not walked, so no "none". */
 		snprintf(why, sizeof(why), "nested deeper than %u",
-		    opt.lim.depth);
+		    opt->lim.depth);
 		conclude(&o, R_PERMERROR, why);
 	} else if (v->nested > 0) {
 		/* RFC 7281 has no word for it; smime-verify(1) says
@@ -727,17 +744,16 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 			o.fd = -1;
 		}
 	}
-	if (opt.import)
+	if (opt->import)
 		import(v, &o);
 done:
 	header(v, f, res, &o);
 	res->body_fd = o.fd;
 	res->body_crlf = o.crlf;
-	res->no_output = opt.quiet;
+	res->no_output = opt->quiet;
 	X509_free(o.cert);
 	X509_free(o.preferred);
 	sk_X509_pop_free(o.certs, X509_free);
-	X509_STORE_free(anchors);
 }
 
 static void
@@ -753,8 +769,51 @@ verify_release(struct verify *v)
 	free(v->sig);
 }
 
+/*
+ * Everything trusted, before the message: the store's modes (its ca/ and
+ * crl/ are read whatever the message), the anchors of --ca and the store
+ * unless --policy signature asks for none (the system's come with the
+ * first signature: anchors()), and for --import the store itself.  A bad
+ * one fails here, the same way for a signed message and an unsigned one
+ * (smimetools(7) EXIT STATUS).
+ */
+void
+verify_ctx_load(struct verify_ctx *c, const struct opts *o)
+{
+	struct store *st;
+
+	memset(c, 0, sizeof(*c));
+	c->o = o;
+	c->id = opts_authserv_id(o);
+	c->store = opts_store_dir(o);
+	c->trust.policy = o->policy;
+	c->trust.ca = o->ca;
+	c->trust.no_system = o->no_system_ca;
+	c->trust.chain_max = o->lim.chain;
+	if (store_exists(c->store))
+		store_check_modes(c->store);
+	/* The system's bundle is no configuration of ours, and reading
+	 * it costs more than the rest of an unsigned message: anchors()
+	 * adds it when a signature is checked.  With neither --ca nor a
+	 * store there is nothing to fail, and nothing is loaded yet. */
+	if (o->policy != POLICY_SIGNATURE && (o->ca != NULL ||
+	    store_exists(c->store)))
+		c->anchors = store_anchors(c->store, o->ca, 1);
+	if (o->import) {
+		st = store_open(c->store, STORE_PEEK);
+		store_close(st);
+	}
+}
+
+void
+verify_ctx_free(struct verify_ctx *c)
+{
+	X509_STORE_free(c->anchors);
+	c->anchors = NULL;
+}
+
 enum err_class
-verify_main(void)
+verify_run(struct verify_ctx *c)
 {
 	static const struct filter_ops ops = {
 		"smime-verify", drop_field, event, finish
@@ -763,13 +822,9 @@ verify_main(void)
 	enum err_class rc;
 
 	memset(&v, 0, sizeof(v));
-	v.id = opts_authserv_id();
+	v.c = c;
 	v.canon_fd = v.raw_fd = v.content_fd = -1;
-	/* Its ca/ and crl/ are read whatever the message (store_anchors):
-	 * judged here, before the input. */
-	if (store_exists(opts_store_dir()))
-		store_check_modes(opts_store_dir());
-	rc = filter_main(&ops, &v);
+	rc = filter_main(&ops, &v, c->o);
 	verify_release(&v);
 	return rc;
 }

@@ -16,8 +16,30 @@
 #ifndef SMIMETOOLS_VERIFY_H
 #define SMIMETOOLS_VERIFY_H
 
-#include "err.h"
+#include <openssl/x509.h>
 
-enum err_class verify_main(void);
+#include "err.h"
+#include "opts.h"
+#include "store.h"
+
+/*
+ * A run's context: the options, and what it trusts, loaded by
+ * verify_ctx_load() before the message is read.
+ */
+struct verify_ctx {
+	const struct opts *o;
+	const char *id;			/* the authserv-id */
+	const char *store;		/* the store folder; need not exist */
+	struct store_trust trust;	/* what --import judges by */
+	X509_STORE *anchors;		/* --ca and the store's, or NULL */
+	int system;			/* the system's bundle is in anchors */
+};
+
+/* Loads the context; a bad --ca, store or --authserv-id dies here
+ * (66, 78, 64), before any input is read. */
+void verify_ctx_load(struct verify_ctx *c, const struct opts *o);
+/* Verifies the message on c->o->in; returns the exit class. */
+enum err_class verify_run(struct verify_ctx *c);
+void verify_ctx_free(struct verify_ctx *c);
 
 #endif

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
- * tool_fuzz.h: runs a whole filter (verify_main, decrypt_main,
- * sign_main) in the fuzzer's process, once per input.
+ * tool_fuzz.h: runs a whole filter in the fuzzer's process, once per
+ * input, the way its command does: the target's tool builds the context
+ * from the options its setup gave (verify_ctx_load, ...) and runs it
+ * (verify_run, ...).
  *
  * The input becomes stdin: a memfd (a regular file: the filter reads it
  * twice) or, for inputs under a pipe's capacity whose first byte is odd,
@@ -31,7 +33,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct opts defaults;
 static int ready, keep[64], nkeep;
 
 /* The descriptors open before the first run are the fuzzer's. */
@@ -67,15 +68,16 @@ close_ours(void)
  * what the tool returned, or -1 if it died.
  */
 static int
-run_tool_to(const uint8_t *data, size_t size, enum err_class (*tool)(void),
-    void (*setup)(void), int out)
+run_tool_to(const uint8_t *data, size_t size,
+    enum err_class (*tool)(const struct opts *), void (*setup)(struct opts *),
+    int out)
 {
 	static jmp_buf trap;
+	static struct opts o;
 	volatile int rc = -1;
 	int saved[3], fd, p[2], devnull, i;
 
 	if (!ready) {
-		defaults = opt;
 		note_fds();
 		ready = 1;
 	}
@@ -101,13 +103,13 @@ run_tool_to(const uint8_t *data, size_t size, enum err_class (*tool)(void),
 	close(fd);
 	close(devnull);
 
-	opt = defaults;
+	o = opts_default;
 	err_reset();
 	io_init();
-	setup();
+	setup(&o);
 	if (setjmp(trap) == 0) {
 		err_set_trap(&trap);
-		rc = (int)tool();
+		rc = (int)tool(&o);
 	}
 	err_set_trap(NULL);
 
@@ -120,8 +122,8 @@ run_tool_to(const uint8_t *data, size_t size, enum err_class (*tool)(void),
 }
 
 static void
-run_tool(const uint8_t *data, size_t size, enum err_class (*tool)(void),
-    void (*setup)(void))
+run_tool(const uint8_t *data, size_t size,
+    enum err_class (*tool)(const struct opts *), void (*setup)(struct opts *))
 {
 	(void)run_tool_to(data, size, tool, setup, -1);
 }

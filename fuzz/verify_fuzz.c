@@ -15,17 +15,31 @@
 static const char *anchors[] = { PKI_DIR "/root-ca.pem", NULL };
 
 static void
-setup(void)
+setup(struct opts *o)
 {
-	opt.ca = anchors;
-	opt.no_system_ca = 1;
-	opt.authserv_id = "fuzz.example";
-	opt.store = "/nonexistent/smimetools-fuzz";
+	o->ca = anchors;
+	o->no_system_ca = 1;
+	o->authserv_id = "fuzz.example";
+	o->store = "/nonexistent/smimetools-fuzz";
+}
+
+/* As smime-verify's main: the context first, then the run. */
+static enum err_class
+verify(const struct opts *o)
+{
+	/* Static: a run that dies leaves it to the next (no leak check). */
+	static struct verify_ctx c;
+	enum err_class rc;
+
+	verify_ctx_load(&c, o);
+	rc = verify_run(&c);
+	verify_ctx_free(&c);
+	return rc;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	run_tool(data, size, verify_main, setup);
+	run_tool(data, size, verify, setup);
 	return 0;
 }
