@@ -199,8 +199,9 @@ read_cert(const char *path)
 STACK_OF(X509) *
 keys_load_certs(const char *path)
 {
-	STACK_OF(X509) *sk = sk_X509_new_null();
+	/* The file first: a missing one dies before anything is held. */
 	BIO *b = open_public(path);
+	STACK_OF(X509) *sk = sk_X509_new_null();
 	X509 *x;
 
 	if (sk == NULL)
@@ -217,8 +218,10 @@ keys_load_certs(const char *path)
 	}
 	ERR_clear_error();
 	BIO_free(b);
-	if (sk_X509_num(sk) == 0)
+	if (sk_X509_num(sk) == 0) {
+		sk_X509_free(sk);
 		xdie(ERR_DATA, "no certificate in '%s'", path);
+	}
 	return sk;
 }
 

@@ -7,7 +7,7 @@
 # not (smimetools(7) EXIT STATUS), with nothing on stdout, stdin read to
 # its end and the caller's copy untouched.
 . "$(dirname "$0")/lib.sh"
-plan 33
+plan 37
 
 pki=$testdir/pki
 cp "$pki/alice.key" "$tmp/alice.key"
@@ -16,6 +16,7 @@ cp "$pki/alice.key" "$tmp/open.key"
 chmod 644 "$tmp/open.key"
 cp "$pki/alice.p12" "$tmp/alice.p12"
 chmod 600 "$tmp/alice.p12"
+printf 'not a certificate\n' >"$tmp/notacert.pem"
 printf 'From: alice@example.com\nTo: bob@example.com\nSubject: hi\n\nbody\n' \
     >"$tmp/plain.eml"
 printf 'From: alice@example.com\nSMIME-Encrypt: no\nSubject: hi\n\nbody\n' \
@@ -53,6 +54,9 @@ config_first 'encrypt -r missing, marked SMIME-Encrypt: no' 66 marked \
     'smime-encrypt -r "$tmp/nonexistent.pem"'
 config_first 'encrypt -t without a store, marked SMIME-Encrypt: no' 78 marked \
     'smime-encrypt -S "$tmp/nowhere" -t bob@example.com'
+# A -r file that holds no certificate is what it was after reading: 65.
+config_first 'encrypt -r not a certificate, marked SMIME-Encrypt: no' 65 \
+    marked 'smime-encrypt -r "$tmp/notacert.pem"'
 
 # The same failure on every message: the encrypted one too.
 expect_code 'decrypt -k missing, encrypted: 66' 66 \
