@@ -47,6 +47,9 @@ struct store {
 	/* What import and add judge by (store_set_trust); NULL: the
 	 * defaults. */
 	const struct store_trust *trust;
+	/* The stores open now (store_be.c), so that one held when a
+	 * failure exits stays reachable to leak checkers. */
+	struct store *next_open;
 };
 
 /*
