@@ -53,12 +53,14 @@ struct store_trust {
 void store_set_trust(struct store *s, const struct store_trust *t);
 /* t from the options. */
 void store_trust_of(struct store_trust *t, const struct opts *o);
-/* Dies 78 if the store dir or one of its folders is writable by group or
- * others (store_open does it; smime-verify, which reads ca/ and crl/
- * without opening the store, too). */
-void store_check_modes(const char *dir);
-/* True if dir holds a store (smime-verify only reads one if there is). */
-int store_exists(const char *dir);
+/*
+ * True if where holds a store, as its backend (store_backend) sees it;
+ * then dies 78 if others may write it, as store_open would (certstore(5)
+ * "Modes"): smime-verify reads the anchors and CRLs of a store if there
+ * is one, and refuses one with bad modes even when it opens nothing
+ * else.  False if there is none (where NULL included).
+ */
+int store_probe(const char *where);
 
 /*
  * The trust anchors: every --ca file or folder, the anchors and CRLs of

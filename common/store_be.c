@@ -20,6 +20,14 @@ store_backend(const char *where)
  * here, they are reachable, not lost, to valgrind and LSan. */
 static struct store *open_stores;
 
+int
+store_probe(const char *where)
+{
+	const struct store_ops *be = store_backend(where);
+
+	return (be->probe != NULL ? be->probe : store_dir_ops.probe)(where);
+}
+
 struct store *
 store_open(const char *where, int flags)
 {

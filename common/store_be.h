@@ -18,8 +18,9 @@
  * (compare and swap): a backend shared by several writers without a
  * lock (a directory server) makes that check, the directory backend,
  * whose writers hold flock(2) from begin to commit, always passes it.
- * The second group (identities, anchors, CRLs, create, fsck) may be
- * NULL: the store's local directory then answers for it (store_local).
+ * The second group (identities, anchors, CRLs, create, fsck, and the
+ * probe of a location before it is opened) may be NULL: the store's
+ * local directory then answers for it (store_local).
  *
  * The backend of a store is chosen by the scheme of its location
  * (store_backend): a plain path is the directory backend, the only one
@@ -151,6 +152,10 @@ struct store_ops {
 	/* fsck: the problems left after repairing what repair may, and
 	 * those repaired into *fixed. */
 	int (*fsck)(struct store *s, int repair, int *fixed);
+	/* Before a store is open: probe says whether where holds one and
+	 * dies 78 if others may write it (store_probe).  NULL: the
+	 * directory of certstore(5) at where answers. */
+	int (*probe)(const char *where);
 };
 
 /* The directory of certstore(5). */

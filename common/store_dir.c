@@ -266,6 +266,15 @@ dir_fsck_op(struct store *s, int repair, int *fixed)
 	return dir_fsck(dir(s), repair, fixed);
 }
 
+static int
+dir_probe(const char *where)
+{
+	if (!store_exists(where))
+		return 0;
+	store_check_modes(where);
+	return 1;
+}
+
 const struct store_ops store_dir_ops = {
 	.name = "dir",
 	.open = dir_open,
@@ -282,4 +291,5 @@ const struct store_ops store_dir_ops = {
 	.anchors = dir_anchors,
 	.crls = dir_crls,
 	.fsck = dir_fsck_op,
+	.probe = dir_probe,
 };

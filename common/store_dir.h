@@ -90,6 +90,12 @@ void commit(struct store_dir *s);
 void meta_load(struct store_dir *s, const char *fp, struct meta *m);
 void meta_stage(struct store_dir *s, const char *fp, const struct meta *m);
 
+/* Is dir a store (a lock file and certs/)?  The backend's probe and
+ * create ask; open dies 78 if it is not. */
+int store_exists(const char *dir);
+/* Dies 78 if dir or one of its folders is writable by group or others
+ * (certstore(5) "Modes"): open and probe check, fsck reports. */
+void store_check_modes(const char *dir);
 /* Opening (store_dir.c adds the lock and recovery): dies 78 if dir is
  * no store.  dir_flock takes the lock (bounded wait, else 75) and says
  * whether a dead writer's dirty marker is there; dir_mark makes ours. */

@@ -69,7 +69,7 @@ store_anchors(const char *where, const char **ca, int no_system)
 	struct store *s = NULL;
 	X509_STORE *st;
 
-	if (where != NULL && store_exists(where))
+	if (store_probe(where))
 		s = store_open(where, STORE_PEEK);
 	st = store_anchors_of(s, ca, no_system);
 	store_close(s);

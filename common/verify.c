@@ -781,6 +781,7 @@ void
 verify_ctx_load(struct verify_ctx *c, const struct opts *o)
 {
 	struct store *st;
+	int have;
 
 	memset(c, 0, sizeof(*c));
 	c->o = o;
@@ -790,14 +791,12 @@ verify_ctx_load(struct verify_ctx *c, const struct opts *o)
 	c->trust.ca = o->ca;
 	c->trust.no_system = o->no_system_ca;
 	c->trust.chain_max = o->lim.chain;
-	if (store_exists(c->store))
-		store_check_modes(c->store);
+	have = store_probe(c->store);
 	/* The system's bundle is no configuration of ours, and reading
 	 * it costs more than the rest of an unsigned message: anchors()
 	 * adds it when a signature is checked.  With neither --ca nor a
 	 * store there is nothing to fail, and nothing is loaded yet. */
-	if (o->policy != POLICY_SIGNATURE && (o->ca != NULL ||
-	    store_exists(c->store)))
+	if (o->policy != POLICY_SIGNATURE && (o->ca != NULL || have))
 		c->anchors = store_anchors(c->store, o->ca, 1);
 	if (o->import) {
 		st = store_open(c->store, STORE_PEEK);
