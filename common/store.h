@@ -32,8 +32,10 @@ struct store;
 #define STORE_FSCK	0x4	/* open one whose modes are wrong */
 #define STORE_PEEK	0x8	/* only to read: the umask stays the caller's */
 
-/* Opens the store in dir; without STORE_CREATE a missing store dies 78.
- * With STORE_WRITE the lock is held until store_close(). */
+/* Opens the store in dir; without STORE_CREATE a missing store dies 78,
+ * with it one is made first (certstore init), and one that is there is
+ * opened as it is, its modes unchecked.  With STORE_WRITE the lock is
+ * held until store_close(). */
 struct store *store_open(const char *dir, int flags);
 void store_close(struct store *s);
 

@@ -31,7 +31,12 @@ store_probe(const char *where)
 struct store *
 store_open(const char *where, int flags)
 {
-	struct store *s = store_backend(where)->open(where, flags);
+	const struct store_ops *be = store_backend(where);
+	struct store *s;
+
+	if (flags & STORE_CREATE)
+		(be->create != NULL ? be->create : store_dir_ops.create)(where);
+	s = be->open(where, flags);
 
 	if (s != NULL) {
 		s->next_open = open_stores;

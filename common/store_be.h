@@ -18,9 +18,16 @@
  * (compare and swap): a backend shared by several writers without a
  * lock (a directory server) makes that check, the directory backend,
  * whose writers hold flock(2) from begin to commit, always passes it.
- * The second group (identities, anchors, CRLs, create, fsck, and the
- * probe of a location before it is opened) may be NULL: the store's
- * local directory then answers for it (store_local).
+ * The second group (identities, anchors, CRLs, fsck, and before a store
+ * is open, the probe of a location and the creation of a store) may be
+ * NULL: the store's local directory then answers for it (store_local;
+ * the directory of certstore(5) at the location for probe and create).
+ *
+ * Who uses which: the filters and the policy use the first group and
+ * identities, anchors and CRLs through store_local; certstore's verbs
+ * (store_verbs.c) do the same for correspondents' certificates (add,
+ * get, list, export, remove, expire) and work on the local directory
+ * itself, as certstore(5) lays it out, for identity, trust and crl.
  *
  * The backend of a store is chosen by the scheme of its location
  * (store_backend): a plain path is the directory backend, the only one
@@ -152,10 +159,15 @@ struct store_ops {
 	/* fsck: the problems left after repairing what repair may, and
 	 * those repaired into *fixed. */
 	int (*fsck)(struct store *s, int repair, int *fixed);
-	/* Before a store is open: probe says whether where holds one and
-	 * dies 78 if others may write it (store_probe).  NULL: the
-	 * directory of certstore(5) at where answers. */
+	/*
+	 * Before a store is open: probe says whether where holds one and
+	 * dies 78 if others may write it (store_probe); create makes one
+	 * at where if there is none and leaves one that is there as it is
+	 * (store_open with STORE_CREATE: certstore init).  NULL: the
+	 * directory of certstore(5) at where answers.
+	 */
 	int (*probe)(const char *where);
+	void (*create)(const char *where);
 };
 
 /* The directory of certstore(5). */

@@ -8,6 +8,9 @@
  * and read whole files that writers only ever rename into place.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/pem.h>
@@ -275,6 +279,88 @@ dir_probe(const char *where)
 	return 1;
 }
 
+/*
+ * certstore init: the folder (and its parents), 0700, its folders, an
+ * empty index, the lock last: with the lock the folder is a store.
+ */
+static void
+mkdir_p(char *path)
+{
+	char *p;
+
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0777) == -1 && errno != EEXIST)
+			xdie(ERR_CANTCREAT, "cannot create '%s': %s", path,
+			    strerror(errno));
+		*p = '/';
+	}
+}
+
+static int
+dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	if (d == NULL)
+		return 0;
+	while (empty && (e = readdir(d)) != NULL)
+		empty = strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+static void
+dir_create(const char *where)
+{
+	struct store_dir s = { .lock = -1 };
+	char path[PATH_MAX], *dir;
+	int i, fd;
+
+	if (where == NULL || *where == '\0')
+		xdie(ERR_CONFIG, "no store: set -S, $SMIME_STORE or $HOME");
+	dir = xstrdup(where);
+	umask(077);
+	if (store_exists(dir)) {
+		verbosex("'%s' is a store already: left as it is", dir);
+		free(dir);
+		return;
+	}
+	mkdir_p(dir);
+	if (mkdir(dir, 0700) == -1) {
+		if (errno != EEXIST)
+			xdie(ERR_CANTCREAT, "cannot create '%s': %s", dir,
+			    strerror(errno));
+		if (!dir_empty(dir))
+			xdie(ERR_CONFIG, "'%s' exists and is not a store: "
+			    "choose an empty or new folder", dir);
+		if (chmod(dir, 0700) == -1)
+			xdie(ERR_CANTCREAT, "cannot chmod '%s': %s", dir,
+			    strerror(errno));
+	}
+	s.dir = dir;
+	for (i = 0; folders[i] != NULL; i++) {
+		spath(path, &s, "%s", folders[i]);
+		if (mkdir(path, 0700) == -1 && errno != EEXIST)
+			xdie(ERR_CANTCREAT, "cannot create '%s': %s", path,
+			    strerror(errno));
+	}
+	stage_data(&s, "index", "", 0);
+	commit(&s);
+	spath(path, &s, "lock");
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1 || fsync(fd) == -1 || close(fd) == -1)
+		die_write("create", path, errno);
+	fsync_dir(dir);
+	verbosex("created the store '%s'", dir);
+	free(dir);
+}
+
 const struct store_ops store_dir_ops = {
 	.name = "dir",
 	.open = dir_open,
@@ -292,4 +378,5 @@ const struct store_ops store_dir_ops = {
 	.crls = dir_crls,
 	.fsck = dir_fsck_op,
 	.probe = dir_probe,
+	.create = dir_create,
 };

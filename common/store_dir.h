@@ -2,8 +2,8 @@
 /* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * store_dir: the directory backend's internals (certstore(5)), shared
- * by its files and by the certstore verbs that work on the directory
- * itself (init, trust, crl, identity add):
+ * by its files and by the certstore verbs that change the local
+ * directory itself (identity, trust, crl: store_verbs.c's open_local):
  *
  *	store_fs.c	paths, the lock and the dirty marker, staged
  *			writes and commit, .meta, the folders
@@ -39,8 +39,8 @@ struct fps {
 	size_t n;
 };
 
-/* A directory store.  Every file builds its paths from dir; init makes
- * one on its stack, add sets bulk. */
+/* A directory store.  Every file builds its paths from dir; create
+ * makes one on its stack, add sets bulk. */
 struct store_dir {
 	struct store base;
 	char *dir;
@@ -74,8 +74,8 @@ void iso_asn1(const ASN1_TIME *t, char out[21]);
 
 /* The crash-safe writes, for every file that changes the store: stage
  * the files, then commit them in order.  die_write says why a write
- * failed with its class (75 disk full, 74 EIO, else 73); init uses it
- * for the lock file it creates by hand. */
+ * failed with its class (75 disk full, 74 EIO, else 73); create uses it
+ * for the lock file it makes by hand. */
 noreturn void die_write(const char *what, const char *path, int e);
 void stage_data(struct store_dir *s, const char *rel, const void *p,
     size_t n);

@@ -584,8 +584,9 @@ dir_open_fs(const char *dir, int flags)
 		xdie(ERR_CONFIG, "'%s' is not a store (no lock or certs/): "
 		    "run certstore init, or fix -S", dir);
 	}
-	/* fsck looks at the modes itself, and --repair mends them. */
-	if (!(flags & STORE_FSCK))
+	/* fsck looks at the modes itself, and --repair mends them; init
+	 * leaves a store that is there as it is. */
+	if (!(flags & (STORE_FSCK | STORE_CREATE)))
 		store_check_modes(dir);
 	s = xcalloc(1, sizeof(*s));
 	s->dir = xstrdup(dir);

@@ -4,15 +4,14 @@
  * store_verbs: `certstore VERB` (certstore(1)), linked by certstore
  * alone.  A function per verb, the table store_main looks the verb up
  * in, and their output: stdout or -o, PEM, the lines of list or, with
- * --json, one object a line (json.c).  add, get, export, remove,
- * expire and fsck go through the policy and the backend table; init,
- * list, identity, trust and crl work on the directory of certstore(5)
- * itself (store_dir.h), whose alone they are so far.
+ * --json, one object a line (json.c).  What a verb does with
+ * correspondents' certificates (add, get, list, export, remove, expire,
+ * the issuers crl looks up) goes through the policy and the backend
+ * table (store_be.h), init through the backend's create and fsck
+ * through the local store's; identity, trust and crl change files of
+ * the local directory itself (see open_local).
  */
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,27 +100,29 @@ name_str(const X509_NAME *name, char *out_, size_t size)
 
 /*
  * One line of `list` (certstore(1)): fingerprint, notAfter, flags and
- * addresses separated by tabs, or with --json one object.  folder is
- * certs or ca.
+ * addresses separated by tabs, or with --json one object.  peer: x is a
+ * certificate of s (certs/), with what s records of it, else a trust
+ * anchor (ca/).
  */
 static void
-list_line(struct store_dir *s, const char *folder, const char *fp, X509 *x,
-    int json)
+list_line(struct store *s, int peer, const char *fp, X509 *x, int json)
 {
 	char na[21], nb[21], flags[64] = "", subj[1024], iss[1024], ser[128];
+	char key[PATH_MAX], cert[PATH_MAX];
+	struct store *l = store_local(s);
 	struct buf b = { 0 };
 	struct addrs a;
 	struct meta m = { 0 };
 	size_t i;
 
-	if (strcmp(folder, "certs") == 0) {
-		if (is_identity(s, fp))
+	if (peer) {
+		if (l->ops->identity(l, fp, key, cert, sizeof(key)))
 			strcat(flags, ",identity");
-		meta_load(s, fp, &m);
+		s->ops->facts(s, fp, &m);
 	}
 	if (cert_expired(x))
 		strcat(flags, ",expired");
-	if (store_revoked(&s->base, x))
+	if (store_revoked(s, x))
 		strcat(flags, ",revoked");
 	if (!cert_can_encrypt(x))
 		strcat(flags, ",no-encrypt");
@@ -243,97 +244,14 @@ open_store(const struct run *r, int flags)
 	return s;
 }
 
-/* The verbs work on the directory of certstore(5) itself. */
-static struct store_dir *
-open_dir(const struct run *r, int flags)
-{
-	struct store_dir *d = store_dir_of(open_store(r, flags));
-
-	if (d == NULL)
-		xdie(ERR_CONFIG, "the store '%s' is not a directory",
-		    opts_store_dir(r->o));
-	return d;
-}
-
 /*
  * init
  */
-static void
-mkdir_p(char *path)
-{
-	char *p;
-
-	for (p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0777) == -1 && errno != EEXIST)
-			xdie(ERR_CANTCREAT, "cannot create '%s': %s", path,
-			    strerror(errno));
-		*p = '/';
-	}
-}
-
-static int
-dir_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int empty = 1;
-
-	if (d == NULL)
-		return 0;
-	while (empty && (e = readdir(d)) != NULL)
-		empty = strcmp(e->d_name, ".") == 0 ||
-		    strcmp(e->d_name, "..") == 0;
-	closedir(d);
-	return empty;
-}
-
 static enum err_class
 verb_init(const struct run *r, const char **args)
 {
-	struct store_dir s = { .lock = -1 };
-	char path[PATH_MAX], *dir;
-	int i, fd;
-
 	want_args("init", args, 0, 0);
-	dir = xstrdup(opts_store_dir(r->o));
-	umask(077);
-	if (store_exists(dir)) {
-		verbosex("'%s' is a store already: left as it is", dir);
-		free(dir);
-		return ERR_OK;
-	}
-	mkdir_p(dir);
-	if (mkdir(dir, 0700) == -1) {
-		if (errno != EEXIST)
-			xdie(ERR_CANTCREAT, "cannot create '%s': %s", dir,
-			    strerror(errno));
-		if (!dir_empty(dir))
-			xdie(ERR_CONFIG, "'%s' exists and is not a store: "
-			    "choose an empty or new folder", dir);
-		if (chmod(dir, 0700) == -1)
-			xdie(ERR_CANTCREAT, "cannot chmod '%s': %s", dir,
-			    strerror(errno));
-	}
-	s.dir = dir;
-	for (i = 0; folders[i] != NULL; i++) {
-		spath(path, &s, "%s", folders[i]);
-		if (mkdir(path, 0700) == -1 && errno != EEXIST)
-			xdie(ERR_CANTCREAT, "cannot create '%s': %s", path,
-			    strerror(errno));
-	}
-	stage_data(&s, "index", "", 0);
-	commit(&s);
-	/* The lock last: with it the folder is a store. */
-	spath(path, &s, "lock");
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd == -1 || fsync(fd) == -1 || close(fd) == -1)
-		die_write("create", path, errno);
-	fsync_dir(dir);
-	verbosex("created the store '%s'", dir);
-	free(dir);
+	store_close(store_open(opts_store_dir(r->o), STORE_CREATE));
 	return ERR_OK;
 }
 
@@ -419,6 +337,8 @@ verb_add(const struct run *r, const char **args)
 	s->ops->begin(s, &ver);
 	for (i = 0, nok = 0; i < n; i++)
 		nok += ok[i];
+	/* The directory's one knob (store_dir.h): many new files are
+	 * flushed by one syncfs instead of an fsync each. */
 	if ((d = store_dir_of(s)) != NULL)
 		d->bulk = nok > BULK_FILES;
 	for (i = 0; i < n; i++) {
@@ -477,27 +397,27 @@ verb_get(const struct run *r, const char **args)
 static enum err_class
 verb_list(const struct run *r, const char **args)
 {
-	struct store_dir *s;
+	struct store *s;
 	struct fps f;
 	size_t i;
 	X509 *x;
 
 	want_args("list", args, 0, 1);
-	s = open_dir(r, 0);
-	select_fps(&s->base, args != NULL ? args[0] : NULL, &f);
+	s = open_store(r, 0);
+	select_fps(s, args != NULL ? args[0] : NULL, &f);
 	out_begin(r);
 	for (i = 0; i < f.n; i++) {
-		if ((x = load_cert(s, "certs", f.v[i])) == NULL) {
+		if ((x = s->ops->load(s, f.v[i])) == NULL) {
 			warnx("certs/%s.pem does not parse (certstore fsck)",
 			    f.v[i]);
 			continue;
 		}
-		list_line(s, "certs", f.v[i], x, r->o->json);
+		list_line(s, 1, f.v[i], x, r->o->json);
 		X509_free(x);
 	}
 	out_end();
 	free(f.v);
-	store_close(&s->base);
+	store_close(s);
 	return ERR_OK;
 }
 
@@ -591,8 +511,30 @@ verb_expire(const struct run *r, const char **args)
 }
 
 /*
- * identity
+ * identity, trust and crl change what the store keeps in its local
+ * directory (store_local): our keys, the trust anchors, the CRLs, the
+ * hash links OpenSSL finds them by.  No other backend keeps them, and
+ * the table only reads them (identity, anchors, crls), so these verbs
+ * work on the files of certstore(5) themselves (store_dir.h), from
+ * open_local's directory; elsewhere in this file only add's bulk knob
+ * and list's dates (iso_asn1) use store_dir.h.  What they read of
+ * correspondents' certificates (the issuers of a CRL, the distribution
+ * points of intermediates) goes through the table of the store, *sp,
+ * which the caller closes.  STORE_WRITE locks the local directory.
  */
+static struct store_dir *
+open_local(const struct run *r, int flags, struct store **sp)
+{
+	struct store_dir *d;
+
+	*sp = open_store(r, flags & ~STORE_WRITE);
+	if ((d = store_dir_of(store_local(*sp))) == NULL)
+		xdie(ERR_SOFTWARE, "the store '%s' has no local directory",
+		    (*sp)->where);
+	if (flags & STORE_WRITE)
+		store_lock(d);
+	return d;
+}
 
 /* Does the PEM key file need a passphrase?  (It loaded with one.) */
 static int
@@ -621,6 +563,7 @@ identity_add(const struct run *r, const char **args)
 	struct store_version ver;
 	struct identity id;
 	struct store_dir *s;
+	struct store *st;
 	size_t before;
 	const EVP_CIPHER *enc = NULL;
 	BIO *b;
@@ -633,7 +576,7 @@ identity_add(const struct run *r, const char **args)
 	    (r->o->p12 == NULL && (r->o->key == NULL || r->o->cert == NULL)))
 		xdie(ERR_USAGE, "certstore identity add: -p FILE.p12, or -k "
 		    "KEY with -c CERT");
-	s = open_dir(r, 0);
+	s = open_local(r, 0, &st);
 	if (r->o->passin != NULL)
 		/* Read once: identity add needs the text itself, to store
 		 * the key encrypted under it, and an fd: source can be read
@@ -668,7 +611,7 @@ identity_add(const struct run *r, const char **args)
 	(void)s->base.ops->commit(&s->base, &ver);
 	verbosex("added the identity sha256:%s", fp);
 	identity_release(&id);
-	store_close(&s->base);
+	store_close(st);
 	return ERR_OK;
 }
 
@@ -677,6 +620,7 @@ identity_list(const struct run *r, const char **args)
 {
 	char key[ADDR_MAX + 1];
 	struct store_dir *s;
+	struct store *st;
 	struct fps f;
 	size_t i;
 	X509 *x;
@@ -684,7 +628,7 @@ identity_list(const struct run *r, const char **args)
 	want_args("identity list", args, 0, 0);
 	if (r->o->as != NULL && !addr_key(r->o->as, key))
 		xdie(ERR_USAGE, "bad --as address '%s'", r->o->as);
-	s = open_dir(r, 0);
+	s = open_local(r, 0, &st);
 	list_fps(s, "keys", &f);
 	out_begin(r);
 	for (i = 0; i < f.n; i++) {
@@ -694,12 +638,12 @@ identity_list(const struct run *r, const char **args)
 			continue;
 		}
 		if (r->o->as == NULL || cert_names(x, key))
-			list_line(s, "certs", f.v[i], x, r->o->json);
+			list_line(&s->base, 1, f.v[i], x, r->o->json);
 		X509_free(x);
 	}
 	out_end();
 	free(f.v);
-	store_close(&s->base);
+	store_close(st);
 	return ERR_OK;
 }
 
@@ -774,6 +718,7 @@ trust_add(const struct run *r, const char **args)
 	struct input *ins;
 	struct cert_ref *v;
 	struct store_dir *s;
+	struct store *st;
 	unsigned long h;
 	BIO *b;
 	char *pem;
@@ -781,7 +726,7 @@ trust_add(const struct run *r, const char **args)
 	int bad = 0;
 
 	want_args("trust add", args, 1, SIZE_MAX);
-	s = open_dir(r, 0);
+	s = open_local(r, 0, &st);
 	ins = xcalloc(nin, sizeof(*ins));
 	v = gather(args, r->o->in, &r->o->lim, ins, nin, &n, &bad);
 	store_lock(s);
@@ -813,7 +758,7 @@ trust_add(const struct run *r, const char **args)
 		input_release(&ins[i]);
 	free(ins);
 	free(v);
-	store_close(&s->base);
+	store_close(st);
 	return bad ? ERR_DATA : ERR_OK;
 }
 
@@ -821,24 +766,25 @@ static enum err_class
 trust_list(const struct run *r, const char **args)
 {
 	struct store_dir *s;
+	struct store *st;
 	struct fps f;
 	size_t i;
 	X509 *x;
 
 	want_args("trust list", args, 0, 0);
-	s = open_dir(r, 0);
+	s = open_local(r, 0, &st);
 	list_fps(s, "ca", &f);
 	out_begin(r);
 	for (i = 0; i < f.n; i++)
 		if ((x = load_cert(s, "ca", f.v[i])) != NULL) {
-			list_line(s, "ca", f.v[i], x, r->o->json);
+			list_line(st, 0, f.v[i], x, r->o->json);
 			X509_free(x);
 		} else
 			warnx("ca/%s.pem does not parse (certstore fsck)",
 			    f.v[i]);
 	out_end();
 	free(f.v);
-	store_close(&s->base);
+	store_close(st);
 	return ERR_OK;
 }
 
@@ -848,6 +794,7 @@ trust_remove(const struct run *r, const char **args)
 	char fp[FPLEN + 1], rel[80], t[LINKS_MAX][FPLEN + 5];
 	char keep[LINKS_MAX][FPLEN + 5];
 	struct store_dir *s;
+	struct store *st;
 	unsigned long h;
 	size_t n, i, k = 0;
 	X509 *x;
@@ -856,7 +803,7 @@ trust_remove(const struct run *r, const char **args)
 	if (!fp_parse(args[0], fp))
 		xdie(ERR_USAGE, "certstore trust remove: '%s' is not a "
 		    "SHA-256 fingerprint", args[0]);
-	s = open_dir(r, STORE_WRITE);
+	s = open_local(r, STORE_WRITE, &st);
 	if ((x = load_cert(s, "ca", fp)) == NULL) {
 		if (!has_file(s, "ca", fp, ".pem"))
 			xdie(ERR_NOUSER, "no trust anchor sha256:%s", fp);
@@ -874,7 +821,7 @@ trust_remove(const struct run *r, const char **args)
 	stage_unlink(s, rel);
 	commit(s);
 	verbosex("no longer trusted: sha256:%s", fp);
-	store_close(&s->base);
+	store_close(st);
 	return ERR_OK;
 }
 
@@ -929,7 +876,7 @@ crl_newer(X509_CRL *a, X509_CRL *b)
  * the real one and un-revoke.  NULL if one signed c, else why not.
  */
 static const char *
-crl_signed(struct store_dir *s, X509_CRL *c)
+crl_signed(struct store *st, struct store_dir *s, X509_CRL *c)
 {
 	const X509_NAME *iss = X509_CRL_get_issuer(c);
 	unsigned long h = X509_NAME_hash_ex(iss, NULL, NULL, NULL);
@@ -952,12 +899,12 @@ crl_signed(struct store_dir *s, X509_CRL *c)
 			sk_X509_push(sk, x);
 	nanchors = (size_t)sk_X509_num(sk);
 	snprintf(key, sizeof(key), "ca:%08lx", h);
-	ix_find(s, key, &hits);
+	st->ops->lookup(st, key, &hits);
 	for (i = 0; i < hits.n && i < CHAIN_CANDS; i++)
-		if ((x = load_cert(s, "certs", hits.v[i].fp)) != NULL)
+		if ((x = st->ops->load(st, hits.v[i].fp)) != NULL)
 			sk_X509_push(sk, x);
 	free(hits.v);
-	judge_init(&j, &s->base, none);
+	judge_init(&j, st, none);
 	for (k = 0; k < sk_X509_num(sk) && !ok; k++) {
 		x = sk_X509_value(sk, k);
 		if (X509_NAME_cmp(X509_get_subject_name(x), iss) != 0)
@@ -998,7 +945,6 @@ crl_signed(struct store_dir *s, X509_CRL *c)
 
 struct urls {
 	struct judge j;
-	int anchors;		/* the folder is ca/ */
 };
 
 static int
@@ -1017,22 +963,19 @@ url_ok(const ASN1_IA5STRING *u)
 	return 1;
 }
 
+/* The URLs of x, a trust anchor (ca/) or not (certs/). */
 static void
-url_each(struct store_dir *s, const char *fp, void *arg)
+url_print(struct urls *u, X509 *x, int anchor, const char *fp)
 {
-	struct urls *u = arg;
 	STACK_OF(DIST_POINT) *dps;
 	GENERAL_NAMES *names;
 	GENERAL_NAME *gn;
 	ASN1_IA5STRING *uri;
 	DIST_POINT *dp;
-	X509 *x;
 	int i, k;
 
-	if ((x = load_cert(s, u->anchors ? "ca" : "certs", fp)) == NULL)
-		return;
 	dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
-	if (dps != NULL && !u->anchors && judge_chain(&u->j, x) != NULL) {
+	if (dps != NULL && !anchor && judge_chain(&u->j, x) != NULL) {
 		verbosex("certs/%s.pem chains to no trust anchor: its "
 		    "distribution points are left out", fp);
 		goto out;
@@ -1057,6 +1000,25 @@ url_each(struct store_dir *s, const char *fp, void *arg)
 out:
 	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
 	ERR_clear_error();
+}
+
+static void
+url_anchor(struct store_dir *s, const char *fp, void *arg)
+{
+	X509 *x = load_cert(s, "ca", fp);
+
+	if (x != NULL)
+		url_print(arg, x, 1, fp);
+	X509_free(x);
+}
+
+static void
+url_peer(struct store *st, const char *fp, void *arg)
+{
+	X509 *x = st->ops->load(st, fp);
+
+	if (x != NULL)
+		url_print(arg, x, 0, fp);
 	X509_free(x);
 }
 
@@ -1065,23 +1027,22 @@ crl_urls(const struct run *r, const char **args)
 {
 	STACK_OF(X509) *none = sk_X509_new_null();
 	struct store_dir *s;
+	struct store *st;
 	struct urls u;
 
 	want_args("crl urls", args, 0, 0);
 	if (none == NULL)
 		xdie(ERR_TEMP, "out of memory");
-	s = open_dir(r, 0);
+	s = open_local(r, 0, &st);
 	memset(&u, 0, sizeof(u));
-	judge_init(&u.j, &s->base, none);
+	judge_init(&u.j, st, none);
 	out_begin(r);
-	u.anchors = 1;
-	each_file(s, "ca", ".pem", url_each, &u);
-	u.anchors = 0;
-	each_file(s, "certs", ".pem", url_each, &u);
+	each_file(s, "ca", ".pem", url_anchor, &u);
+	st->ops->walk(st, STORE_PEERS, url_peer, &u);
 	out_end();
 	judge_release(&u.j);
 	sk_X509_free(none);
-	store_close(&s->base);
+	store_close(st);
 	return ERR_OK;
 }
 
@@ -1092,6 +1053,7 @@ verb_crl(const struct run *r, const char **args)
 	char t[LINKS_MAX + 1][FPLEN + 5], keep[LINKS_MAX + 1][FPLEN + 5];
 	STACK_OF(X509_CRL) *old;
 	struct store_dir *s;
+	struct store *st;
 	X509_CRL *c;
 	unsigned long h;
 	const char *why;
@@ -1105,7 +1067,7 @@ verb_crl(const struct run *r, const char **args)
 		xdie(ERR_USAGE, "certstore crl: add FILE, or urls (see "
 		    "--help)");
 	want_args("crl add", args + 1, 1, 1);
-	s = open_dir(r, 0);
+	s = open_local(r, 0, &st);
 	if ((buf = read_input(args[1], &n)) == NULL)
 		xdie(ERR_DATA, "'%s': larger than %d MiB: refused", args[1],
 		    INPUT_MAX >> 20);
@@ -1113,7 +1075,7 @@ verb_crl(const struct run *r, const char **args)
 	free(buf);
 	if (c == NULL)
 		xdie(ERR_DATA, "'%s' is not a CRL (PEM or DER)", args[1]);
-	if ((why = crl_signed(s, c)) != NULL)
+	if ((why = crl_signed(st, s, c)) != NULL)
 		xdie(ERR_DATA, "'%s': %s", args[1], why);
 	if (X509_CRL_get0_nextUpdate(c) != NULL &&
 	    X509_cmp_current_time(X509_CRL_get0_nextUpdate(c)) < 0)
@@ -1162,7 +1124,7 @@ verb_crl(const struct run *r, const char **args)
 	verbosex("added the CRL sha256:%s", fp);
 out:
 	X509_CRL_free(c);
-	store_close(&s->base);
+	store_close(st);
 	return ERR_OK;
 }
 
