@@ -2,11 +2,10 @@
 # SPDX-License-Identifier: ISC
 # Copyright (c) 2026 The smimetools authors; see LICENSE.
 # scripts/smime-cron: certstore expire, and the CRL refresh against a CRL
-# server on 127.0.0.1 (a few lines of Perl: python3 is not on every
-# Debian image).  The test PKI's certificates name no distribution point,
-# so throwaway ones that do are made here, pointing at the server: one
-# stored certificate issued by the sub CA, one trust anchor issued by the
-# root.  A CRL that cannot be fetched or is refused leaves the stored one.
+# server on 127.0.0.1 (httpd.pl).  The test PKI's certificates name no
+# distribution point, so throwaway ones that do are made here, pointing
+# at the server: one stored certificate issued by the sub CA, one trust
+# anchor issued by the root.  A CRL that cannot be fetched or is refused leaves the stored one.
 . "$(dirname "$0")/lib.sh"
 plan 37
 
@@ -20,44 +19,10 @@ stale=$(crlfp "$pki/sub-ca-stale.crl")
 fresh=$(crlfp "$pki/sub-ca.crl")
 rootcrl=$(crlfp "$pki/root-ca.crl")
 
-# GET /NAME serves $www/NAME; /slow answers after 5 s; /huge streams
-# without a Content-Length; anything else is 404.  A child per request,
-# so a slow one holds up nobody; the server ends itself after 60 s.
-cat >"$tmp/httpd.pl" <<'EOF'
-use strict;
-use IO::Socket::INET;
-my ($root, $portfile) = @ARGV;
-my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-    Listen => 16, ReuseAddr => 1) or die "httpd: listen: $!\n";
-open(my $pf, '>', "$portfile.new") or die; print $pf $s->sockport, "\n";
-close $pf; rename("$portfile.new", $portfile) or die;
-$SIG{CHLD} = 'IGNORE'; $SIG{PIPE} = 'IGNORE';
-alarm 60;
-while (1) {
-	my $c = $s->accept or next;
-	if (fork) { close $c; next }
-	close $s;
-	my $req = <$c> // '';
-	while (my $l = <$c>) { last if $l =~ /^\r?\n\z/ }
-	my ($p) = $req =~ m{^GET /([A-Za-z0-9._-]*) HTTP/};
-	$p //= '';
-	open(my $log, '>>', "$root/../httpd.log"); print $log "$p\n"; close $log;
-	if ($p eq 'slow') { sleep 5 }
-	if ($p eq 'huge') {
-		print $c "HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n";
-		print $c ('x' x 65536) for 1 .. 64;
-	} elsif ($p ne '' && -f "$root/$p") {
-		open(my $f, '<:raw', "$root/$p") or die; local $/; my $b = <$f>;
-		print $c "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\n",
-		    "Content-Length: ", length($b), "\r\nConnection: close\r\n\r\n", $b;
-	} else {
-		print $c "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n";
-	}
-	close $c;
-	exit 0;
-}
-EOF
-perl "$tmp/httpd.pl" "$www" "$tmp/port" >/dev/null 2>&1 &
+# The CRL server (httpd.pl): GET /NAME serves $www/NAME; /slow answers
+# after 5 s; /huge streams without a Content-Length; anything else is
+# 404.  It ends itself after 60 s.
+perl "$testdir/httpd.pl" "$www" "$tmp/port" 60 >/dev/null 2>&1 &
 httpd=$!
 trap 'kill "$httpd" 2>/dev/null; rm -rf "$tmp"' EXIT
 i=0

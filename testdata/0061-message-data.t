@@ -30,38 +30,8 @@ fpof() { openssl x509 -in "$1" -outform DER | sha256sum | cut -c1-64; }
 crlfp() { openssl crl -in "$1" -outform DER | sha256sum | cut -c1-64; }
 realcrl=$(crlfp "$pki/sub-ca.crl")
 
-# A CRL server on 127.0.0.1 that logs what it is asked (0043's, cut down).
-cat >"$tmp/httpd.pl" <<'EOF'
-use strict;
-use IO::Socket::INET;
-my ($root, $portfile) = @ARGV;
-my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-    Listen => 16, ReuseAddr => 1) or die "httpd: listen: $!\n";
-open(my $pf, '>', "$portfile.new") or die; print $pf $s->sockport, "\n";
-close $pf; rename("$portfile.new", $portfile) or die;
-$SIG{CHLD} = 'IGNORE'; $SIG{PIPE} = 'IGNORE';
-alarm 900;
-while (1) {
-	my $c = $s->accept or next;
-	if (fork) { close $c; next }
-	close $s;
-	my $req = <$c> // '';
-	while (my $l = <$c>) { last if $l =~ /^\r?\n\z/ }
-	my ($p) = $req =~ m{^GET /([A-Za-z0-9._-]*) HTTP/};
-	$p //= '';
-	open(my $log, '>>', "$root/../httpd.log"); print $log "$p\n"; close $log;
-	if ($p ne '' && -f "$root/$p") {
-		open(my $f, '<:raw', "$root/$p") or die; local $/; my $b = <$f>;
-		print $c "HTTP/1.0 200 OK\r\nContent-Length: ", length($b),
-		    "\r\nConnection: close\r\n\r\n", $b;
-	} else {
-		print $c "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n";
-	}
-	close $c;
-	exit 0;
-}
-EOF
-perl "$tmp/httpd.pl" "$www" "$tmp/port" >/dev/null 2>&1 &
+# A CRL server on 127.0.0.1 that logs what it is asked (httpd.pl).
+perl "$testdir/httpd.pl" "$www" "$tmp/port" 900 >/dev/null 2>&1 &
 httpd=$!
 trap 'kill "$httpd" 2>/dev/null; rm -rf "$tmp"' EXIT
 i=0
