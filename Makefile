@@ -173,7 +173,8 @@ FUZZTIME ?= 60
 FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon \
 	-D_POSIX_C_SOURCE=200809L -std=c11 -DVERSION='"fuzz"' \
 	-DPKI_DIR='"$(CURDIR)/testdata/pki"'
-FUZZSRC_mime = common/mime.c common/mime_field.c common/hdr.c common/err.c
+FUZZSRC_mime = common/mime.c common/mime_field.c common/hdr.c common/buf.c \
+	common/err.c
 FUZZSRC_all = $(MODULES:%=common/%.c)
 FUZZLIBS = -lcrypto -lmagic -lpopt
 

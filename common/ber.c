@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "ber.h"
+#include "buf.h"
 #include "err.h"
 
 /* Identifier: 1 + at most 4 tag octets; length: 1 + at most 8. */
@@ -199,8 +200,7 @@ struct ber_split {
 	size_t		 hlen;
 	uint64_t	 rem;		/* BS_BODY: contents octets left */
 	int		 dest;		/* BS_BODY: BD_* */
-	unsigned char	*skel;
-	size_t		 skellen, skelcap;
+	struct buf	 skel;		/* the skeleton, at most BER_SKELETON_MAX */
 	unsigned char	 oid[16];	/* contentType, if it fits */
 	size_t		 oidlen;	/* its whole length */
 	enum ber_type	 type;
@@ -228,7 +228,7 @@ ber_split_free(struct ber_split *b)
 {
 	if (b == NULL)
 		return;
-	free(b->skel);
+	buf_free(&b->skel);
 	free(b);
 }
 
@@ -284,32 +284,12 @@ ber_hdr_parse(const unsigned char *p, size_t n, struct ber_hdr *h)
 	return 1;
 }
 
-/* Makes room for n more octets; the caller checked BER_SKELETON_MAX. */
-static void
-ber_skel_grow(struct ber_split *b, size_t n)
-{
-	size_t	 cap = b->skelcap;
-
-	if (n <= cap - b->skellen)
-		return;
-	if (cap == 0)
-		cap = 1024;
-	while (n > cap - b->skellen)
-		cap *= 2;
-	if (cap > BER_SKELETON_MAX)
-		cap = BER_SKELETON_MAX;
-	b->skel = xrealloc(b->skel, cap);
-	b->skelcap = cap;
-}
-
 static int
 ber_skel_put(struct ber_split *b, const unsigned char *p, size_t n)
 {
-	if (n > BER_SKELETON_MAX - b->skellen)
+	if (n > BER_SKELETON_MAX - b->skel.n)
 		return BER_E_LIMIT;
-	ber_skel_grow(b, n);
-	memcpy(b->skel + b->skellen, p, n);
-	b->skellen += n;
+	buf_add(&b->skel, p, n);
 	return 0;
 }
 
@@ -337,16 +317,16 @@ static int
 ber_skel_hdr(struct ber_split *b, size_t at, unsigned char id)
 {
 	unsigned char	 h[1 + 9];
-	size_t		 n;
+	size_t		 n, len = b->skel.n;
 
 	h[0] = id;
-	n = 1 + ber_der_len(h + 1, b->skellen - at);
-	if (n > BER_SKELETON_MAX - b->skellen)
+	n = 1 + ber_der_len(h + 1, len - at);
+	if (n > BER_SKELETON_MAX - len)
 		return BER_E_LIMIT;
-	ber_skel_grow(b, n);
-	memmove(b->skel + at + n, b->skel + at, b->skellen - at);
-	memcpy(b->skel + at, h, n);
-	b->skellen += n;
+	/* n octets more at the end, then the contents moved up. */
+	buf_add(&b->skel, h, n);
+	memmove(b->skel.p + at + n, b->skel.p + at, len - at);
+	memcpy(b->skel.p + at, h, n);
 	return 0;
 }
 
@@ -561,7 +541,7 @@ ber_header(struct ber_split *b, const struct ber_hdr *h)
 	if ((r = ber_classify(b, up, h, &k)) != 0)
 		return r;
 	if (k.copy) {
-		if (!h->indef && h->len > BER_SKELETON_MAX - b->skellen)
+		if (!h->indef && h->len > BER_SKELETON_MAX - b->skel.n)
 			return BER_E_LIMIT;
 		if ((r = ber_skel_put(b, b->hdr, h->n)) != 0)
 			return r;
@@ -589,7 +569,7 @@ ber_header(struct ber_split *b, const struct ber_hdr *h)
 		b->flags |= BER_F_SEGMENTED;
 	e = &b->stk[b->depth++];
 	e->end = end;
-	e->skel = b->skellen;
+	e->skel = b->skel.n;
 	e->id = h->id;
 	e->role = k.role;
 	e->indef = h->indef;
@@ -713,11 +693,10 @@ ber_split_finish(struct ber_split *b, unsigned char **skel, size_t *skellen,
 		return r;
 	b->state = BS_DONE;
 	if (skellen != NULL)
-		*skellen = b->skellen;
+		*skellen = b->skel.n;
 	if (skel != NULL) {
-		*skel = b->skel;
-		b->skel = NULL;
-		b->skellen = b->skelcap = 0;
+		*skel = (unsigned char *)b->skel.p;
+		memset(&b->skel, 0, sizeof(b->skel));
 	}
 	return 0;
 }
@@ -739,9 +718,10 @@ ber_split_prefix(const struct ber_split *b, unsigned char **der,
 	    b->state == BS_DONE || (b->type != BER_ENVELOPED &&
 	    b->type != BER_AUTHENVELOPED))
 		return BER_E_STATE;
-	p = xmalloc(b->skellen + sizeof(mac) + b->depth * sizeof(h));
-	memcpy(p, b->skel, b->skellen);
-	n = b->skellen;
+	p = xmalloc(b->skel.n + sizeof(mac) + b->depth * sizeof(h));
+	if (b->skel.n > 0)
+		memcpy(p, b->skel.p, b->skel.n);
+	n = b->skel.n;
 	/* Close the open path elements, innermost first, as ber_close
 	 * would; the optional elements after the content are absent. */
 	for (i = b->depth; i-- > 0;) {

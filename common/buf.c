@@ -4,6 +4,7 @@
  * buf: see buf.h.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +12,25 @@
 #include "buf.h"
 #include "err.h"
 
+char *
+buf_grow(struct buf *b, size_t n)
+{
+	if (n > SIZE_MAX / 2 - b->n - 1)
+		xdie(ERR_TEMP, "out of memory");
+	/* Doubling, but the first size asked is taken as it is: a reader
+	 * that knows the size of what comes (io_read_fd) allocates once. */
+	if (b->n + n + 1 > b->cap) {
+		b->cap = b->cap * 2 > b->n + n + 1 ? b->cap * 2 :
+		    b->n + n + 1 > 64 ? b->n + n + 1 : 64;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	return b->p + b->n;
+}
+
 void
 buf_add(struct buf *b, const void *p, size_t n)
 {
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
+	buf_grow(b, n);
 	if (n > 0)
 		memcpy(b->p + b->n, p, n);
 	b->n += n;

@@ -17,6 +17,10 @@ struct buf {
 };
 
 void buf_add(struct buf *b, const void *p, size_t n);
+/* Room for n more bytes (and a NUL) at p + n, for a writer that fills
+ * it in place (a decoder, read(2)); it then adds what it wrote to n and
+ * terminates it if it needs a string.  Returns p + n. */
+char *buf_grow(struct buf *b, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -21,6 +21,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "buf.h"
 #include "cms.h"
 #include "encrypt.h"
 #include "filter.h"
@@ -40,8 +41,7 @@ struct encrypt {
 	size_t naddrs;
 	int too_many;
 	/* the root's Content-* fields, and Subject for --protect-headers */
-	char *inner;
-	size_t innerlen;
+	struct buf inner;
 	int in_content;		/* the current field is a Content-* one */
 	struct cms_encrypt *cms;
 	struct io_wr plain;	/* CRLF into cms */
@@ -85,11 +85,9 @@ add_addr(void *arg, const char *addr)
 static void
 keep_inner(struct encrypt *e, const char *p, size_t n)
 {
-	if (e->innerlen + n > (1 << 20))
+	if (e->inner.n + n > (1 << 20))
 		xdie(ERR_DATA, "the Content-* fields are too long");
-	e->inner = xrealloc(e->inner, e->innerlen + n);
-	memcpy(e->inner + e->innerlen, p, n);
-	e->innerlen += n;
+	buf_add(&e->inner, p, n);
 }
 
 static int
@@ -165,16 +163,14 @@ push(STACK_OF(X509) *sk, X509 *x)
 }
 
 /* Adds a recipient without a usable certificate to the list that
- * --missing=fail prints, every one of them (500 by default). */
+ * --missing=fail prints, every one of them (at most --limit
+ * recipients=, 500 by default, and the -r files). */
 static void
-add_missing(char **missing, size_t *len, const char *who, const char *why)
+add_missing(struct buf *missing, const char *who, const char *why)
 {
-	size_t n = strlen(who) + (why != NULL ? strlen(why) + 3 : 0) + 3;
-
-	*missing = xrealloc(*missing, *len + n);
-	*len += (size_t)snprintf(*missing + *len, n, "%s%s%s%s%s",
-	    *len > 0 ? ", " : "", who, why != NULL ? " (" : "",
-	    why != NULL ? why : "", why != NULL ? ")" : "");
+	buf_printf(missing, "%s%s%s%s%s", missing->n > 0 ? ", " : "", who,
+	    why != NULL ? " (" : "", why != NULL ? why : "",
+	    why != NULL ? ")" : "");
 }
 
 static struct store *
@@ -188,11 +184,11 @@ open_store(const struct encrypt_ctx *c)
 
 /*
  * The recipients' certificates, and whether every one of them said it
- * takes AES-256-GCM; NULL if some recipient has none usable (*missing,
- * allocated, lists them).
+ * takes AES-256-GCM; NULL if some recipient has none usable (missing
+ * lists them).
  */
 static STACK_OF(X509) *
-recipients(struct encrypt *e, int *gcm_ok, char **missing)
+recipients(struct encrypt *e, int *gcm_ok, struct buf *missing)
 {
 	const struct encrypt_ctx *c = e->c;
 	const struct opts *opt = c->o;
@@ -200,22 +196,20 @@ recipients(struct encrypt *e, int *gcm_ok, char **missing)
 	struct store *st = c->st;
 	const char **a, *why;
 	char caps[256];
-	size_t i, n = 0;
+	size_t i;
 	X509 *x;
 	int bad = 0, j;
 
 	if (sk == NULL)
 		xdie(ERR_TEMP, "out of memory");
 	*gcm_ok = 1;
-	*missing = NULL;
 	for (i = 0; i < c->nfiles; i++)
 		for (j = 0; j < sk_X509_num(c->files[i]); j++) {
 			x = sk_X509_value(c->files[i], j);
 			if ((why = unusable(x)) != NULL) {
 				/* A certificate that cannot be used is as
 				 * good as none: --missing decides. */
-				add_missing(missing, &n, opt->recip_files[i],
-				    why);
+				add_missing(missing, opt->recip_files[i], why);
 				bad++;
 				continue;
 			}
@@ -242,7 +236,7 @@ recipients(struct encrypt *e, int *gcm_ok, char **missing)
 		for (i = 0; i < e->naddrs; i++) {
 			x = store_best(st, e->addrs[i], caps, sizeof(caps));
 			if (x == NULL) {
-				add_missing(missing, &n, e->addrs[i], NULL);
+				add_missing(missing, e->addrs[i], NULL);
 				bad++;
 				continue;
 			}
@@ -300,7 +294,7 @@ start(struct encrypt *e, struct filter *f)
 {
 	const struct opts *opt = e->c->o;
 	STACK_OF(X509) *sk;
-	char *missing;
+	struct buf missing = { 0 };
 	const char *cipher, *eol = "\r\n";
 	int gcm_ok;
 
@@ -314,11 +308,11 @@ start(struct encrypt *e, struct filter *f)
 	sk = recipients(e, &gcm_ok, &missing);
 	if (sk == NULL && !opt->missing_plain)
 		xdie(ERR_NOUSER, "no usable certificate for %s: nothing sent "
-		    "(certstore add, or --missing=plain)", missing);
+		    "(certstore add, or --missing=plain)", missing.p);
 	if (sk == NULL) {
 		warnx("no usable certificate for %s: passed through "
-		    "unencrypted (--missing=plain)", missing);
-		free(missing);
+		    "unencrypted (--missing=plain)", missing.p);
+		buf_free(&missing);
 		e->plain_reason = "missing certificate";
 		return;
 	}
@@ -342,10 +336,10 @@ start(struct encrypt *e, struct filter *f)
 	e->cms = cms_encrypt_begin(sk, cipher, opt->oaep, e->out, eol);
 	sk_X509_pop_free(sk, X509_free);
 	io_wr_init_sink(&e->plain, to_cms, e->cms, IO_EOL_CRLF);
-	if (e->innerlen == 0)
+	if (e->inner.n == 0)
 		io_wr_puts(&e->plain, "Content-Type: text/plain; "
 		    "charset=us-ascii\r\n");
-	io_wr_write(&e->plain, e->inner, e->innerlen);
+	io_wr_write(&e->plain, e->inner.p, e->inner.n);
 	io_wr_puts(&e->plain, "\r\n");
 	e->encrypting = 1;
 	filter_body_replaced(f);
@@ -468,6 +462,6 @@ encrypt_run(const struct encrypt_ctx *c)
 	for (i = 0; i < e.naddrs; i++)
 		free(e.addrs[i]);
 	free(e.addrs);
-	free(e.inner);
+	buf_free(&e.inner);
 	return rc;
 }

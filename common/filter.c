@@ -517,7 +517,7 @@ write_output(struct filter *f, struct filter_result *res)
 	io_wr_init(&out, io_out_open(f->o->out), f->o->eol);
 	end = f->seekable ? f->off0 + f->in_len : f->spool.total;
 	copy_src(f, &out, f->off0, f->off0 + f->from_len, NULL, 0);
-	io_wr_write(&out, res->field.buf, res->field.len);
+	io_wr_write(&out, res->field.b.p, res->field.b.n);
 	if (res->body_fd == -1) {
 		copy_src(f, &out, f->off0 + f->from_len, end, NULL, 0);
 		goto done;

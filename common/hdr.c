@@ -263,22 +263,9 @@ hdr_is_ar_of(const char *field, size_t len, const char *id)
 }
 
 static void
-grow(struct hdr_field *f, size_t more)
-{
-	if (f->len + more + 1 <= f->cap)
-		return;
-	while (f->len + more + 1 > f->cap)
-		f->cap = f->cap ? f->cap * 2 : 256;
-	f->buf = xrealloc(f->buf, f->cap);
-}
-
-static void
 append_n(struct hdr_field *f, const char *s, size_t n)
 {
-	grow(f, n);
-	memcpy(f->buf + f->len, s, n);
-	f->len += n;
-	f->buf[f->len] = '\0';
+	buf_add(&f->b, s, n);
 	f->col += n;
 }
 
@@ -345,7 +332,7 @@ hdr_field_end(struct hdr_field *f)
 void
 hdr_field_release(struct hdr_field *f)
 {
-	free(f->buf);
+	buf_free(&f->b);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
+
 /* Is this raw field (name, colon, value, folds) an Authentication-Results
  * whose authserv-id is `id` (compared without regard to case and to a
  * trailing dot)? */
@@ -35,8 +37,7 @@ int hdr_bare_cr(const char *field, size_t len);
 
 /* A field being built: "Name: item; item ..." folded as it grows. */
 struct hdr_field {
-	char *buf;
-	size_t len, cap;
+	struct buf b;		/* the field so far, NUL-terminated */
 	size_t col;		/* column of the end of the last line */
 	const char *eol;
 };
@@ -46,7 +47,7 @@ void hdr_field_init(struct hdr_field *f, const char *name, const char *eol);
  * item if the line would pass 78 columns.  item must be safe already
  * (from hdr_token_or_quoted(), hdr_comment() or our own constants). */
 void hdr_field_add(struct hdr_field *f, const char *sep, const char *item);
-/* Ends the field with the line end; buf/len hold the whole field. */
+/* Ends the field with the line end; b holds the whole field. */
 void hdr_field_end(struct hdr_field *f);
 void hdr_field_release(struct hdr_field *f);
 

@@ -146,17 +146,17 @@ main(void)
 	hdr_field_add(&f, "", "body.smime-serial=1A2B3C4D5E6F");
 	hdr_field_add(&f, "", "body.smime-issuer=\"CN=Example CA,O=Example\"");
 	hdr_field_end(&f);
-	tap_ok(strncmp(f.buf, "Authentication-Results: mx.example.org; "
+	tap_ok(strncmp(f.b.p, "Authentication-Results: mx.example.org; "
 	    "smime=pass", 50) == 0, "field starts as written");
-	tap_ok(f.len >= 2 && strcmp(f.buf + f.len - 2, "\r\n") == 0,
+	tap_ok(f.b.n >= 2 && strcmp(f.b.p + f.b.n - 2, "\r\n") == 0,
 	    "field ends with its line end");
-	save = strdup(f.buf);
+	save = strdup(f.b.p);
 	for (line = strtok(save, "\n"); line != NULL;
 	    line = strtok(NULL, "\n"))
 		if ((int)strlen(line) - 1 > longest)
 			longest = (int)strlen(line) - 1;
 	tap_ok(longest <= 78, "folded at 78 columns (longest %d)", longest);
-	tap_ok(strstr(f.buf, "smime=pass\r\n\tbody.smime-identifier") != NULL,
+	tap_ok(strstr(f.b.p, "smime=pass\r\n\tbody.smime-identifier") != NULL,
 	    "folds with CRLF and a tab before an item");
 	free(save);
 	hdr_field_release(&f);
@@ -245,8 +245,8 @@ main(void)
 		sprintf(line, "body.smime-issuer=%s", q);
 		hdr_field_add(&f, "", line);
 		hdr_field_end(&f);
-		tap_ok(longest_line(f.buf) <= 998, "no line over 998: %zu",
-		    longest_line(f.buf));
+		tap_ok(longest_line(f.b.p) <= 998, "no line over 998: %zu",
+		    longest_line(f.b.p));
 		hdr_field_release(&f);
 		free(line);
 		free(q);
@@ -259,9 +259,9 @@ main(void)
 		hdr_field_add(&f, ";", "smime=policy");
 		hdr_field_add(&f, "", q);
 		hdr_field_end(&f);
-		tap_ok(longest_line(f.buf) <= 78, "spaces: folded at 78: %zu",
-		    longest_line(f.buf));
-		tap_ok(strstr(f.buf, "aaaaaaaaa\n aaaaaaaaa") != NULL,
+		tap_ok(longest_line(f.b.p) <= 78, "spaces: folded at 78: %zu",
+		    longest_line(f.b.p));
+		tap_ok(strstr(f.b.p, "aaaaaaaaa\n aaaaaaaaa") != NULL,
 		    "folded before a space of the value");
 		hdr_field_release(&f);
 		free(q);

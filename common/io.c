@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "err.h"
 #include "io.h"
 
@@ -215,51 +216,47 @@ fsync_parent(const char *path)
 char *
 io_read_fd(int fd, size_t max, size_t *len)
 {
+	struct buf b = { 0 };
 	struct stat st;
-	char *p = NULL;
-	size_t n = 0, cap = 0;
+	size_t first, room;
 	ssize_t r;
 	int e;
 
 	if (fstat(fd, &st) == -1)
 		return NULL;
+	/* A regular file at once (and a byte more, to see its end), else
+	 * 64 KiB first; never more than max and a byte. */
+	first = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
+	if (first > max + 1)
+		first = max + 1;
 	for (;;) {
-		if (n == cap) {
-			if (cap > max) {
-				free(p);
-				errno = EFBIG;
-				return NULL;
-			}
-			cap = cap == 0 ? (S_ISREG(st.st_mode) ?
-			    (size_t)st.st_size + 1 : 65536) : cap * 2;
-			if (cap > max + 1)
-				cap = max + 1;
-			if (cap <= n)
-				cap = n + 1;
-			p = xrealloc(p, cap + 1);
-		}
-		r = read(fd, p + n, cap - n);
+		if (b.n + 1 >= b.cap)
+			buf_grow(&b, b.n == 0 ? first : b.n);
+		room = b.cap - b.n - 1;
+		if (room > max + 1 - b.n)
+			room = max + 1 - b.n;
+		r = read(fd, b.p + b.n, room);
 		if (r == 0)
 			break;
+		if (r == -1 && errno == EINTR)
+			continue;
 		if (r == -1) {
-			if (errno == EINTR)
-				continue;
 			e = errno;
-			free(p);
-			errno = e;
-			return NULL;
+			goto fail;
 		}
-		n += (size_t)r;
-		if (n > max) {
-			free(p);
-			errno = EFBIG;
-			return NULL;
+		b.n += (size_t)r;
+		if (b.n > max) {
+			e = EFBIG;
+			goto fail;
 		}
 	}
-	p = xrealloc(p, n + 1);
-	p[n] = '\0';
-	*len = n;
-	return p;
+	b.p[b.n] = '\0';
+	*len = b.n;
+	return b.p;
+fail:
+	buf_free(&b);
+	errno = e;
+	return NULL;
 }
 
 char *

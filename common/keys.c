@@ -21,9 +21,11 @@
 #include <openssl/provider.h>
 
 #include "err.h"
+#include "io.h"
 #include "keys.h"
 
 #define PASS_MAX	1024
+#define PASSFILE_MAX	(64 << 10)	/* a file: or fd: source, read whole */
 
 /* A key's secrets must not end up in a core file. */
 static void
@@ -39,9 +41,9 @@ size_t
 keys_passphrase(const char *src, char *buf, size_t size)
 {
 	const char *v;
-	ssize_t n;
-	size_t len = 0;
-	int fd = -1, own = 0;
+	char *p;
+	size_t len = 0, n;
+	int fd = -1, own = 0, e;
 
 	/* Before the passphrase is in memory, not only the key. */
 	no_core();
@@ -62,15 +64,27 @@ keys_passphrase(const char *src, char *buf, size_t size)
 		if (fd < 0)
 			xdie(ERR_NOINPUT, "--passin: cannot open '%s': %s",
 			    src + 5, strerror(errno));
+		/* Read whole in one buffer (its size known for a file, one
+		 * allocation for less than 64 KiB from a pipe), wiped. */
+		p = io_read_fd(fd, PASSFILE_MAX, &n);
+		e = errno;
+		if (own)
+			close(fd);
+		if (p == NULL && e == EFBIG)
+			xdie(ERR_PERM, "--passin: '%s' is larger than %d KiB",
+			    src, PASSFILE_MAX >> 10);
+		if (p == NULL)
+			xdie(ERR_NOINPUT, "--passin: cannot read '%s': %s", src,
+			    strerror(e));
 		/* The first line, as OpenSSL's apps read it. */
-		while (len < size - 1 && (n = read(fd, buf + len, 1)) == 1 &&
-		    buf[len] != '\n')
+		while (len < n && len < size - 1 && p[len] != '\n')
 			len++;
+		memcpy(buf, p, len);
 		if (len > 0 && buf[len - 1] == '\r')
 			len--;
 		buf[len] = '\0';
-		if (own)
-			close(fd);
+		OPENSSL_cleanse(p, n);
+		free(p);
 		return len;
 	} else
 		/* Not echoed, not even in part: what is typed here by
@@ -117,9 +131,8 @@ static BIO *
 open_secret(const char *path)
 {
 	struct stat st;
-	ssize_t r;
 	BIO *b;
-	int fd;
+	int fd, e;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1) {
@@ -144,19 +157,17 @@ open_secret(const char *path)
 		    SECRET_MAX >> 20);
 	}
 	no_core();
-	secret.p = xmalloc((size_t)st.st_size + 1);
-	secret.n = 0;
-	while (secret.n <= (size_t)st.st_size &&
-	    (r = read(fd, secret.p + secret.n,
-	    (size_t)st.st_size + 1 - secret.n)) != 0) {
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			xdie(ERR_NOINPUT, "cannot read key '%s': %s", path,
-			    strerror(errno));
-		secret.n += (size_t)r;
-	}
+	/* One allocation of the size fstat gave, unless the file grows
+	 * while it is read. */
+	secret.p = io_read_fd(fd, SECRET_MAX, &secret.n);
+	e = errno;
 	close(fd);
+	if (secret.p == NULL && e == EFBIG)
+		xdie(ERR_DATA, "key '%s' is larger than %d MiB", path,
+		    SECRET_MAX >> 20);
+	if (secret.p == NULL)
+		xdie(ERR_NOINPUT, "cannot read key '%s': %s", path,
+		    strerror(e));
 	b = BIO_new_mem_buf(secret.p, (int)secret.n);
 	if (b == NULL)
 		xdie_ssl(ERR_TEMP, "cannot read key '%s'", path);

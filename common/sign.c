@@ -28,6 +28,7 @@
 
 #include <openssl/rand.h>
 
+#include "buf.h"
 #include "cms.h"
 #include "filter.h"
 #include "hdr.h"
@@ -44,11 +45,6 @@
 #define LINE_MAX_7BIT	998		/* RFC 5322 2.1.1 */
 
 enum { KEEP, AS_QP, AS_B64, AS_7BIT };
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
 
 struct sign {
 	const struct opts *o;
@@ -79,24 +75,19 @@ struct sign {
 	char bnd[64];		/* detached: the multipart boundary */
 };
 
+/* outer and sigtext, each at most OUTER_MAX. */
 static void
-buf_add(struct buf *b, const void *p, size_t n)
+bounded_add(struct buf *b, const void *p, size_t n)
 {
-	if (b->len + n > OUTER_MAX)
+	if (b->n + n > OUTER_MAX)
 		xdie(ERR_DATA, "the header is too large to sign");
-	if (b->len + n > b->cap) {
-		while (b->len + n > b->cap)
-			b->cap = b->cap ? b->cap * 2 : 4096;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
+	buf_add(b, p, n);
 }
 
 static int
-buf_sink(void *arg, const char *p, size_t n)
+bounded_sink(void *arg, const char *p, size_t n)
 {
-	buf_add(arg, p, n);
+	bounded_add(arg, p, n);
 	return 0;
 }
 
@@ -174,11 +165,11 @@ decide(void *arg, const struct mime_event *ev)
 
 	switch (ev->type) {
 	case MIME_EV_FROM:
-		buf_add(&s->outer, ev->data, ev->len);
+		bounded_add(&s->outer, ev->data, ev->len);
 		break;
 	case MIME_EV_FIELD_MORE:
 		if (s->to_outer)
-			buf_add(&s->outer, ev->data, ev->len);
+			bounded_add(&s->outer, ev->data, ev->len);
 		if (part->depth == 0 && binary_text(ev->data, ev->len))
 			s->root_binary = 1;
 		break;
@@ -187,7 +178,7 @@ decide(void *arg, const struct mime_event *ev)
 		 * that the output can start before the next. */
 		s->to_outer = kept_outside(part, ev->data);
 		if (s->to_outer) {
-			buf_add(&s->outer, ev->data, ev->len);
+			bounded_add(&s->outer, ev->data, ev->len);
 			if (mime_field_is(ev->data, ev->len, "MIME-Version"))
 				s->has_mime_version = 1;
 		}
@@ -409,9 +400,9 @@ write_head(struct sign *s, struct io_wr *out)
 	const char *eol = s->eol;
 	size_t i;
 
-	io_wr_write(out, s->outer.p, s->outer.len);
+	io_wr_write(out, s->outer.p, s->outer.n);
 	/* The input ended in an outer field: end its line before ours. */
-	if (s->outer.len > 0 && s->outer.p[s->outer.len - 1] != '\n')
+	if (s->outer.n > 0 && s->outer.p[s->outer.n - 1] != '\n')
 		io_wr_puts(out, eol);
 	if (!s->has_mime_version)
 		out_str(out, "MIME-Version: 1.0", eol);
@@ -463,7 +454,7 @@ write_tail(struct sign *s, struct io_wr *out)
 	out_str(out, "Content-Description: S/MIME Cryptographic "
 	    "Signature", eol);
 	io_wr_puts(out, eol);
-	io_wr_write(out, s->sigtext.p, s->sigtext.len);
+	io_wr_write(out, s->sigtext.p, s->sigtext.n);
 	snprintf(line, sizeof(line), "--%s--", s->bnd);
 	io_wr_puts(out, eol);
 	out_str(out, line, eol);
@@ -688,7 +679,7 @@ sign_run(const struct sign_ctx *c)
 	}
 	io_wr_init(&s.part1, fd2 != -1 ? fd2 : out, strcmp(s.eol, "\r\n") == 0 ?
 	    IO_EOL_CRLF : IO_EOL_LF);
-	io_wr_init_sink(&sigw, buf_sink, &s.sigtext, IO_EOL_KEEP);
+	io_wr_init_sink(&sigw, bounded_sink, &s.sigtext, IO_EOL_KEEP);
 	s.sig = cms_sign_begin(id, c->chain, opt->digest, opt->pss,
 	    opt->opaque, opt->opaque ? &s.part1 : &sigw, s.eol);
 	io_wr_init_sink(&s.canon, canon_sink, &s, IO_EOL_CRLF);
@@ -730,8 +721,8 @@ sign_run(const struct sign_ctx *c)
 	if (fd1 != in)
 		close(fd1);
 	free(s.enc);
-	free(s.outer.p);
-	free(s.sigtext.p);
+	buf_free(&s.outer);
+	buf_free(&s.sigtext);
 	identity_release(&own);
 	return ERR_OK;
 }

@@ -26,6 +26,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "buf.h"
 #include "cert.h"
 #include "cms.h"
 #include "filter.h"
@@ -67,8 +68,7 @@ struct verify {
 	struct io_wr canon, raw;
 	int canon_fd, raw_fd;
 	struct b64dec dec;
-	unsigned char *sig;
-	size_t siglen;
+	struct buf sig;		/* the signature, decoded, to SIG_MAX */
 	/* opaque */
 	struct p7in in;
 	struct io_wr content;
@@ -148,13 +148,13 @@ decode_sig(struct verify *v, const char *p, size_t n)
 
 	if (v->perm != NULL)
 		return;
-	if (v->siglen + b64dec_bound(n) > SIG_MAX) {
+	if (v->sig.n + b64dec_bound(n) > SIG_MAX) {
 		problem(v, "signature too large");
 		return;
 	}
-	v->sig = xrealloc(v->sig, v->siglen + b64dec_bound(n) + 3);
-	k = b64dec_update(&v->dec, p, n, v->sig + v->siglen);
-	v->siglen += k;
+	k = b64dec_update(&v->dec, p, n, (unsigned char *)buf_grow(&v->sig,
+	    b64dec_bound(n) + 3));
+	v->sig.n += k;
 }
 
 static int
@@ -510,15 +510,13 @@ check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	BIO *content;
 
 	if (v->perm == NULL && (b64dec_final(&v->dec, tail, &n) != 0 ||
-	    v->siglen + n == 0))
+	    v->sig.n + n == 0))
 		problem(v, "signature is not valid base64");
 	if (v->perm != NULL) {
 		conclude(o, R_PERMERROR, v->perm);
 		return;
 	}
-	v->sig = xrealloc(v->sig, v->siglen + n);
-	memcpy(v->sig + v->siglen, tail, n);
-	v->siglen += n;
+	buf_add(&v->sig, tail, n);
 	if (io_wr_flush(&v->canon) != 0 ||
 	    (v->raw_fd != -1 && io_wr_flush(&v->raw) != 0) ||
 	    lseek(v->canon_fd, 0, SEEK_SET) == -1)
@@ -526,8 +524,8 @@ check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 		    strerror(v->canon.err != 0 ? v->canon.err :
 		    v->raw.err != 0 ? v->raw.err : errno));
 	content = BIO_new_fd(v->canon_fd, BIO_NOCLOSE);
-	cms_verify(v->sig, v->siglen, content, 1, anchors,
-	    v->c->o->policy == POLICY_STRICT, &v->c->o->lim, &cv);
+	cms_verify((const unsigned char *)v->sig.p, v->sig.n, content, 1,
+	    anchors, v->c->o->policy == POLICY_STRICT, &v->c->o->lim, &cv);
 	BIO_free(content);
 	if (cv.status == CMSV_VALID) {
 		scan_signed(v, v->canon_fd, &w);
@@ -766,7 +764,7 @@ verify_release(struct verify *v)
 	if (v->content_fd != -1)
 		close(v->content_fd);
 	p7in_free(&v->in);
-	free(v->sig);
+	buf_free(&v->sig);
 }
 
 /*

@@ -108,7 +108,7 @@ fields(const struct mime_event *ev)
 	hdr_field_add(&f, "", cm);
 	hdr_field_add(&f, "", item);
 	hdr_field_end(&f);
-	for (line = f.buf; (eol = strstr(line, "\r\n")) != NULL;
+	for (line = f.b.p; (eol = strstr(line, "\r\n")) != NULL;
 	    line = eol + 2)
 		if (eol - line > 998)
 			abort();
