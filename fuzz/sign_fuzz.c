@@ -13,43 +13,13 @@
  * (see acceptable()): anything else of our own signature means the two
  * tools read the entity differently, a bug of the writer.
  */
-#define _GNU_SOURCE
-#include <stdio.h>
-#include <strings.h>
-#include <sys/stat.h>
-
-#include "sign.h"
 #include "tool_fuzz.h"
-#include "verify.h"
 
-#ifndef PKI_DIR
-#define PKI_DIR "testdata/pki"
-#endif
+#include <strings.h>
 
 static char key[64];
 static int flags, out = -1, report = -1;
 static char reportsrc[16];
-
-/* The key must be 0600 for keys.c: a private copy. */
-static void
-copy_key(void)
-{
-	char buf[8192];
-	FILE *in, *o;
-	size_t n;
-	int fd;
-
-	snprintf(key, sizeof(key), "/tmp/sign_fuzz.XXXXXX");
-	fd = mkstemp(key);
-	in = fopen(PKI_DIR "/alice.key", "r");
-	o = fd != -1 ? fdopen(fd, "w") : NULL;
-	if (in == NULL || o == NULL)
-		abort();
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		fwrite(buf, 1, n, o);
-	fclose(in);
-	fclose(o);
-}
 
 static void
 setup_sign(struct opts *o)
@@ -74,32 +44,6 @@ setup_verify(struct opts *o)
 	o->authserv_id = "fuzz.example";
 	o->store = "/nonexistent/smimetools-fuzz";
 	o->report = reportsrc;
-}
-
-/* As the commands' mains: the context first, then the run.  Static: a
- * run that dies leaves it to the next (no leak check). */
-static enum err_class
-sign(const struct opts *o)
-{
-	static struct sign_ctx c;
-	enum err_class rc;
-
-	sign_ctx_load(&c, o);
-	rc = sign_run(&c);
-	sign_ctx_free(&c);
-	return rc;
-}
-
-static enum err_class
-verify(const struct opts *o)
-{
-	static struct verify_ctx c;
-	enum err_class rc;
-
-	verify_ctx_load(&c, o);
-	rc = verify_run(&c);
-	verify_ctx_free(&c);
-	return rc;
 }
 
 /* The whole of a memfd, NUL-terminated; it is emptied for the next run. */
@@ -156,19 +100,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (out == -1) {
 		/* Before the first run: tool_fuzz.h keeps what is open. */
-		copy_key();
+		tool_private_key(key, sizeof(key), "alice");
 		if ((out = memfd_create("sign-out", 0)) == -1 ||
 		    (report = memfd_create("sign-report", 0)) == -1)
 			abort();
 		snprintf(reportsrc, sizeof(reportsrc), "fd:%d", report);
 	}
 	flags = size > 0 ? data[0] >> 1 : 0;
-	if (run_tool_to(data, size, sign, setup_sign, out) != ERR_OK) {
+	if (run_tool_to(data, size, tool_sign, setup_sign, out) != ERR_OK) {
 		free(take(out, &len));
 		return 0;
 	}
 	signed_ = take(out, &len);
-	(void)run_tool_to((const uint8_t *)signed_, len, verify,
+	(void)run_tool_to((const uint8_t *)signed_, len, tool_verify,
 	    setup_verify, -1);
 	line = take(report, &n);
 	if (!acceptable(line, data, size)) {

@@ -2,9 +2,9 @@
 /* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * tool_fuzz.h: runs a whole filter in the fuzzer's process, once per
- * input, the way its command does: the target's tool builds the context
- * from the options its setup gave (verify_ctx_load, ...) and runs it
- * (verify_run, ...).
+ * input, the way its command does: the tool (tool_verify, tool_decrypt,
+ * tool_sign below) builds the context from the options the target's
+ * setup gave (verify_ctx_load, ...) and runs it (verify_run, ...).
  *
  * The input becomes stdin: a memfd (a regular file: the filter reads it
  * twice) or, for inputs under a pipe's capacity whose first byte is odd,
@@ -22,14 +22,22 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "decrypt.h"
 #include "err.h"
 #include "io.h"
 #include "opts.h"
+#include "sign.h"
+#include "verify.h"
+
+#ifndef PKI_DIR
+#define PKI_DIR "testdata/pki"
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -126,4 +134,52 @@ run_tool(const uint8_t *data, size_t size,
     enum err_class (*tool)(const struct opts *), void (*setup)(struct opts *))
 {
 	(void)run_tool_to(data, size, tool, setup, -1);
+}
+
+/*
+ * The tools, tool_verify, tool_decrypt and tool_sign, as the commands'
+ * mains run them: the context first, then the run.  Each context is
+ * static: a run that dies leaves it to the next (no leak check).
+ */
+#define TOOL_FUZZ(name)							\
+static inline enum err_class						\
+tool_##name(const struct opts *o)					\
+{									\
+	static struct name##_ctx c;					\
+	enum err_class rc;						\
+									\
+	name##_ctx_load(&c, o);						\
+	rc = name##_run(&c);						\
+	name##_ctx_free(&c);						\
+	return rc;							\
+}
+TOOL_FUZZ(verify)
+TOOL_FUZZ(decrypt)
+TOOL_FUZZ(sign)
+#undef TOOL_FUZZ
+
+/*
+ * A private copy of the test PKI's key NAME (keys.c refuses a key that
+ * others may read, and git does not keep modes) into path, a buffer of
+ * size bytes; made once, before the first run.
+ */
+static inline void
+tool_private_key(char *path, size_t size, const char *name)
+{
+	char buf[8192];
+	FILE *in, *out;
+	size_t n;
+	int fd;
+
+	snprintf(path, size, "/tmp/%s_fuzz.XXXXXX", name);
+	fd = mkstemp(path);
+	snprintf(buf, sizeof(buf), "%s/%s.key", PKI_DIR, name);
+	in = fopen(buf, "r");
+	out = fd != -1 ? fdopen(fd, "w") : NULL;
+	if (in == NULL || out == NULL)
+		abort();
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	fclose(out);
 }
