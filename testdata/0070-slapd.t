@@ -11,7 +11,7 @@
 # value-level adds on both keep both values with delta-syncrepl, where
 # plain syncrepl keeps the entry written last.  No slapd is left running.
 . "$(dirname "$0")/lib.sh"
-plan 68
+plan 74
 
 LDAPNOINIT=1
 export LDAPNOINIT
@@ -218,6 +218,25 @@ check_eq '(mail=\2a) is a literal *: no match' "$(count "$s1" '(mail=\2a)')" 0
 check_eq '(mail=*) is presence: all three' "$(count "$s1" '(mail=*)')" 3
 check_eq 'x*)(mail=* escaped matches nothing' \
     "$(count "$s1" '(mail=x\2a\29\28mail=\2a)')" 0
+# mail is an IA5String (core.ldif): an internationalised address
+# (RFC 6531) cannot be a value of it.
+printf 'dn: smimeFingerprint=%064d,%s\nchangetype: modify\nadd: mail\nmail: \303\251l\303\250ve@example.com\n' \
+    0 "$base" >"$tmp/utf8.ldif"
+expect_code 'a UTF-8 address in mail is invalidAttributeSyntax (21)' 21 \
+    'gw "$s1" <"$tmp/utf8.ldif"'
+
+# A server without the schema: an entry of ours is refused until the
+# schema is loaded, over ldapi, as an administrator would.
+bare=$tmp/bare
+slapd_start "$bare" --no-schema && started "$bare"
+check_eq 'start --no-schema' "$?" 0
+must_fail 'without the schema, smimetoolsCertificate is unknown' \
+    'gw "$bare" <"$tmp/alice.ldif"'
+ok 'ldapadd -Y EXTERNAL -H ldapi://... loads scripts/smimetools.ldif' \
+    'ldapadd -Q -Y EXTERNAL -H "$(slapd_get "$bare" ldapi_host)" -f "$testdir/../scripts/smimetools.ldif"'
+ok '... then the entry is taken' 'gw "$bare" <"$tmp/alice.ldif"'
+check_eq '... and found by mail' "$(count "$bare" '(mail=alice@example.com)')" 1
+slapd_stop "$bare"
 
 # Stop, start again, kill -9.
 slapd_stop "$s1"
@@ -333,7 +352,7 @@ done
 
 # Nothing left running.
 echo "# all done in $(($(now_ms) - t00)) ms"
-for d in "$s1" "$p" "$c" "$tmp"/delta-m1 "$tmp"/delta-m2 "$tmp"/plain-m1 \
+for d in "$s1" "$bare" "$p" "$c" "$tmp"/delta-m1 "$tmp"/delta-m2 "$tmp"/plain-m1 \
     "$tmp"/plain-m2; do
 	slapd_stop "$d"
 done
