@@ -67,6 +67,8 @@ MAN1S = man/smime-sendmail.1 man/smime-inbound.1
 MAN8 = man/smime-cron.8
 SCRIPTS = scripts/smime-sendmail scripts/smime-cron
 RECIPES = scripts/procmailrc.smime scripts/maildrop.smime
+# The LDAP schema, for a directory that holds a store's certificates.
+SCHEMA = scripts/smimetools.ldif
 SHAREDIR = $(PREFIX)/share/smimetools
 
 .PHONY: all deps deps-test check check-one check-valgrind lint demo bench fuzz fuzz-build \
@@ -241,6 +243,7 @@ install: all
 	        >$(DESTDIR)$(SHAREDIR)/$${f#scripts/} && \
 	    chmod 644 $(DESTDIR)$(SHAREDIR)/$${f#scripts/} || exit 1; \
 	done
+	install -m 644 $(SCHEMA) $(DESTDIR)$(SHAREDIR)
 	install -m 644 $(MAN1) $(MAN1S) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
@@ -250,6 +253,7 @@ uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/smime-inbound
 	rm -f $(SCRIPTS:scripts/%=$(DESTDIR)$(BINDIR)/%)
 	rm -f $(RECIPES:scripts/%=$(DESTDIR)$(SHAREDIR)/%)
+	rm -f $(SCHEMA:scripts/%=$(DESTDIR)$(SHAREDIR)/%)
 	rmdir $(DESTDIR)$(SHAREDIR) 2>/dev/null || true
 	rm -f $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%)
 	rm -f $(MAN1S:man/%=$(DESTDIR)$(MANDIR)/man1/%)

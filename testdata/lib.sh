@@ -172,3 +172,42 @@ small_fs() {
 	_mounts="$_mounts $1"
 	trap 'for _m in $_mounts; do umount "$_m" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 }
+
+# Throwaway LDAP servers (scripts/test-slapd), each in its own directory
+# under $tmp, stopped by pid when the test exits.
+# slapd_start DIR [OPTION...]: start one (the options of test-slapd
+# start); DIR/env then holds its port, url, ldapi, base, gateway_dn, pid.
+# slapd_get DIR NAME: one of those values.  slapd_stop DIR, slapd_kill9
+# DIR: end it (it can be started again, same port, same data).  A test
+# killed by a signal (prove interrupted, its pipe closed) exits through
+# the EXIT trap too, so that no server outlives it.
+_slapds=
+slapd_start() {
+	_sd=$1
+	shift
+	case " $_slapds " in *" $_sd "*) ;; *) _slapds="$_slapds $_sd" ;; esac
+	trap '_slapd_stop_all; for _m in $_mounts; do umount "$_m" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 141' PIPE
+	trap 'exit 143' TERM
+	"$testdir/../scripts/test-slapd" start "$_sd" "$@" >/dev/null
+}
+
+slapd_get() {
+	sed -n "s/^$2=//p" "$1/env"
+}
+
+slapd_stop() {
+	"$testdir/../scripts/test-slapd" stop "$1"
+}
+
+slapd_kill9() {
+	"$testdir/../scripts/test-slapd" kill9 "$1"
+}
+
+_slapd_stop_all() {
+	for _sd in $_slapds; do
+		"$testdir/../scripts/test-slapd" stop "$_sd" >/dev/null 2>&1
+	done
+}
