@@ -36,6 +36,7 @@
 #include "opts.h"
 #include "store_dir.h"
 #include "store_int.h"
+#include "store_ldap.h"
 #include "store_verbs.h"
 
 #define BULK_FILES	16		/* more new files: one syncfs */
@@ -243,11 +244,13 @@ open_store(const struct run *r, int flags)
 	return s;
 }
 
-/* The verbs work on the directory of certstore(5) itself. */
+/* The verbs work on the directory of certstore(5) itself: the store's
+ * local part when a directory server keeps its correspondents'
+ * certificates (store_close closes the whole). */
 static struct store_dir *
 open_dir(const struct run *r, int flags)
 {
-	struct store_dir *d = store_dir_of(open_store(r, flags));
+	struct store_dir *d = store_dir_of(store_local(open_store(r, flags)));
 
 	if (d == NULL)
 		xdie(ERR_CONFIG, "the store '%s' is not a directory",
@@ -1191,6 +1194,13 @@ verb_fsck(const struct run *r, const char **args)
 	return ERR_OK;
 }
 
+/* certstore ldap ... (store_ldap_verbs.c) */
+static enum err_class
+verb_ldap(const struct run *r, const char **args)
+{
+	return store_ldap_main(r->o, &r->trust, args);
+}
+
 /*
  * certstore VERB
  */
@@ -1209,6 +1219,7 @@ static const struct {
 	{ "crl", verb_crl },
 	{ "fsck", verb_fsck },
 	{ "export", verb_export },
+	{ "ldap", verb_ldap },
 };
 
 enum err_class
