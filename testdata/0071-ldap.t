@@ -10,7 +10,7 @@
 # plaintext), a wrong password 78; the passphrase is never shown; ldapi://
 # with SASL EXTERNAL.
 . "$(dirname "$0")/lib.sh"
-plan 85
+plan 89
 
 pki=$testdir/pki
 private_keys alice bob helpdesk
@@ -129,6 +129,32 @@ check_same '... reads the message byte for byte' "$tmp/d" "$tmp/inner"
 ok 'B: certstore get' 'certstore $B get alice@example.com >"$tmp/g.pem"'
 check_eq 'B: get gives alice'"'"'s certificate' "$(fp "$tmp/g.pem")" \
     "$(fp "$pki/alice.pem")"
+
+# Both gateways importing the same sender at once: every import
+# succeeds, and one last-seen and one capabilities value remain (each
+# writer deletes exactly the values it read, under the assertion).
+pids=
+for i in 1 2 3 4 5; do
+	smime-verify $A --import <"$tmp/a.eml" >/dev/null 2>>"$tmp/cc.err" &
+	pids="$pids $!"
+	smime-verify $B --import <"$tmp/a.eml" >/dev/null 2>>"$tmp/cc.err" &
+	pids="$pids $!"
+done
+bad=0
+for p in $pids; do
+	wait "$p" || bad=$((bad + 1))
+done
+check_eq 'ten imports at once on two gateways all succeed' "$bad" 0
+ldapsearch -x -LLL -o ldif-wrap=no -H "$server" -b "$base" \
+    '(mail=alice@example.com)' smimeLastSeen smimeCapabilities \
+    >"$tmp/cc.ldif" 2>&1
+check_eq '... one last-seen remains' \
+    "$(grep -c '^smimeLastSeen:' "$tmp/cc.ldif")" 1
+check_eq '... one capabilities value remains' \
+    "$(grep -c '^smimeCapabilities:' "$tmp/cc.ldif")" 1
+check_eq '... later than the first import'"'"'s' \
+    "$(sed -n 's/^smimeLastSeen: //p' "$tmp/s.ldif" "$tmp/cc.ldif" | sort | tail -1)" \
+    "$(sed -n 's/^smimeLastSeen: //p' "$tmp/cc.ldif")"
 
 # certstore's verbs over the directory.
 ok 'B: certstore add' 'certstore $B add "$pki/bob.pem"'
