@@ -10,7 +10,7 @@
 # plaintext), a wrong password 78; the passphrase is never shown; ldapi://
 # with SASL EXTERNAL.
 . "$(dirname "$0")/lib.sh"
-plan 89
+plan 94
 
 pki=$testdir/pki
 private_keys alice bob helpdesk
@@ -222,6 +222,24 @@ done
 expect_code 'encrypt -t *@example.com matches nothing (67)' 67 \
     'smime-encrypt $B -t "*@example.com" <"$tmp/reply.eml" >"$tmp/o"'
 check_eq '... and writes nothing' "$(wc -c <"$tmp/o")" 0
+
+# A look-up that finds more entries than a directory of certificates
+# holds for one address is garbage: 75, never "no certificate".
+i=0
+while [ $i -lt 257 ]; do
+	f=$(printf 'many %d' $i | sha256sum | cut -c1-64)
+	printf 'dn: smimeFingerprint=%s,%s\nobjectClass: inetOrgPerson\nobjectClass: smimetoolsCertificate\ncn: many\nsn: %s\nsmimeFingerprint: %s\nmail: many@example.com\n\n' \
+	    "$f" "$base" "$f" "$f"
+	i=$((i + 1))
+done >"$tmp/many.ldif"
+ok 'a writer adds 257 entries for one address' \
+    'ldapw ldapadd -f "$tmp/many.ldif" >/dev/null'
+expect_code 'get: 257 entries for one address is 75' 75 \
+    'certstore $B get many@example.com'
+check_grep '... naming the server' "^certstore: $server: " "$tmp/.err"
+expect_code 'encrypt: 75, not 67' 75 \
+    'smime-encrypt $B -t many@example.com <"$tmp/reply.eml" >"$tmp/o"'
+check_eq '... and no plaintext' "$(wc -c <"$tmp/o")" 0
 
 # ldapi:// with SASL EXTERNAL.
 certstore -S "$tmp/c" init && certstore -S "$tmp/c" trust add "$pki/root-ca.pem"
