@@ -21,7 +21,7 @@ MANDIR ?= $(PREFIX)/share/man
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
-PKGS = libcrypto libmagic popt
+PKGS = libcrypto libmagic popt ldap
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -40,21 +40,23 @@ override CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
 	-Wno-sign-compare -fstack-protector-strong -fPIE $(SANFLAGS)
 override CPPFLAGS += -D_POSIX_C_SOURCE=200809L -DVERSION='"$(VERSION)"' \
-	-Icommon -MMD -MP
+	-Icommon -I$(BUILD)/gen -MMD -MP
 override LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANFLAGS)
 
 # Recursive on purpose: expanded when a recipe runs, after `deps`.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # libmagic is dlopen()ed when needed (magic_type.c): its header only.
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto popt 2>/dev/null || \
-	echo -lcrypto -lpopt)
+# libldap: the directory backend (store_ldap.c).
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto popt ldap 2>/dev/null || \
+	echo -lcrypto -lpopt -lldap -llber)
 
 TOOLS = smime-sign smime-verify smime-encrypt smime-decrypt certstore
 MODULES = err buf json io opts mime mime_field mime_cte hdr keys cms cms_env policy ber p7in \
 	magic_type filter verify decrypt \
 	encrypt sign cert store_meta store_be store_fs store_index store_fsck store_dir \
-	store store_judge store_identity store_input store_verbs
-UNITS = err hdr io mime mime_cte policy ber cert
+	store_ldap store store_judge store_identity store_input store_verbs \
+	store_ldap_verbs
+UNITS = err hdr io mime mime_cte policy ber cert store_ldap
 
 LIB = $(BUILD)/libcommon.a
 OBJS = $(MODULES:%=$(BUILD)/common/%.o)
@@ -110,8 +112,18 @@ $(BUILD)/test-tool: $(BUILD)/testdata/test-tool.o $(LIB)
 $(BUILD)/%_test: $(BUILD)/common/%_test.o $(LIB)
 	$(CC) $(LDFLAGS) $< $(LIB) $(PKG_LIBS) -o $@
 
-$(BUILD)/common $(BUILD)/cmd $(BUILD)/testdata:
+$(BUILD)/common $(BUILD)/cmd $(BUILD)/testdata $(BUILD)/gen:
 	mkdir -p $@
+
+# certstore ldap schema prints the schema file as it is in the tree: a C
+# array made from its bytes at build time (a string literal that long is
+# beyond what C11 promises), never a copy by hand.
+$(BUILD)/gen/smimetools_ldif.h: scripts/smimetools.ldif | $(BUILD)/gen
+	{ echo '/* Generated from $< by make: do not edit. */'; \
+	  echo 'static const char smimetools_ldif[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '0 };'; } >$@.tmp && mv $@.tmp $@
+$(BUILD)/common/store_ldap_verbs.o: $(BUILD)/gen/smimetools_ldif.h
 
 # One pass: unit tests and end-to-end scripts under prove.
 check-one: deps-test $(BINS) $(TESTBINS)
@@ -172,13 +184,13 @@ endif
 # certstore fuzzes what certstore add reads.
 FUZZERS = mime cte verify decrypt sign certstore
 FUZZTIME ?= 60
-FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon \
+FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ibuild/gen \
 	-D_POSIX_C_SOURCE=200809L -std=c11 -DVERSION='"fuzz"' \
 	-DPKI_DIR='"$(CURDIR)/testdata/pki"'
 FUZZSRC_mime = common/mime.c common/mime_field.c common/hdr.c common/buf.c \
 	common/err.c
 FUZZSRC_all = $(MODULES:%=common/%.c)
-FUZZLIBS = -lcrypto -lmagic -lpopt
+FUZZLIBS = -lcrypto -lmagic -lpopt -lldap -llber
 
 build-fuzz/mime_fuzz: fuzz/mime_fuzz.c $(FUZZSRC_mime)
 	@mkdir -p build-fuzz
@@ -188,7 +200,8 @@ build-fuzz/cte_fuzz: fuzz/cte_fuzz.c common/mime_cte.c
 	@mkdir -p build-fuzz
 	clang $(FUZZFLAGS) $< common/mime_cte.c -o $@
 
-build-fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/tool_fuzz.h $(FUZZSRC_all)
+build-fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/tool_fuzz.h $(FUZZSRC_all) \
+    build/gen/smimetools_ldif.h
 	@mkdir -p build-fuzz
 	clang $(FUZZFLAGS) $< $(FUZZSRC_all) $(FUZZLIBS) -o $@
 

@@ -203,6 +203,15 @@ struct poptOption opts_store[] = {
 	  "expire: days a certificate is kept after it expired", "DAYS" },
 	{ "repair", '\0', POPT_ARG_NONE, &opt.repair, 0,
 	  "fsck: repair what can be repaired", NULL },
+	{ "bind-dn", '\0', POPT_ARG_STRING, &opt.bind_dn, 0,
+	  "ldap set: the DN to bind to the directory as", "DN" },
+	{ "bind-passin", '\0', POPT_ARG_STRING, &opt.bind_passin, 0,
+	  "ldap set: where its passphrase is (file:, env:, fd:)", "SRC" },
+	{ "tls-ca", '\0', POPT_ARG_STRING, &opt.tls_ca, 0,
+	  "ldap set: the CA of the server's certificate (StartTLS on "
+	  "ldap://)", "FILE" },
+	{ "timeout", '\0', POPT_ARG_INT, &opt.ldap_timeout, 0,
+	  "ldap set: seconds to wait for the directory (5)", "SECONDS" },
 	POPT_TABLEEND
 };
 
@@ -277,6 +286,9 @@ check_values(void)
 	if (opt.grace_days < 0)
 		xdie(ERR_USAGE, "bad --grace '%d' (see --help)",
 		    opt.grace_days);
+	if (opt.ldap_timeout < 0 || opt.ldap_timeout > 600)
+		xdie(ERR_USAGE, "bad --timeout '%d': 1 to 600 seconds",
+		    opt.ldap_timeout);
 	for (l = limits; l != NULL && *l != NULL; l++)
 		set_limit(*l);
 	mime_depth_max = opt.lim.depth;

@@ -13,7 +13,7 @@
  *	opts_verify	--import --unwrap	smime-verify
  *	opts_encrypt	-r -t --self ...	smime-encrypt
  *	opts_decrypt	--allow-legacy ...	smime-decrypt
- *	opts_store	--grace --repair	certstore
+ *	opts_store	--grace --repair --bind-dn ...	certstore
  *
  * opts_parse() runs popt (with /etc/popt and ~/.popt aliases), checks the
  * values that have a fixed set of choices, and dies with ERR_USAGE on a
@@ -75,6 +75,9 @@ struct opts {
 	int allow_legacy, require_integrity;
 	/* store */
 	int grace_days, repair;
+	/* certstore ldap set; timeout 0: not given */
+	const char *bind_dn, *bind_passin, *tls_ca;
+	int ldap_timeout;
 	struct limits lim;
 };
 

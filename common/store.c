@@ -41,6 +41,66 @@ store_revoked(struct store *s, X509 *x)
 	return rev;
 }
 
+/*
+ * A backend others write to (store_ops.shared: a directory server)
+ * earns no trust: a certificate it returns is used only if it meets
+ * the store's policy as add would judge it (judge_read: a chain to a
+ * local anchor), besides naming the address, being valid now and not
+ * revoked, which store_best asks of every backend.  The directory
+ * backend's were judged when they were stored and pay nothing here.
+ */
+struct vet {
+	struct judge j;
+	STACK_OF(X509) *none;
+};
+
+static int
+vetted(struct store *s, struct vet *v, X509 *x)
+{
+	struct buf label = { 0 };
+	const char *why;
+
+	if (!s->ops->shared)
+		return 1;
+	if (v->none == NULL) {
+		if ((v->none = sk_X509_new_null()) == NULL)
+			xdie(ERR_TEMP, "out of memory");
+		judge_init(&v->j, s, v->none);
+	}
+	if ((why = judge_read(&v->j, x)) == NULL)
+		return 1;
+	verbosex("ignored: %s, from the shared store: %s",
+	    cert_label(x, &label), why);
+	buf_free(&label);
+	return 0;
+}
+
+static void
+vet_release(struct vet *v)
+{
+	if (v->none == NULL)
+		return;
+	judge_release(&v->j);
+	sk_X509_free(v->none);
+}
+
+/* Does the certificate of a hit count for key?  Always, in a store
+ * whose hits are derived from its certificates. */
+static int
+hit_counts(struct store *s, struct vet *v, const char *fp, const char *key)
+{
+	X509 *x;
+	int ok;
+
+	if (!s->ops->shared)
+		return 1;
+	if ((x = s->ops->load(s, fp)) == NULL)
+		return 0;
+	ok = cert_names(x, key) && vetted(s, v, x);
+	X509_free(x);
+	return ok;
+}
+
 /* To the microsecond: last-seen and key-preference order the imports of
  * one sender, which may come within a second of each other.  Always
  * this width, so that the times compare as strings. */
@@ -127,6 +187,7 @@ sender_latest(struct store *s, X509 *signer, char latest[32])
 {
 	char key[ADDR_MAX + 1];
 	const char *st, *ls;
+	struct vet vt = { 0 };
 	struct addrs a;
 	struct hits h;
 	struct meta m;
@@ -140,6 +201,11 @@ sender_latest(struct store *s, X509 *signer, char latest[32])
 			continue;
 		s->ops->lookup(s, key, &h);
 		for (k = 0; k < h.n; k++) {
+			/* A shared store's entry that names the sender
+			 * while its certificate does not would hold back
+			 * what the sender's signatures say. */
+			if (!hit_counts(s, &vt, h.v[k].fp, key))
+				continue;
 			(void)s->ops->facts(s, h.v[k].fp, &m);
 			st = meta_get(&m, "signing-time");
 			ls = meta_get(&m, "last-seen");
@@ -152,6 +218,7 @@ sender_latest(struct store *s, X509 *signer, char latest[32])
 		free(h.v);
 	}
 	addrs_free(&a);
+	vet_release(&vt);
 }
 
 int
@@ -370,6 +437,7 @@ store_best(struct store *s, const char *addr, char *caps, size_t capssz)
 {
 	struct cand best = { 0 }, *c = NULL;
 	char key[ADDR_MAX + 1], latest[32] = "";
+	struct vet vt = { 0 };
 	struct hits h;
 	struct meta m;
 	const char *v;
@@ -385,7 +453,7 @@ store_best(struct store *s, const char *addr, char *caps, size_t capssz)
 		if ((c[n].x = s->ops->load(s, h.v[i].fp)) == NULL)
 			continue;	/* removed since, or damaged */
 		/* The index is derived: the certificate decides. */
-		if (!cert_names(c[n].x, key)) {
+		if (!cert_names(c[n].x, key) || !vetted(s, &vt, c[n].x)) {
 			X509_free(c[n].x);
 			continue;
 		}
@@ -421,6 +489,7 @@ store_best(struct store *s, const char *addr, char *caps, size_t capssz)
 	}
 	free(c);
 	free(h.v);
+	vet_release(&vt);
 	if (best.x != NULL && caps != NULL && capssz > 0)
 		snprintf(caps, capssz, "%s", best.caps);
 	return best.x;

@@ -4,15 +4,24 @@
  * store_be: the generic layer of store_be.h: a store opened by the
  * backend its location names, closed by it, and its local part.
  */
+#include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/stat.h>
 
 #include "store_be.h"
 
 const struct store_ops *
 store_backend(const char *where)
 {
-	/* One scheme so far: a path (certstore(5)). */
-	(void)where;
+	char path[PATH_MAX];
+	struct stat st;
+
+	/* A folder (certstore(5)); with the file `ldap`, the server it
+	 * names keeps the correspondents' certificates. */
+	if (where != NULL && (size_t)snprintf(path, sizeof(path), "%s/ldap",
+	    where) < sizeof(path) && lstat(path, &st) == 0)
+		return &store_ldap_ops;
 	return &store_dir_ops;
 }
 
@@ -52,6 +61,12 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	/* The local part of an open store goes with it. */
+	for (pp = &open_stores; *pp != NULL; pp = &(*pp)->next_open)
+		if ((*pp)->local == s) {
+			s = *pp;
+			break;
+		}
 	for (pp = &open_stores; *pp != NULL; pp = &(*pp)->next_open)
 		if (*pp == s) {
 			*pp = s->next_open;

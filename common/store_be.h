@@ -29,9 +29,11 @@
  * get, list, export, remove, expire) and work on the local directory
  * itself, as certstore(5) lays it out, for identity, trust and crl.
  *
- * The backend of a store is chosen by the scheme of its location
- * (store_backend): a plain path is the directory backend, the only one
- * so far.
+ * The backend of a store is chosen by its location (store_backend): a
+ * plain path is the directory backend, unless the folder holds the
+ * file `ldap`, which names a directory server that keeps the
+ * correspondents' certificates (store_ldap.c) while the folder keeps
+ * the rest.
  */
 #ifndef SMIMETOOLS_STORE_BE_H
 #define SMIMETOOLS_STORE_BE_H
@@ -108,6 +110,11 @@ struct store_version {
 
 struct store_ops {
 	const char *name;
+	/* What the backend returns was written by others (a directory
+	 * server that other hosts, or an attacker with write access, may
+	 * write to): the policy judges each certificate it returns as add
+	 * would before using it (store.c).  0: judged when it was stored. */
+	int shared;
 
 	/* Opens the store at where (store.h's flags); dies as store_open
 	 * says.  close releases it, a lock included. */
@@ -172,11 +179,14 @@ struct store_ops {
 
 /* The directory of certstore(5). */
 extern const struct store_ops store_dir_ops;
+/* An LDAP directory for correspondents' certificates (store_ldap.h). */
+extern const struct store_ops store_ldap_ops;
 
-/* The backend for a location: by its scheme, a plain path being a
- * directory. */
+/* The backend for a location: a folder, with the file `ldap` the
+ * directory server's. */
 const struct store_ops *store_backend(const char *where);
-/* The store that keeps identities, anchors and CRLs for s. */
+/* The store that keeps identities, anchors and CRLs for s.  Closing
+ * it (store_close) closes the store it belongs to. */
 struct store *store_local(struct store *s);
 
 #endif

@@ -537,7 +537,7 @@ static void
 fsck_root(struct fsck *f)
 {
 	static const char *const files[] = { "index", "index.journal", "lock",
-		"dirty", NULL };
+		"dirty", "ldap", NULL };
 	char path[PATH_MAX];
 	struct dirent *d;
 	struct stat st;
@@ -571,8 +571,9 @@ fsck_root(struct fsck *f)
 				if (!S_ISREG(st.st_mode))
 					fsck_say(f, 0, "%s: not a regular file",
 					    d->d_name);
-				else if (strcmp(files[i], "lock") == 0)
-					fsck_mode(f, "lock", &st, 0600);
+				else if (strcmp(files[i], "lock") == 0 ||
+				    strcmp(files[i], "ldap") == 0)
+					fsck_mode(f, files[i], &st, 0600);
 			}
 		if (is_tmp(d->d_name))
 			fsck_tmp(f, d->d_name);

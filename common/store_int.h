@@ -109,6 +109,10 @@ const char *judge(struct judge *j, X509 *x);
  * asks of a message's CA certificates, crl add of an issuer, crl urls
  * of a certificate. */
 const char *judge_chain(struct judge *j, X509 *x);
+/* Does a certificate read from a shared backend meet the policy, a
+ * chain to the anchors included whatever the policy?  store_best and
+ * the replay rule ask. */
+const char *judge_read(struct judge *j, X509 *x);
 /* The intermediates above a certificate: an identity's chain too. */
 void issuers(struct judge *j, X509 *x, STACK_OF(X509) *out, int depth);
 /* store_anchors for an open store (its local part's anchors): every

@@ -35,6 +35,7 @@
 #include "opts.h"
 #include "store_dir.h"
 #include "store_int.h"
+#include "store_ldap.h"
 #include "store_verbs.h"
 
 #define BULK_FILES	16		/* more new files: one syncfs */
@@ -1153,6 +1154,13 @@ verb_fsck(const struct run *r, const char **args)
 	return ERR_OK;
 }
 
+/* certstore ldap ... (store_ldap_verbs.c) */
+static enum err_class
+verb_ldap(const struct run *r, const char **args)
+{
+	return store_ldap_main(r->o, &r->trust, args);
+}
+
 /*
  * certstore VERB
  */
@@ -1171,6 +1179,7 @@ static const struct {
 	{ "crl", verb_crl },
 	{ "fsck", verb_fsck },
 	{ "export", verb_export },
+	{ "ldap", verb_ldap },
 };
 
 enum err_class
