@@ -25,7 +25,7 @@
 #include "keys.h"
 
 #define PASS_MAX	1024
-#define PASSFILE_MAX	(64 << 10)	/* a file: or fd: source, read whole */
+#define PASSFILE_MAX	(64 << 10)	/* a file: source, read whole */
 
 /* A key's secrets must not end up in a core file. */
 static void
@@ -43,7 +43,7 @@ keys_passphrase(const char *src, char *buf, size_t size)
 	const char *v;
 	char *p;
 	size_t len = 0, n;
-	int fd = -1, own = 0, e;
+	int fd, e;
 
 	/* Before the passphrase is in memory, not only the key. */
 	no_core();
@@ -53,23 +53,38 @@ keys_passphrase(const char *src, char *buf, size_t size)
 		v = getenv(src + 4);
 		if (v == NULL)
 			xdie(ERR_PERM, "--passin: $%s is not set", src + 4);
-	} else if (strncmp(src, "file:", 5) == 0 ||
-	    strncmp(src, "fd:", 3) == 0) {
-		if (src[1] == 'd')
-			fd = atoi(src + 3);
-		else {
-			fd = open(src + 5, O_RDONLY | O_CLOEXEC);
-			own = 1;
+	} else if (strncmp(src, "fd:", 3) == 0) {
+		/*
+		 * The first line and not a byte more, as OpenSSL's apps read
+		 * it: the writer of a pipe may keep it open, and what follows
+		 * the line is not ours.
+		 */
+		fd = atoi(src + 3);
+		while (len < size - 1) {
+			ssize_t r = read(fd, buf + len, 1);
+
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r == -1)
+				xdie(ERR_NOINPUT, "--passin: cannot read '%s': %s",
+				    src, strerror(errno));
+			if (r == 0 || buf[len] == '\n')
+				break;
+			len++;
 		}
-		if (fd < 0)
+		if (len > 0 && buf[len - 1] == '\r')
+			len--;
+		buf[len] = '\0';
+		return len;
+	} else if (strncmp(src, "file:", 5) == 0) {
+		/* Followed if a link (a secret mounted for a service often
+		 * is one); read whole in one buffer, wiped. */
+		if ((fd = open(src + 5, O_RDONLY | O_CLOEXEC)) == -1)
 			xdie(ERR_NOINPUT, "--passin: cannot open '%s': %s",
 			    src + 5, strerror(errno));
-		/* Read whole in one buffer (its size known for a file, one
-		 * allocation for less than 64 KiB from a pipe), wiped. */
 		p = io_read_fd(fd, PASSFILE_MAX, &n);
 		e = errno;
-		if (own)
-			close(fd);
+		close(fd);
 		if (p == NULL && e == EFBIG)
 			xdie(ERR_PERM, "--passin: '%s' is larger than %d KiB",
 			    src, PASSFILE_MAX >> 10);

@@ -4,7 +4,7 @@
 # smime-sign and smime-verify over the committed test PKI: round trips,
 # openssl cms in both directions, and every outcome of the policies.
 . "$(dirname "$0")/lib.sh"
-plan 127
+plan 128
 
 pki=$testdir/pki
 private_keys alice bob carol dave helpdesk expired notyet noemailprot \
@@ -207,6 +207,15 @@ for src in pass:test env:SMIME_TEST_PW "file:$tmp/pw" fd:3; do
 done
 expect_code 'wrong passphrase: 77' 77 \
     'smime-sign -p "$tmp/alice.p12" --passin pass:wrong <"$tmp/a.eml"'
+# fd: takes the first line and returns: a writer that keeps the pipe open
+# (a wrapper, a secret agent) must not hold the message up.
+mkfifo "$tmp/pw.fifo"
+sh -c 'printf "test\\n"; exec sleep 30' >"$tmp/pw.fifo" &
+writer=$!
+expect_code 'fd: from a pipe its writer keeps open' 0 \
+    'timeout 20 smime-sign -k "$tmp/alice-enc.key" -c "$pki/alice.pem" --passin fd:3 3<"$tmp/pw.fifo" <"$tmp/a.eml" >/dev/null'
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
 # --chain twice: both files' certificates go in.
 msg alice@example.com | smime-sign -k "$tmp/alice.key" -c "$pki/alice.pem" \
     --chain "$pki/sub-ca.pem" --chain "$pki/root-ca.pem" >"$tmp/c2.eml"
