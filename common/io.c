@@ -213,20 +213,17 @@ fsync_parent(const char *path)
 	free(dir);
 }
 
-char *
-io_read_fd(int fd, size_t max, size_t *len)
+static char *
+read_fd(int fd, const struct stat *st, size_t max, size_t *len)
 {
 	struct buf b = { 0 };
-	struct stat st;
 	size_t first, room;
 	ssize_t r;
 	int e;
 
-	if (fstat(fd, &st) == -1)
-		return NULL;
 	/* A regular file at once (and a byte more, to see its end), else
 	 * 64 KiB first; never more than max and a byte. */
-	first = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
+	first = S_ISREG(st->st_mode) ? (size_t)st->st_size + 1 : 65536;
 	if (first > max + 1)
 		first = max + 1;
 	for (;;) {
@@ -260,6 +257,16 @@ fail:
 }
 
 char *
+io_read_fd(int fd, size_t max, size_t *len)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return NULL;
+	return read_fd(fd, &st, max, len);
+}
+
+char *
 io_read_file(const char *path, size_t max, size_t *len)
 {
 	struct stat st;
@@ -274,7 +281,7 @@ io_read_file(const char *path, size_t max, size_t *len)
 		errno = EINVAL;
 		return NULL;
 	}
-	p = io_read_fd(fd, max, len);
+	p = read_fd(fd, &st, max, len);
 	e = errno;
 	close(fd);
 	errno = e;
