@@ -45,16 +45,16 @@ override LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANFLAGS)
 
 # Recursive on purpose: expanded when a recipe runs, after `deps`.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-# libmagic is dlopen()ed when needed (magic_type.c): its header only.
-# libldap: the directory backend (store_ldap.c).
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto popt ldap 2>/dev/null || \
-	echo -lcrypto -lpopt -lldap -llber)
+# libmagic (magic_type.c) and libldap (ldap_dl.c) are dlopen()ed when
+# needed: their headers only.
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto popt 2>/dev/null || \
+	echo -lcrypto -lpopt)
 
 TOOLS = smime-sign smime-verify smime-encrypt smime-decrypt certstore
 MODULES = err buf json io opts mime mime_field mime_cte hdr keys cms cms_env policy ber p7in \
 	magic_type filter verify decrypt \
 	encrypt sign cert store_meta store_be store_fs store_index store_fsck store_dir \
-	store_ldap store store_judge store_identity store_input store_verbs \
+	store_ldap ldap_dl store store_judge store_identity store_input store_verbs \
 	store_ldap_verbs
 UNITS = err hdr io mime mime_cte policy ber cert store_ldap
 
@@ -190,7 +190,7 @@ FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ibuild/gen \
 FUZZSRC_mime = common/mime.c common/mime_field.c common/hdr.c common/buf.c \
 	common/err.c
 FUZZSRC_all = $(MODULES:%=common/%.c)
-FUZZLIBS = -lcrypto -lmagic -lpopt -lldap -llber
+FUZZLIBS = -lcrypto -lmagic -lpopt
 
 build-fuzz/mime_fuzz: fuzz/mime_fuzz.c $(FUZZSRC_mime)
 	@mkdir -p build-fuzz
