@@ -3,9 +3,9 @@
 # Copyright (c) 2026 The smimetools authors; see LICENSE.
 # The directory in operation.  TLS: a throwaway slapd with its own test
 # CA (scripts/test-slapd --tls), reached with StartTLS on ldap:// and
-# with ldaps://; a server whose certificate another CA signed is 75,
-# naming the server and the TLS error, and the bind never happens (the
-# server logs no BIND); a wrong bind DN is 78; the passphrase read from
+# with ldaps://; a server whose certificate another CA signed, or that
+# does not carry the URL's host name, is 75, naming the server and the
+# TLS error, and the bind never happens (the server logs no BIND); a wrong bind DN is 78; the passphrase read from
 # env: and fd: is never in ldap show, the file ldap or argv.  The mail
 # pipeline with the directory down: procmailrc.smime and maildrop.smime
 # deliver the message as it came (or exit 75 with SMIME_ON_FAILURE=retry),
@@ -13,7 +13,7 @@
 # over the directory exits 0 up (an expired entry removed from it), 75
 # down.
 . "$(dirname "$0")/lib.sh"
-plan 66
+plan 68
 
 pki=$testdir/pki
 scripts=$testdir/../scripts
@@ -96,10 +96,15 @@ for how in StartTLS ldaps; do
 	    'smime-encrypt $C -t alice@example.com <"$tmp/reply.eml" >"$tmp/o"'
 	check_eq '... and no plaintext' "$(wc -c <"$tmp/o")" 0
 done
-# The certificate names 127.0.0.1, not this name.
-certstore $C ldap set "ldaps://127.0.0.2:$sport/$base" --tls-ca "$ca" 2>/dev/null
+# The certificate names 127.0.0.1, not localhost, the same server.
+certstore $C ldap set "ldaps://localhost:$sport/$base" --bind-dn "$gw_dn" \
+    --bind-passin "file:$d/gateway.pw" --tls-ca "$ca"
+n0=$(binds)
 expect_code 'ldaps to a name the certificate does not carry: 75' 75 \
     'certstore $C get alice@example.com'
+check_grep '... the TLS error' 'TLS handshake failed' "$tmp/.err"
+sleep 0.2
+check_eq '... the server logged no bind' "$(binds)" "$n0"
 
 # A wrong bind DN: the configuration's fault.
 certstore $C ldap set "$sserver/$base" --bind-dn "cn=nobody,$base" \
