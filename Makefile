@@ -7,6 +7,8 @@
 #   make fuzz       the libFuzzer targets alone (FUZZTIME=1800 for a long run)
 #   make check SAN=1  only the ASan+UBSan pass
 #   make demo       show what the tools do on a sample message
+#   make demo-ldap  the same over a throwaway LDAP server (slapd) shared by
+#                   two gateways
 #   make bench      time and memory next to openssl cms, certstore at
 #                   scale (not a test)
 #   make install / uninstall   PREFIX, DESTDIR, BINDIR, MANDIR honoured
@@ -73,7 +75,7 @@ RECIPES = scripts/procmailrc.smime scripts/maildrop.smime
 SCHEMA = scripts/smimetools.ldif
 SHAREDIR = $(PREFIX)/share/smimetools
 
-.PHONY: all deps deps-test check check-one check-valgrind lint demo bench fuzz fuzz-build \
+.PHONY: all deps deps-test check check-one check-valgrind lint demo demo-ldap bench fuzz fuzz-build \
 	install uninstall clean
 
 all: deps $(BINS)
@@ -239,6 +241,9 @@ lint: deps-test $(LIB)
 
 demo: deps-test all
 	@scripts/demo "$(CURDIR)/$(BUILD)"
+
+demo-ldap: deps-test all
+	@scripts/demo-ldap "$(CURDIR)/$(BUILD)"
 
 bench: all
 	@scripts/bench "$(CURDIR)/$(BUILD)"

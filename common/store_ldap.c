@@ -116,6 +116,7 @@ struct store_ldap {
 	size_t ncache;
 	struct op *ops;
 	size_t nops;
+	int tls_failed;		/* ld_try's handshake failed, for ld_connect */
 };
 
 static struct store_ldap *
@@ -458,6 +459,18 @@ ld_bind(struct store_ldap *l, LDAP *ld, int ldapi)
 	    NULL);
 }
 
+/* Called by libldap once the connection is made and before the TLS
+ * handshake: a failure after it is the handshake's. */
+static int
+tls_began(LDAP *ld, void *ssl, void *ctx, void *arg)
+{
+	(void)ld;
+	(void)ssl;
+	(void)ctx;
+	*(int *)arg = 1;
+	return 0;
+}
+
 /* Connects to the server of url; 0, or the result code (*ldp then
  * holds what failed, for its message). */
 static int
@@ -465,9 +478,12 @@ ld_try(struct store_ldap *l, const char *url, char *server, LDAP **ldp)
 {
 	struct timeval tv = { l->conf.timeout, 0 };
 	int v3 = LDAP_VERSION3, hard = LDAP_OPT_X_TLS_HARD, zero = 0, rc;
-	int ldapi = strncmp(url, "ldapi:", 6) == 0;
+	int ldapi = strncmp(url, "ldapi:", 6) == 0, tls = 0;
+	int (*began)(LDAP *, void *, void *, void *) = tls_began;
+	void *cb;
 
 	*ldp = NULL;
+	l->tls_failed = 0;
 	if ((rc = ldap_initialize(ldp, server)) != LDAP_SUCCESS)
 		return rc;
 	if (ldap_set_option(*ldp, LDAP_OPT_PROTOCOL_VERSION, &v3) != 0 ||
@@ -476,18 +492,28 @@ ld_try(struct store_ldap *l, const char *url, char *server, LDAP **ldp)
 	    ldap_set_option(*ldp, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != 0)
 		return LDAP_LOCAL_ERROR;
 	if (l->conf.tls_ca != NULL) {
+		/* libldap takes the function as its option's value. */
+		memcpy(&cb, &began, sizeof(cb));
 		if (ldap_set_option(*ldp, LDAP_OPT_X_TLS_CACERTFILE,
 		    l->conf.tls_ca) != 0 ||
 		    ldap_set_option(*ldp, LDAP_OPT_X_TLS_REQUIRE_CERT,
 		    &hard) != 0 ||
-		    ldap_set_option(*ldp, LDAP_OPT_X_TLS_NEWCTX, &zero) != 0)
+		    ldap_set_option(*ldp, LDAP_OPT_X_TLS_NEWCTX, &zero) != 0 ||
+		    ldap_set_option(*ldp, LDAP_OPT_X_TLS_CONNECT_CB, cb) != 0 ||
+		    ldap_set_option(*ldp, LDAP_OPT_X_TLS_CONNECT_ARG, &tls) != 0)
 			return LDAP_LOCAL_ERROR;
 		/* On ldap://, the CA means StartTLS (certstore(1)). */
 		if (strncmp(url, "ldap:", 5) == 0 &&
-		    (rc = ldap_start_tls_s(*ldp, NULL, NULL)) != LDAP_SUCCESS)
+		    (rc = ldap_start_tls_s(*ldp, NULL, NULL)) != LDAP_SUCCESS) {
+			l->tls_failed = tls;
 			return rc;
+		}
 	}
-	return ld_bind(l, *ldp, ldapi);
+	rc = ld_bind(l, *ldp, ldapi);
+	/* ldaps://: the handshake comes with the bind's connection. */
+	l->tls_failed = rc == LDAP_SERVER_DOWN && tls &&
+	    strncmp(url, "ldaps:", 6) == 0;
+	return rc;
 }
 
 static void
@@ -521,6 +547,12 @@ ld_connect(struct store_ldap *l)
 		if (why.n > 0)
 			buf_puts(&why, "; ");
 		ld_reason(ld, server, rc, &why);
+		/* libldap over GnuTLS says "unknown error code" for a failed
+		 * handshake: the line must say TLS failed, and what checked. */
+		if (l->tls_failed)
+			buf_printf(&why, ": TLS handshake failed: no certificate "
+			    "that tls-ca %s verifies for this host, or no TLS "
+			    "answer", l->conf.tls_ca);
 		if (ld != NULL)
 			ldap_unbind_ext_s(ld, NULL, NULL);
 		if (config_error(rc))
