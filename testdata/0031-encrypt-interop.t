@@ -45,15 +45,6 @@ fp() {
 	openssl x509 -in "$1" -noout -fingerprint -sha256 |
 	    sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'
 }
-# inner FILE: what smime-encrypt encrypts: the Content-* fields (with
-# their continuation lines), a blank line, the body; CRLF.
-inner() {
-	awk 'BEGIN { h = 1 } { sub(/\r$/, "") }
-	    h && /^$/ { h = 0; printf "\r\n"; next }
-	    h && /^[ \t]/ { if (c) printf "%s\r\n", $0; next }
-	    h { c = tolower($0) ~ /^content-/; if (c) printf "%s\r\n", $0; next }
-	    { printf "%s\r\n", $0 }' "$1"
-}
 # outer FILE: the header fields that are not Content-* nor MIME-Version,
 # CR removed, in order (they must stay outside, unchanged).
 outer() {
@@ -174,7 +165,7 @@ Content-Transfer-Encoding: base64
 AAECAwQFBgcICQ==
 --b1--
 EOF
-inner "$tmp/msg.eml" >"$tmp/inner"
+inner_entity "$tmp/msg.eml" >"$tmp/inner"
 outer "$tmp/msg.eml" >"$tmp/outer"
 crlf "$tmp/msg.eml" >"$tmp/msg-crlf.eml"
 

@@ -46,15 +46,6 @@ entry() {
 	printf 'userCertificate;binary:: %s\n\n' \
 	    "$(openssl x509 -in "$_c" -outform DER | base64 -w0)"
 }
-# inner FILE: what smime-encrypt encrypts: the Content-* fields, a blank
-# line, the body; CRLF.
-inner() {
-	awk 'BEGIN { h = 1 } { sub(/\r$/, "") }
-	    h && /^$/ { h = 0; printf "\r\n"; next }
-	    h && /^[ \t]/ { if (c) printf "%s\r\n", $0; next }
-	    h { c = tolower($0) ~ /^content-/; if (c) printf "%s\r\n", $0; next }
-	    { printf "%s\r\n", $0 }' "$1"
-}
 msg() {	# msg FROM TO
 	printf 'From: %s\nTo: %s\nSubject: help\nMessage-ID: <%s>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\nthe secret line\n' \
 	    "$1" "$2" "$$.$1"
@@ -122,7 +113,7 @@ check_grep 'the intermediate the signature brought is there' \
 msg help@example.org alice@example.com >"$tmp/reply.eml"
 ok 'B: smime-encrypt -t to the sender A learnt' \
     'smime-encrypt $B -t alice@example.com <"$tmp/reply.eml" >"$tmp/e.eml"'
-inner "$tmp/reply.eml" >"$tmp/inner"
+inner_entity "$tmp/reply.eml" >"$tmp/inner"
 ok 'openssl cms -decrypt with alice'"'"'s key' \
     'openssl cms -decrypt -in "$tmp/e.eml" -inkey "$tmp/alice.key" -recip "$pki/alice.pem" -out "$tmp/d"'
 check_same '... reads the message byte for byte' "$tmp/d" "$tmp/inner"

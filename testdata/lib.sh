@@ -156,6 +156,15 @@ undres() {
 
 lf() { sed 's/\r$//' "$1"; }
 crlf() { sed 's/\r$//; s/$/\r/' "$1"; }
+# inner_entity FILE: what smime-encrypt encrypts of a message: the Content-*
+# fields (with their continuation lines), a blank line, the body; CRLF.
+inner_entity() {
+	awk 'BEGIN { h = 1 } { sub(/\r$/, "") }
+	    h && /^$/ { h = 0; printf "\r\n"; next }
+	    h && /^[ \t]/ { if (c) printf "%s\r\n", $0; next }
+	    h { c = tolower($0) ~ /^content-/; if (c) printf "%s\r\n", $0; next }
+	    { printf "%s\r\n", $0 }' "$1"
+}
 
 # small_fs DIR SIZE: a tmpfs of SIZE mounted on DIR (made), unmounted at
 # exit, for full-disk tests; else 1, with why set to the reason to skip.
