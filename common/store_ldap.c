@@ -1397,15 +1397,17 @@ static void
 ref_connect(struct store_ldap *l, char **refs)
 {
 	char *server = NULL;
+	struct buf e = { 0 };
 	const char *p;
 	size_t i, n;
 	int rc;
 
 	for (i = 0; refs != NULL && refs[i] != NULL && server == NULL; i++) {
 		p = refs[i];
-		if (strncmp(p, "ldap://", 7) != 0 &&
+		if ((strncmp(p, "ldap://", 7) != 0 &&
 		    strncmp(p, "ldaps://", 8) != 0 &&
-		    strncmp(p, "ldapi://", 8) != 0)
+		    strncmp(p, "ldapi://", 8) != 0) ||
+		    !text_ok(p, strlen(p)) || strchr(p, ' ') != NULL)
 			continue;
 		/* The server alone: our base and names stay ours, whatever
 		 * DN the referral carries. */
@@ -1415,12 +1417,15 @@ ref_connect(struct store_ldap *l, char **refs)
 		memcpy(server, p, n);
 		server[n] = '\0';
 	}
-	if (server == NULL)
-		xdie(ERR_TEMP, "%s: refers our writes to %s%s%s: not an "
+	if (server == NULL) {
+		/* What the server said, escaped: it goes to the log. */
+		if (refs != NULL && refs[0] != NULL)
+			buf_escape(&e, (const unsigned char *)refs[0],
+			    strnlen(refs[0], VALUE_MAX));
+		xdie(ERR_TEMP, "%s: refers our writes to '%s': not an "
 		    "ldap://, ldaps:// or ldapi:// URL", l->server,
-		    refs != NULL && refs[0] != NULL ? "'" : "no server",
-		    refs != NULL && refs[0] != NULL ? refs[0] : "",
-		    refs != NULL && refs[0] != NULL ? "'" : "");
+		    e.p != NULL ? e.p : "");
+	}
 	if (l->hopped)
 		xdie(ERR_TEMP, "%s: refers our writes on to %s: one referral "
 		    "is followed, not two", l->server, server);
