@@ -10,10 +10,10 @@
 # entry; fsck over the directory finds a tampered entry, --repair mends
 # it and deletes nothing.
 . "$(dirname "$0")/lib.sh"
-plan 44
+plan 47
 
 pki=$testdir/pki
-private_keys alice bob carol dave
+private_keys alice bob carol dave helpdesk
 base=dc=example,dc=org
 t_start=$(date +%s)
 
@@ -54,13 +54,23 @@ msg() {	# msg FROM N
 # openssl (its capabilities list CBC first), the new by smime-sign
 # (AES-GCM first), so that the newest signature's capabilities are known.
 senders="alice bob carol dave"
-for s in $senders; do
-	msg "$s@example.com" old | openssl cms -sign -signer "$pki/$s.pem" \
-	    -inkey "$tmp/$s.key" -certfile "$pki/chain.pem" >"$tmp/$s.old"
+addr() {	# addr NAME: the address of NAME's certificate
+	case $1 in helpdesk) echo help@example.org ;; *) echo "$1@example.com" ;; esac
+}
+osign() {	# osign SENDER GEN: signed by openssl, the header outside too
+	printf 'From: %s\nTo: help@example.org\nSubject: help %s\n' \
+	    "$(addr "$1")" "$2"
+	msg "$(addr "$1")" "$2" | openssl cms -sign -signer "$pki/$1.pem" \
+	    -inkey "$tmp/$1.key" -certfile "$pki/chain.pem"
+}
+osign helpdesk gen0 >"$tmp/helpdesk.gen0"
+sleep 1.1
+for s in $senders helpdesk; do
+	osign "$s" old >"$tmp/$s.old"
 done
 sleep 1.1
-for s in $senders; do
-	msg "$s@example.com" new |
+for s in $senders helpdesk; do
+	msg "$(addr "$s")" new |
 	    smime-sign -p "$tmp/$s.p12" --passin pass:test >"$tmp/$s.new"
 done
 gateway() {	# gateway NAME: a store with the test anchor
@@ -175,6 +185,27 @@ done
 ok 'B gets from mirror 2 what either gateway imported' \
     'for s in $senders; do certstore -S "$tmp/mb" get $s@example.com >/dev/null || exit 1; done'
 ok 'fsck over mirror 1 is clean' 'certstore -S "$tmp/ma" fsck'
+# Partitioned: an entry both mirrors hold; the new signature imported on
+# mirror 1 while mirror 2 is down, then an older one, later, on mirror 2
+# while mirror 1 is down, so that mirror 2 has not heard of the newer.
+# Once they meet, both last-seen values are there, and the newer
+# signature's capabilities are what readers take, though the older
+# arrived last.
+fh=$(fp "$pki/helpdesk.pem")
+smime-verify -S "$tmp/ma" --import <"$tmp/helpdesk.gen0" >/dev/null
+poll '[ "$(count "$m2" "(smimeFingerprint=$fh)")" = 1 ]'
+slapd_stop "$m2" &&
+    smime-verify -S "$tmp/ma" --import <"$tmp/helpdesk.new" >/dev/null &&
+    slapd_stop "$m1" && slapd_start "$m2" &&
+    smime-verify -S "$tmp/mb" --import <"$tmp/helpdesk.old" >/dev/null &&
+    slapd_start "$m1"
+check_eq 'partitioned: new on mirror 1, then old on mirror 2' "$?" 0
+poll '[ "$(state "$m1")" = "$(state "$m2")" ] && [ "$(search "$m1" "(smimeFingerprint=$fh)" smimeLastSeen | grep -c "^smimeLastSeen:")" = 2 ]'
+check_eq '... they converge, both last-seen values kept' "$?" 0
+[ -n "${DEBUG72-}" ] && { search "$m1" "(smimeFingerprint=$fh)"; search "$m2" "(smimeFingerprint=$fh)"; tail -5 "$m1/slapd.log"; } | sed 's/^/# /'
+check_eq '... readers take the newer signature'"'"'s capabilities on both' \
+    "$(taken "$m1" "$fh" smimeCapabilities | cut -d' ' -f2):$(taken "$m2" "$fh" smimeCapabilities | cut -d' ' -f2)" \
+    aes-256-gcm:aes-256-gcm
 slapd_stop "$m2"
 slapd_stop "$m1"
 
@@ -235,7 +266,7 @@ ldapw() {
 ok 'a writer changes alice'"'"'s mail and adds a second last-seen' \
     'printf "dn: smimeFingerprint=%s,%s\nchangetype: modify\nreplace: mail\nmail: mallory@example.com\n-\nadd: smimeLastSeen\nsmimeLastSeen: 2001-01-01T00:00:00.000000Z\n-\n" "$fa" "$base" | ldapw ldapmodify'
 {
-	fd=$(fp "$pki/dave.pem")
+	fd=$(fp "$pki/untrusted.pem")
 	printf 'dn: smimeFingerprint=%s,%s\nobjectClass: inetOrgPerson\nobjectClass: smimetoolsCertificate\ncn: forged\nsn: %s\nsmimeFingerprint: %s\nmail: carol@example.com\nuserCertificate;binary:: %s\n\n' \
 	    "$fd" "$base" "$fd" "$fd" \
 	    "$(openssl x509 -in "$pki/carol.pem" -outform DER | base64 -w0)"
@@ -250,7 +281,7 @@ check_grep '... the changed mail' "$fa.*mail 'mallory@example.com' is not the ce
 check_grep '... alice'"'"'s address missing' "$fa.*mail 'alice@example.com' is missing" "$tmp/fsck1"
 check_grep '... two last-seen values' "$fa.*2 values of smimeLastSeen" "$tmp/fsck1"
 check_grep '... the entry whose certificate is not its name' \
-    "$(fp "$pki/dave.pem").*not the one its name says" "$tmp/fsck1"
+    "$(fp "$pki/untrusted.pem").*not the one its name says" "$tmp/fsck1"
 check_grep '... the entry without a certificate' "$fz.*no certificate" \
     "$tmp/fsck1"
 before=$(taken "$k" "$fa" smimeLastSeen)
