@@ -1241,7 +1241,7 @@ stage_mod(struct store_ldap *l, const struct ent *e, const struct meta *m)
 {
 	struct op *o = op_new(l, OP_MOD, e->fp);
 	struct buf as = { 0 }, b = { 0 };
-	const char *want, *cur, *list, *t;
+	const char *want, *cur, *cval, *list, *t;
 	size_t i, k, n;
 	int a, have;
 
@@ -1256,9 +1256,12 @@ stage_mod(struct store_ldap *l, const struct ent *e, const struct meta *m)
 			mod_swap(o, &as, e, a, want);
 	}
 	want = meta_get(m, "capabilities");
-	cur = caps_pick(&e->a[A_CAPS], &list) != NULL ? list : NULL;
-	if (want != NULL && (cur == NULL || strcmp(want, cur) != 0) &&
-	    (t = caps_time(m)) != NULL) {
+	cval = caps_pick(&e->a[A_CAPS], &list);
+	cur = cval != NULL ? list : NULL;
+	/* The same list from a newer signature is written too: its time
+	 * is what makes it outweigh an older one another mirror wrote. */
+	if (want != NULL && (t = caps_time(m)) != NULL && (cur == NULL ||
+	    strcmp(want, cur) != 0 || strncmp(t, cval, 27) > 0)) {
 		buf_printf(&b, "%s %s", t, want);
 		mod_swap(o, &as, e, A_CAPS, b.p);
 	}
