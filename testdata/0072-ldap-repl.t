@@ -205,6 +205,7 @@ slapd_stop "$m2" &&
 check_eq 'partitioned: new on mirror 1, then old on mirror 2' "$?" 0
 poll '[ "$(state "$m1")" = "$(state "$m2")" ] && [ "$(search "$m1" "(smimeFingerprint=$fh)" smimeLastSeen | grep -c "^smimeLastSeen:")" = 2 ]'
 check_eq '... they converge, both last-seen values kept' "$?" 0
+# DEBUG72=1 in the environment shows the entry on both.
 [ -n "${DEBUG72-}" ] && { search "$m1" "(smimeFingerprint=$fh)"; search "$m2" "(smimeFingerprint=$fh)"; tail -5 "$m1/slapd.log"; } | sed 's/^/# /'
 check_eq '... readers take the newer signature'"'"'s capabilities on both' \
     "$(taken "$m1" "$fh" smimeCapabilities | cut -d' ' -f2):$(taken "$m2" "$fh" smimeCapabilities | cut -d' ' -f2)" \
