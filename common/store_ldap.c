@@ -1360,38 +1360,40 @@ url_tls(const struct store_ldap *l, const char *url)
 	    (strncmp(url, "ldap:", 5) == 0 && l->conf.tls_ca != NULL);
 }
 
-/* Sends o on ld and waits for its result: the result code, the
- * referrals if it is LDAP_REFERRAL (*refs, freed by the caller). */
+/* Sends o on ld and waits for its result (the connection's timeout):
+ * the result code, and if it is LDAP_REFERRAL the referral's URLs
+ * (*refs, for refs_free). */
 static int
-op_send(struct store_ldap *l, LDAP *ld, struct op *o, LDAPControl **ctrls,
-    char ***refs)
+op_send(LDAP *ld, struct op *o, LDAPControl **ctrls, char ***refs)
 {
-	struct timeval tv = { l->conf.timeout, 0 };
-	LDAPMessage *res = NULL;
-	int rc, id, err;
+	int rc;
 
 	*refs = NULL;
 	switch (o->kind) {
 	case OP_DEL:
-		rc = ldap_delete_ext(ld, o->dn, NULL, NULL, &id);
+		rc = ldap_delete_ext_s(ld, o->dn, NULL, NULL);
 		break;
 	case OP_ADD:
-		rc = ldap_add_ext(ld, o->dn, o->mods, NULL, NULL, &id);
+		rc = ldap_add_ext_s(ld, o->dn, o->mods, NULL, NULL);
 		break;
 	default:
-		rc = ldap_modify_ext(ld, o->dn, o->mods, ctrls, NULL, &id);
+		rc = ldap_modify_ext_s(ld, o->dn, o->mods, ctrls, NULL);
 		break;
 	}
-	if (rc != LDAP_SUCCESS)
-		return rc;
-	if ((rc = ldap_result(ld, id, LDAP_MSG_ALL, &tv, &res)) <= 0) {
-		ldap_msgfree(res);
-		if (rc == 0)
-			(void)ldap_abandon_ext(ld, id, NULL, NULL);
-		return rc == 0 ? LDAP_TIMEOUT : LDAP_SERVER_DOWN;
-	}
-	rc = ldap_parse_result(ld, res, &err, NULL, NULL, refs, NULL, 1);
-	return rc != LDAP_SUCCESS ? rc : err;
+	if (rc == LDAP_REFERRAL && ldap_get_option(ld, LDAP_OPT_REFERRAL_URLS,
+	    refs) != LDAP_OPT_SUCCESS)
+		*refs = NULL;
+	return rc;
+}
+
+static void
+refs_free(char **refs)
+{
+	size_t i;
+
+	for (i = 0; refs != NULL && refs[i] != NULL; i++)
+		ldap_memfree(refs[i]);
+	ldap_memfree(refs);
 }
 
 /* Connects and binds to the server a referral names (its first
@@ -1486,15 +1488,15 @@ op_apply(struct store_ldap *l, struct op *o)
 		/* Referred before: straight there. */
 		ld = l->rld;
 		server = l->rserver;
-		rc = op_send(l, ld, o, ctrls, &refs);
-	} else if ((rc = op_send(l, ld, o, ctrls, &refs)) == LDAP_REFERRAL) {
+		rc = op_send(ld, o, ctrls, &refs);
+	} else if ((rc = op_send(ld, o, ctrls, &refs)) == LDAP_REFERRAL) {
 		ref_connect(l, refs);
-		ldap_memvfree((void **)refs);
+		refs_free(refs);
 		ld = l->rld;
 		server = l->rserver;
-		rc = op_send(l, ld, o, ctrls, &refs);
+		rc = op_send(ld, o, ctrls, &refs);
 	}
-	ldap_memvfree((void **)refs);
+	refs_free(refs);
 	ldap_control_free(ctrl);
 	if (rc == LDAP_REFERRAL)
 		xdie(ERR_TEMP, "%s: refers our writes on (from %s): one "
