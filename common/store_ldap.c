@@ -54,6 +54,7 @@
 #define VALUES_MAX	64		/* values of one attribute */
 #define PAGE		500		/* entries per page of a walk */
 #define PASS_MAX	1024
+#define ADDRS_MAX_FSCK	64		/* addresses of one certificate */
 
 /*
  * The attributes of what .meta records.  The times are ISO 8601 UTC to
@@ -111,6 +112,10 @@ struct store_ldap {
 	struct store_ldap_conf conf;
 	LDAP *ld;		/* NULL until the first look-up */
 	char *server;		/* the URL connected to, for messages */
+	LDAP *rld;		/* where ld referred our writes, if it did */
+	char *rserver;
+	int hopped;		/* ld is itself the referred server */
+	int stay;		/* a lost race does not move reads there */
 	char *basedn;
 	struct ent **cache;	/* read since begin or the last commit */
 	size_t ncache;
@@ -1165,14 +1170,23 @@ mod_swap(struct op *o, struct buf *as, const struct ent *e, int a,
 	assert_vals(as, amap[a].attr, &e->a[a]);
 }
 
-/* The time a capabilities value is written with: the latest the
- * record knows. */
+/*
+ * The time a capabilities value is written with: the signing time of
+ * the signature that brought them, if the record has one, else the
+ * latest time it knows.  Readers take the value of the greatest time,
+ * and two mirrors merge two writers' values: with arrival times, an
+ * older signature read on a mirror that had not yet heard of a newer
+ * one would win by arriving later.
+ */
 static const char *
 caps_time(const struct meta *m)
 {
 	const char *t = NULL, *v;
 	int a;
 
+	if ((v = meta_get(m, amap[A_SIGNED].meta)) != NULL &&
+	    iso_ok(v, strlen(v)))
+		return v;
 	for (a = 0; a < NATTR; a++)
 		if (amap[a].time && (v = meta_get(m, amap[a].meta)) != NULL &&
 		    iso_ok(v, strlen(v)) && (t == NULL || strcmp(v, t) > 0))
@@ -1259,7 +1273,7 @@ stage_mod(struct store_ldap *l, const struct ent *e, const struct meta *m)
 {
 	struct op *o = op_new(l, OP_MOD, e->fp);
 	struct buf as = { 0 }, b = { 0 };
-	const char *want, *cur, *list, *t;
+	const char *want, *cur, *cval, *list, *t;
 	size_t i, k, n;
 	int a, have;
 
@@ -1274,9 +1288,12 @@ stage_mod(struct store_ldap *l, const struct ent *e, const struct meta *m)
 			mod_swap(o, &as, e, a, want);
 	}
 	want = meta_get(m, "capabilities");
-	cur = caps_pick(&e->a[A_CAPS], &list) != NULL ? list : NULL;
-	if (want != NULL && (cur == NULL || strcmp(want, cur) != 0) &&
-	    (t = caps_time(m)) != NULL) {
+	cval = caps_pick(&e->a[A_CAPS], &list);
+	cur = cval != NULL ? list : NULL;
+	/* The same list from a newer signature is written too: its time
+	 * is what makes it outweigh an older one another mirror wrote. */
+	if (want != NULL && (t = caps_time(m)) != NULL && (cur == NULL ||
+	    strcmp(want, cur) != 0 || strncmp(t, cval, 27) > 0)) {
 		buf_printf(&b, "%s %s", t, want);
 		mod_swap(o, &as, e, A_CAPS, b.p);
 	}
@@ -1348,39 +1365,193 @@ sl_drop(struct store *s, const char *fp)
 	(void)op_new(sl(s), OP_DEL, fp);
 }
 
+/*
+ * Writes through a read-only replica.  A consumer answers a change with
+ * a referral (LDAP_REFERRAL) to the server that takes writes; the change
+ * goes there, bound as we bind, one hop at most.  Reads are never
+ * referred: they stay on the nearest server.
+ */
+
+/* Was the connection to url protected: TLS (ldaps://, or StartTLS on
+ * ldap:// with a CA), or a local socket, where nothing is on a wire? */
+static int
+url_protected(const struct store_ldap *l, const char *url)
+{
+	return strncmp(url, "ldaps:", 6) == 0 ||
+	    strncmp(url, "ldapi:", 6) == 0 ||
+	    (strncmp(url, "ldap:", 5) == 0 && l->conf.tls_ca != NULL);
+}
+
+/* Will the connection to url be protected by TLS?  A local socket
+ * counts only for a local socket: a directory that names one names
+ * something on this host. */
+static int
+url_tls(const struct store_ldap *l, const char *url)
+{
+	return strncmp(url, "ldaps:", 6) == 0 ||
+	    (strncmp(url, "ldap:", 5) == 0 && l->conf.tls_ca != NULL);
+}
+
+/* Sends o on ld and waits for its result (the connection's timeout):
+ * the result code, and if it is LDAP_REFERRAL the referral's URLs
+ * (*refs, for refs_free). */
+static int
+op_send(LDAP *ld, struct op *o, LDAPControl **ctrls, char ***refs)
+{
+	int rc;
+
+	*refs = NULL;
+	switch (o->kind) {
+	case OP_DEL:
+		rc = ldap_delete_ext_s(ld, o->dn, NULL, NULL);
+		break;
+	case OP_ADD:
+		rc = ldap_add_ext_s(ld, o->dn, o->mods, NULL, NULL);
+		break;
+	default:
+		rc = ldap_modify_ext_s(ld, o->dn, o->mods, ctrls, NULL);
+		break;
+	}
+	if (rc == LDAP_REFERRAL && ldap_get_option(ld, LDAP_OPT_REFERRAL_URLS,
+	    refs) != LDAP_OPT_SUCCESS)
+		*refs = NULL;
+	return rc;
+}
+
+static void
+refs_free(char **refs)
+{
+	size_t i;
+
+	for (i = 0; refs != NULL && refs[i] != NULL; i++)
+		ldap_memfree(refs[i]);
+	ldap_memfree(refs);
+}
+
+/* Connects and binds to the server a referral names (its first
+ * ldap://, ldaps:// or ldapi:// URL), or dies 75 saying why not. */
+static void
+ref_connect(struct store_ldap *l, char **refs)
+{
+	char *server = NULL;
+	struct buf e = { 0 };
+	const char *p;
+	size_t i, n;
+	int rc;
+
+	for (i = 0; refs != NULL && refs[i] != NULL && server == NULL; i++) {
+		p = refs[i];
+		if ((strncmp(p, "ldap://", 7) != 0 &&
+		    strncmp(p, "ldaps://", 8) != 0 &&
+		    strncmp(p, "ldapi://", 8) != 0) ||
+		    !text_ok(p, strlen(p)) || strchr(p, ' ') != NULL)
+			continue;
+		/* The server alone: our base and names stay ours, whatever
+		 * DN the referral carries. */
+		n = url_path(p) != NULL ? (size_t)(url_path(p) - p) :
+		    strcspn(p, "?");
+		server = xmalloc(n + 1);
+		memcpy(server, p, n);
+		server[n] = '\0';
+	}
+	if (server == NULL) {
+		/* What the server said, escaped: it goes to the log. */
+		if (refs != NULL && refs[0] != NULL)
+			buf_escape(&e, (const unsigned char *)refs[0],
+			    strnlen(refs[0], VALUE_MAX));
+		xdie(ERR_TEMP, "%s: refers our writes to '%s': not an "
+		    "ldap://, ldaps:// or ldapi:// URL", l->server,
+		    e.p != NULL ? e.p : "");
+	}
+	if (l->hopped)
+		xdie(ERR_TEMP, "%s: refers our writes on to %s: one referral "
+		    "is followed, not two", l->server, server);
+	/* Our credentials go where a directory said, not where we were
+	 * told: never in the clear if we would not have sent them so. */
+	if (url_protected(l, l->server) && !url_tls(l, server) &&
+	    !(strncmp(l->server, "ldapi:", 6) == 0 &&
+	    strncmp(server, "ldapi:", 6) == 0))
+		xdie(ERR_TEMP, "%s refers our writes to %s, which would not "
+		    "be protected by TLS as %s is: not followed", l->server,
+		    server, l->server);
+	verbosex("%s: writes referred to %s", l->server, server);
+	if ((rc = ld_try(l, server, server, &l->rld)) != LDAP_SUCCESS) {
+		struct buf b = { 0 };
+
+		ld_reason(l->rld, server, rc, &b);
+		xdie(config_error(rc) ? ERR_CONFIG : ERR_TEMP,
+		    "%s (referred to by %s)", b.p, l->server);
+	}
+	l->rserver = server;
+}
+
+/* The referred server becomes the one read too: a change lost there
+ * is read again where it is written, not from a replica that may not
+ * have caught up. */
+static void
+ref_adopt(struct store_ldap *l)
+{
+	ldap_unbind_ext_s(l->ld, NULL, NULL);
+	free(l->server);
+	l->ld = l->rld;
+	l->server = l->rserver;
+	l->rld = NULL;
+	l->rserver = NULL;
+	l->hopped = 1;
+}
+
 /* 1 done, 0 lost a race (the policy reads again), else dies. */
 static int
 op_apply(struct store_ldap *l, struct op *o)
 {
 	LDAPControl *ctrl = NULL, *ctrls[2] = { NULL, NULL };
-	int rc;
+	const char *server = l->server;
+	LDAP *ld = l->ld;
+	char **refs;
+	int rc, lost;
 
-	switch (o->kind) {
-	case OP_DEL:
-		rc = ldap_delete_ext_s(l->ld, o->dn, NULL, NULL);
-		if (rc == LDAP_NO_SUCH_OBJECT)
-			rc = LDAP_SUCCESS;
-		break;
-	case OP_ADD:
-		rc = ldap_add_ext_s(l->ld, o->dn, o->mods, NULL, NULL);
-		if (rc == LDAP_ALREADY_EXISTS)
-			return 0;
-		break;
-	default:
+	if (o->kind == OP_MOD) {
 		if ((rc = ldap_create_assertion_control(l->ld, o->assert, 1,
 		    &ctrl)) != LDAP_SUCCESS)
 			ld_die(l, rc, "assertion control");
 		ctrls[0] = ctrl;
-		rc = ldap_modify_ext_s(l->ld, o->dn, o->mods, ctrls, NULL);
-		ldap_control_free(ctrl);
-		if (rc == LDAP_ASSERTION_FAILED || rc == LDAP_NO_SUCH_OBJECT ||
-		    rc == LDAP_NO_SUCH_ATTRIBUTE ||
-		    rc == LDAP_TYPE_OR_VALUE_EXISTS)
-			return 0;
-		break;
 	}
-	if (rc != LDAP_SUCCESS)
-		ld_die(l, rc, o->dn);
+	if (l->rld != NULL) {
+		/* Referred before: straight there. */
+		ld = l->rld;
+		server = l->rserver;
+		rc = op_send(ld, o, ctrls, &refs);
+	} else if ((rc = op_send(ld, o, ctrls, &refs)) == LDAP_REFERRAL) {
+		ref_connect(l, refs);
+		refs_free(refs);
+		ld = l->rld;
+		server = l->rserver;
+		rc = op_send(ld, o, ctrls, &refs);
+	}
+	refs_free(refs);
+	ldap_control_free(ctrl);
+	if (rc == LDAP_REFERRAL)
+		xdie(ERR_TEMP, "%s: refers our writes on (from %s): one "
+		    "referral is followed, not two", server, l->server);
+	if (o->kind == OP_DEL && rc == LDAP_NO_SUCH_OBJECT)
+		rc = LDAP_SUCCESS;
+	lost = (o->kind == OP_ADD && rc == LDAP_ALREADY_EXISTS) ||
+	    (o->kind == OP_MOD && (rc == LDAP_ASSERTION_FAILED ||
+	    rc == LDAP_NO_SUCH_OBJECT || rc == LDAP_NO_SUCH_ATTRIBUTE ||
+	    rc == LDAP_TYPE_OR_VALUE_EXISTS));
+	if (lost) {
+		if (ld == l->rld && !l->stay)
+			ref_adopt(l);
+		return 0;
+	}
+	if (rc != LDAP_SUCCESS) {
+		struct buf b = { 0 };
+
+		ld_reason(ld, server, rc, &b);
+		xdie(config_error(rc) ? ERR_CONFIG : ERR_TEMP, "%s: %s%s%s",
+		    b.p, o->dn, ld != l->ld ? ", referred to by " : "",
+		    ld != l->ld ? l->server : "");
+	}
 	return 1;
 }
 
@@ -1399,6 +1570,312 @@ sl_commit(struct store *s, const struct store_version *v)
 	ops_clear(l);
 	cache_clear(l);
 	return ok;
+}
+
+/*
+ * fsck: every entry of our class, a page at a time, checked against its
+ * own certificate.  What the certificate determines (mail, the subject
+ * hash, notAfter, the flags) is repaired; so is a time with several
+ * values, kept to the one readers take.  No entry is ever deleted: in a
+ * shared directory it may be another gateway's, and certstore remove
+ * says whose it is to delete.
+ */
+struct fsck {
+	struct store_ldap *l;
+	int repair, left, fixed;
+};
+
+/* The values of attr in m, a NULL-terminated set of strings. */
+static void
+fsck_vals(struct store_ldap *l, LDAPMessage *m, const char *attr,
+    struct vals *v)
+{
+	struct berval **bv = ldap_get_values_len(l->ld, m, attr);
+	size_t i, n = (size_t)ldap_count_values_len(bv);
+
+	v->v = xcalloc(n + 1, sizeof(*v->v));
+	v->len = xcalloc(n + 1, sizeof(*v->len));
+	for (i = 0; i < n; i++) {
+		v->len[i] = bv[i]->bv_len;
+		v->v[i] = xmalloc(v->len[i] + 1);
+		memcpy(v->v[i], bv[i]->bv_val, v->len[i]);
+		v->v[i][v->len[i]] = '\0';
+	}
+	v->n = n;
+	ldap_value_free_len(bv);
+}
+
+static int
+vals_has(const struct vals *v, const char *s, int icase)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (v->len[i] == strlen(s) && (icase ?
+		    strcasecmp(v->v[i], s) : strcmp(v->v[i], s)) == 0)
+			return 1;
+	return 0;
+}
+
+/* Makes attribute attr hold exactly want[0..nwant-1] (compared as
+ * icase says): reports and, repairing, stages the values to add and
+ * delete.  The number of differences. */
+static int
+fsck_set(struct fsck *f, struct op *o, struct buf *as, const char *dn,
+    const char *attr, const struct vals *have, char **want, size_t nwant,
+    int icase)
+{
+	struct vals w = { want, NULL, nwant };
+	size_t i;
+	int n = 0;
+
+	w.len = xcalloc(nwant + 1, sizeof(*w.len));
+	for (i = 0; i < nwant; i++)
+		w.len[i] = strlen(want[i]);
+	for (i = 0; i < have->n; i++)
+		if (!vals_has(&w, have->v[i], icase)) {
+			warnx("%s: %s: %s '%.*s' is not the certificate's",
+			    f->l->server, dn, attr, (int)strnlen(have->v[i],
+			    VALUE_MAX), have->v[i]);
+			n++;
+			if (o != NULL)
+				mod_val(o, LDAP_MOD_DELETE, attr, have->v[i],
+				    have->len[i]);
+		}
+	for (i = 0; i < nwant; i++)
+		if (!vals_has(have, want[i], icase)) {
+			warnx("%s: %s: %s '%s' is missing", f->l->server, dn,
+			    attr, want[i]);
+			n++;
+			if (o != NULL)
+				mod_str(o, LDAP_MOD_ADD, attr, want[i]);
+		}
+	if (n > 0 && o != NULL)
+		assert_vals(as, attr, have);
+	free(w.len);
+	return n;
+}
+
+/* A time (or the capabilities) with values readers pass over or more
+ * than one: repairing, the one they take stays alone (*fix: the values
+ * that go).  Several good values are no problem (readers agree on one);
+ * the problems left are returned. */
+static int
+fsck_time(struct fsck *f, struct op *o, struct buf *as, const char *dn,
+    int a, const struct vals *v, int *fix)
+{
+	const char *keep, *list;
+	size_t i;
+	int bad = 0;
+
+	keep = a == A_CAPS ? caps_pick(v, &list) : time_pick(v, a == A_FIRST);
+	for (i = 0; i < v->n; i++)
+		if (v->v[i] != keep && (a == A_CAPS ? v->len[i] < 27 ||
+		    !iso_ok(v->v[i], 27) : !iso_ok(v->v[i], v->len[i]))) {
+			warnx("%s: %s: %s '%.*s' is not a time", f->l->server,
+			    dn, amap[a].attr, (int)strnlen(v->v[i], 64),
+			    v->v[i]);
+			bad++;
+		}
+	if (v->n <= 1)
+		return bad;
+	if (o == NULL || keep == NULL) {
+		warnx("%s: %s: %zu values of %s (readers take %s)",
+		    f->l->server, dn, v->n, amap[a].attr, keep == NULL ?
+		    "none" : a == A_FIRST ? "the least" : "the greatest");
+		return bad;
+	}
+	for (i = 0; i < v->n; i++)
+		if (v->v[i] != keep)
+			mod_val(o, LDAP_MOD_DELETE, amap[a].attr, v->v[i],
+			    v->len[i]);
+	assert_vals(as, amap[a].attr, v);
+	verbosex("%s: %s: %s: %zu values kept to the one readers take",
+	    f->l->server, dn, amap[a].attr, v->n);
+	*fix += bad > 0 ? bad : 1;
+	return 0;
+}
+
+static void
+fsck_entry(struct fsck *f, LDAPMessage *m)
+{
+	struct store_ldap *l = f->l;
+	char *dn = ldap_get_dn(l->ld, m), fp[FPLEN + 1], got[FPLEN + 1];
+	char na[21], hash[16], *want[ADDRS_MAX_FSCK], key[ADDR_MAX + 1];
+	struct vals v = { 0 }, cert = { 0 };
+	struct buf as = { 0 };
+	struct op *o = NULL;
+	const unsigned char *p;
+	struct addrs ad;
+	X509 *x = NULL;
+	size_t i, k, nw;
+	int a, n, probs = 0, repairs = 0, fix = 0;
+
+	if (dn == NULL)
+		garbage(l, "an entry without a name");
+	if (!dn_fp(l, m, fp)) {
+		warnx("%s: %s: the name is not smimeFingerprint=<sha-256 of "
+		    "the certificate>", l->server, dn);
+		f->left++;
+		goto out;
+	}
+	fsck_vals(l, m, A_FP, &v);
+	if (v.n != 1 || strcasecmp(v.v[0], fp) != 0) {
+		warnx("%s: %s: smimeFingerprint is not the name's", l->server,
+		    dn);
+		probs++;
+	}
+	vals_free(&v);
+	fsck_vals(l, m, A_CERT, &cert);
+	if (cert.n == 0) {
+		warnx("%s: %s: no certificate", l->server, dn);
+		f->left++;
+		goto out;
+	}
+	p = (const unsigned char *)cert.v[0];
+	if (cert.n == 1)
+		x = d2i_X509(NULL, &p, (long)cert.len[0]);
+	ERR_clear_error();
+	if (x == NULL || p != (const unsigned char *)cert.v[0] + cert.len[0] ||
+	    (cert_fp(x, got), strcmp(got, fp) != 0)) {
+		warnx("%s: %s: %s", l->server, dn, cert.n > 1 ?
+		    "more than one certificate" : x == NULL ?
+		    "the certificate does not parse" :
+		    "the certificate is not the one its name says");
+		f->left += 1 + probs;
+		goto out;
+	}
+	/* The certificate is the name's: what it determines can be set
+	 * from it.  One modify, asserting every value it replaces. */
+	if (f->repair && probs == 0) {
+		o = op_new(l, OP_MOD, fp);
+		buf_puts(&as, "(&");
+	}
+	cert_addrs(x, &ad);
+	for (nw = 0, i = 0; i < ad.n && nw < ADDRS_MAX_FSCK; i++) {
+		if (!addr_norm(ad.v[i].p, ad.v[i].n, key))
+			continue;
+		for (k = 0; k < nw && strcasecmp(want[k], key) != 0; k++)
+			;
+		if (k == nw)
+			want[nw++] = xstrdup(key);
+	}
+	addrs_free(&ad);
+	fsck_vals(l, m, "mail", &v);
+	n = fsck_set(f, o, &as, dn, "mail", &v, want, nw, 1);
+	for (i = 0; i < nw; i++)
+		free(want[i]);
+	vals_free(&v);
+	repairs += n;
+	nw = 0;
+	if (cert_is_ca(x)) {
+		snprintf(hash, sizeof(hash), "ca:%08lx",
+		    X509_subject_name_hash(x));
+		want[nw++] = hash;
+	}
+	fsck_vals(l, m, "smimeSubjectHash", &v);
+	repairs += fsck_set(f, o, &as, dn, "smimeSubjectHash", &v, want, nw,
+	    1);
+	vals_free(&v);
+	iso_asn1(X509_get0_notAfter(x), na);
+	want[0] = na;
+	fsck_vals(l, m, "smimeNotAfter", &v);
+	repairs += fsck_set(f, o, &as, dn, "smimeNotAfter", &v, want, 1, 0);
+	vals_free(&v);
+	nw = 0;
+	if (cert_is_ca(x))
+		want[nw++] = "ca";
+	if (!cert_can_encrypt(x))
+		want[nw++] = "no-encrypt";
+	fsck_vals(l, m, "smimeFlags", &v);
+	repairs += fsck_set(f, o, &as, dn, "smimeFlags", &v, want, nw, 1);
+	vals_free(&v);
+	for (a = 0; a < NATTR; a++) {
+		if (!amap[a].time && a != A_CAPS)
+			continue;
+		fsck_vals(l, m, amap[a].attr, &v);
+		probs += fsck_time(f, o, &as, dn, a, &v, &fix);
+		vals_free(&v);
+	}
+	if (o == NULL) {
+		f->left += probs + repairs;
+		goto out;
+	}
+	buf_puts(&as, ")");
+	if (o->nmods == 0) {
+		/* Nothing to change. */
+		f->left += probs;
+		goto out;
+	}
+	o->assert = xstrdup(as.p);
+	if (op_apply(l, o)) {
+		f->fixed += repairs + fix;
+		f->left += probs;
+	} else {
+		warnx("%s: %s: changed while it was repaired: run fsck "
+		    "again", l->server, dn);
+		f->left += probs + repairs + fix;
+	}
+out:
+	if (o != NULL)
+		ops_clear(l);
+	vals_free(&cert);
+	X509_free(x);
+	buf_free(&as);
+	ldap_memfree(dn);
+}
+
+static int
+sl_fsck(struct store *s, int repair, int *fixed)
+{
+	static char *attrs[] = { "*", NULL };
+	struct store_ldap *l = sl(s);
+	struct berval cookie = { 0, NULL };
+	LDAPControl *pc, *ctrls[2] = { NULL, NULL }, **rctrls, *c;
+	LDAPMessage *res, *m;
+	struct fsck f = { l, repair, 0, 0 };
+	ber_int_t count;
+	int rc, err, left, n = 0;
+
+	/* The folder first: identities, anchors, CRLs, the file ldap. */
+	left = s->local->ops->fsck(s->local, repair, fixed);
+	ld_need(l);
+	/* A repair lost on the server writes are referred to is counted,
+	 * not read again there: the walk's pages are this server's. */
+	l->stay = 1;
+	do {
+		if ((rc = ldap_create_page_control(l->ld, PAGE, &cookie, 0,
+		    &pc)) != LDAP_SUCCESS)
+			ld_die(l, rc, "paged results");
+		ctrls[0] = pc;
+		rc = ld_search(l, l->basedn, LDAP_SCOPE_ONELEVEL,
+		    "(objectClass=smimetoolsCertificate)", attrs, 0, ctrls,
+		    &res);
+		ldap_control_free(pc);
+		ber_memfree(cookie.bv_val);
+		cookie.bv_val = NULL;
+		cookie.bv_len = 0;
+		if (rc == LDAP_NO_SUCH_OBJECT)
+			xdie(ERR_CONFIG, "%s: the base DN '%s' is not in the "
+			    "directory", l->server, l->basedn);
+		for (m = ldap_first_entry(l->ld, res); m != NULL;
+		    m = ldap_next_entry(l->ld, m), n++)
+			fsck_entry(&f, m);
+		rctrls = NULL;
+		if ((rc = ldap_parse_result(l->ld, res, &err, NULL, NULL, NULL,
+		    &rctrls, 0)) != LDAP_SUCCESS)
+			ld_die(l, rc, NULL);
+		c = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
+		if (c != NULL && ldap_parse_pageresponse_control(l->ld, c,
+		    &count, &cookie) != LDAP_SUCCESS)
+			garbage(l, "paged results");
+		ldap_controls_free(rctrls);
+		ldap_msgfree(res);
+	} while (cookie.bv_val != NULL && cookie.bv_len > 0);
+	ber_memfree(cookie.bv_val);
+	verbosex("%s: %d entr%s checked", l->server, n, n == 1 ? "y" : "ies");
+	*fixed += f.fixed;
+	return left + f.left;
 }
 
 /*
@@ -1434,7 +1911,10 @@ sl_close(struct store *s)
 	free(l->cache);
 	if (l->ld != NULL)
 		ldap_unbind_ext_s(l->ld, NULL, NULL);
+	if (l->rld != NULL)
+		ldap_unbind_ext_s(l->rld, NULL, NULL);
 	free(l->server);
+	free(l->rserver);
 	free(l->basedn);
 	store_ldap_conf_free(&l->conf);
 	l->base.local->ops->close(l->base.local);
@@ -1454,5 +1934,6 @@ const struct store_ops store_ldap_ops = {
 	.put = sl_put,
 	.drop = sl_drop,
 	.commit = sl_commit,
-	/* identity, anchors, crls, fsck: the local directory's */
+	.fsck = sl_fsck,
+	/* identity, anchors, crls: the local directory's */
 };
