@@ -1001,38 +1001,20 @@ sl_facts(struct store *s, const char *fp, struct meta *m)
  * names only; fn is called after the last page, so that it may read
  * and stage as it likes.
  */
+/*
+ * Every entry of our class, a page at a time (a server's size limit
+ * applies to one page, not to the whole), each handed to fn.
+ */
 static void
-walk_page(struct store_ldap *l, LDAPMessage *res, struct fps *f)
+paged(struct store_ldap *l, char **attrs,
+    void (*fn)(struct store_ldap *, LDAPMessage *, void *), void *arg)
 {
-	LDAPMessage *m;
-	char fp[FPLEN + 1];
-
-	for (m = ldap_first_entry(l->ld, res); m != NULL;
-	    m = ldap_next_entry(l->ld, m))
-		if (dn_fp(l, m, fp)) {
-			f->v = xrealloc(f->v, (f->n + 1) * sizeof(*f->v));
-			memcpy(f->v[f->n++], fp, FPLEN + 1);
-		}
-}
-
-static void
-sl_walk(struct store *s, enum store_set set,
-    void (*fn)(struct store *, const char *, void *), void *arg)
-{
-	static char *attrs[] = { A_FP, NULL };
-	struct store_ldap *l = sl(s);
 	struct berval cookie = { 0, NULL };
 	LDAPControl *pc, *ctrls[2] = { NULL, NULL }, **rctrls, *c;
-	LDAPMessage *res;
-	struct fps f = { 0 };
+	LDAPMessage *res, *m;
 	ber_int_t count;
-	size_t i;
 	int rc, err;
 
-	if (set == STORE_IDENTITIES) {
-		s->local->ops->walk(s->local, set, fn, arg);
-		return;
-	}
 	ld_need(l);
 	do {
 		if ((rc = ldap_create_page_control(l->ld, PAGE, &cookie, 0,
@@ -1049,7 +1031,9 @@ sl_walk(struct store *s, enum store_set set,
 		if (rc == LDAP_NO_SUCH_OBJECT)
 			xdie(ERR_CONFIG, "%s: the base DN '%s' is not in the "
 			    "directory", l->server, l->basedn);
-		walk_page(l, res, &f);
+		for (m = ldap_first_entry(l->ld, res); m != NULL;
+		    m = ldap_next_entry(l->ld, m))
+			fn(l, m, arg);
 		rctrls = NULL;
 		if ((rc = ldap_parse_result(l->ld, res, &err, NULL, NULL, NULL,
 		    &rctrls, 0)) != LDAP_SUCCESS)
@@ -1062,6 +1046,37 @@ sl_walk(struct store *s, enum store_set set,
 		ldap_msgfree(res);
 	} while (cookie.bv_val != NULL && cookie.bv_len > 0);
 	ber_memfree(cookie.bv_val);
+}
+
+/* The walk's fingerprints are collected first and fn called after
+ * the last page, so that what fn does (a look-up, a change) never
+ * runs between the pages of one search. */
+static void
+walk_entry(struct store_ldap *l, LDAPMessage *m, void *arg)
+{
+	struct fps *f = arg;
+	char fp[FPLEN + 1];
+
+	if (dn_fp(l, m, fp)) {
+		f->v = xrealloc(f->v, (f->n + 1) * sizeof(*f->v));
+		memcpy(f->v[f->n++], fp, FPLEN + 1);
+	}
+}
+
+static void
+sl_walk(struct store *s, enum store_set set,
+    void (*fn)(struct store *, const char *, void *), void *arg)
+{
+	static char *attrs[] = { A_FP, NULL };
+	struct store_ldap *l = sl(s);
+	struct fps f = { 0 };
+	size_t i;
+
+	if (set == STORE_IDENTITIES) {
+		s->local->ops->walk(s->local, set, fn, arg);
+		return;
+	}
+	paged(l, attrs, walk_entry, &f);
 	for (i = 0; i < f.n; i++)
 		fn(s, f.v[i], arg);
 	free(f.v);
@@ -1582,7 +1597,7 @@ sl_commit(struct store *s, const struct store_version *v)
  */
 struct fsck {
 	struct store_ldap *l;
-	int repair, left, fixed;
+	int repair, left, fixed, n;
 };
 
 /* The values of attr in m, a NULL-terminated set of strings. */
@@ -1825,17 +1840,23 @@ out:
 	ldap_memfree(dn);
 }
 
+static void
+fsck_one(struct store_ldap *l, LDAPMessage *m, void *arg)
+{
+	struct fsck *f = arg;
+
+	(void)l;
+	fsck_entry(f, m);
+	f->n++;
+}
+
 static int
 sl_fsck(struct store *s, int repair, int *fixed)
 {
 	static char *attrs[] = { "*", NULL };
 	struct store_ldap *l = sl(s);
-	struct berval cookie = { 0, NULL };
-	LDAPControl *pc, *ctrls[2] = { NULL, NULL }, **rctrls, *c;
-	LDAPMessage *res, *m;
-	struct fsck f = { l, repair, 0, 0 };
-	ber_int_t count;
-	int rc, err, left, n = 0;
+	struct fsck f = { l, repair, 0, 0, 0 };
+	int left;
 
 	/* The folder first: identities, anchors, CRLs, the file ldap. */
 	left = s->local->ops->fsck(s->local, repair, fixed);
@@ -1843,37 +1864,9 @@ sl_fsck(struct store *s, int repair, int *fixed)
 	/* A repair lost on the server writes are referred to is counted,
 	 * not read again there: the walk's pages are this server's. */
 	l->stay = 1;
-	do {
-		if ((rc = ldap_create_page_control(l->ld, PAGE, &cookie, 0,
-		    &pc)) != LDAP_SUCCESS)
-			ld_die(l, rc, "paged results");
-		ctrls[0] = pc;
-		rc = ld_search(l, l->basedn, LDAP_SCOPE_ONELEVEL,
-		    "(objectClass=smimetoolsCertificate)", attrs, 0, ctrls,
-		    &res);
-		ldap_control_free(pc);
-		ber_memfree(cookie.bv_val);
-		cookie.bv_val = NULL;
-		cookie.bv_len = 0;
-		if (rc == LDAP_NO_SUCH_OBJECT)
-			xdie(ERR_CONFIG, "%s: the base DN '%s' is not in the "
-			    "directory", l->server, l->basedn);
-		for (m = ldap_first_entry(l->ld, res); m != NULL;
-		    m = ldap_next_entry(l->ld, m), n++)
-			fsck_entry(&f, m);
-		rctrls = NULL;
-		if ((rc = ldap_parse_result(l->ld, res, &err, NULL, NULL, NULL,
-		    &rctrls, 0)) != LDAP_SUCCESS)
-			ld_die(l, rc, NULL);
-		c = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
-		if (c != NULL && ldap_parse_pageresponse_control(l->ld, c,
-		    &count, &cookie) != LDAP_SUCCESS)
-			garbage(l, "paged results");
-		ldap_controls_free(rctrls);
-		ldap_msgfree(res);
-	} while (cookie.bv_val != NULL && cookie.bv_len > 0);
-	ber_memfree(cookie.bv_val);
-	verbosex("%s: %d entr%s checked", l->server, n, n == 1 ? "y" : "ies");
+	paged(l, attrs, fsck_one, &f);
+	verbosex("%s: %d entr%s checked", l->server, f.n,
+	    f.n == 1 ? "y" : "ies");
 	*fixed += f.fixed;
 	return left + f.left;
 }
