@@ -61,6 +61,16 @@ crl_fp(X509_CRL *c, char out[FPLEN + 1])
 	hex(md, n, out);
 }
 
+void
+fps_push(struct fps *f, const char *fp)
+{
+	/* Doubling at each power of two: a walk of 100,000 certificates
+	 * reallocates 17 times, not 100,000. */
+	if ((f->n & (f->n + 1)) == 0 || f->n == 0)
+		f->v = xrealloc(f->v, (2 * f->n + 2) * sizeof(*f->v));
+	memcpy(f->v[f->n++], fp, FPLEN + 1);
+}
+
 int
 fp_valid(const char *s, size_t n)
 {

@@ -83,6 +83,13 @@ int cert_address(X509 *x, const char *addr, char *first, size_t firstsz);
 #define FPLEN	64
 void cert_fp(X509 *x, char out[FPLEN + 1]);
 void crl_fp(X509_CRL *c, char out[FPLEN + 1]);
+
+/* A list of fingerprints, as walks and look-ups collect them. */
+struct fps {
+	char (*v)[FPLEN + 1];
+	size_t n;
+};
+void fps_push(struct fps *f, const char *fp);
 /* Are the n bytes at s a fingerprint? */
 int fp_valid(const char *s, size_t n);
 /* "<fp><suffix>" (a file name): 1 with the fingerprint, else 0. */

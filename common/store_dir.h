@@ -33,12 +33,6 @@
  * repairs them. */
 #define LINKS_MAX	64
 
-/* The fingerprints in folder, sorted. */
-struct fps {
-	char (*v)[FPLEN + 1];
-	size_t n;
-};
-
 /* A directory store.  Every file builds its paths from dir; create
  * makes one on its stack, add sets bulk. */
 struct store_dir {

@@ -633,12 +633,8 @@ each_file(struct store_dir *s, const char *folder, const char *suffix,
 void
 fps_add(struct store_dir *s, const char *fp, void *arg)
 {
-	struct fps *f = arg;
-
 	(void)s;
-	if ((f->n & (f->n + 1)) == 0 || f->n == 0)
-		f->v = xrealloc(f->v, (2 * f->n + 2) * sizeof(*f->v));
-	memcpy(f->v[f->n++], fp, FPLEN + 1);
+	fps_push(arg, fp);
 }
 
 void

@@ -1057,10 +1057,8 @@ walk_entry(struct store_ldap *l, LDAPMessage *m, void *arg)
 	struct fps *f = arg;
 	char fp[FPLEN + 1];
 
-	if (dn_fp(l, m, fp)) {
-		f->v = xrealloc(f->v, (f->n + 1) * sizeof(*f->v));
-		memcpy(f->v[f->n++], fp, FPLEN + 1);
-	}
+	if (dn_fp(l, m, fp))
+		fps_push(f, fp);
 }
 
 static void

@@ -238,19 +238,11 @@ merge(struct meta *dm, const struct meta *lm)
 		(void)meta_set(dm, "capabilities", lv);
 }
 
-struct fplist {
-	char (*v)[FPLEN + 1];
-	size_t n;
-};
-
 static void
 fp_collect(struct store *s, const char *fp, void *arg)
 {
-	struct fplist *f = arg;
-
 	(void)s;
-	f->v = xrealloc(f->v, (f->n + 1) * sizeof(*f->v));
-	memcpy(f->v[f->n++], fp, FPLEN + 1);
+	fps_push(arg, fp);
 }
 
 /* One certificate, as one change. */
@@ -286,7 +278,7 @@ static enum err_class
 ldap_push(const struct opts *o, const struct store_trust *t)
 {
 	struct store *s = store_open(opts_store_dir(o), STORE_WRITE), *l;
-	struct fplist f = { 0 };
+	struct fps f = { 0 };
 	size_t i;
 
 	store_set_trust(s, t);

@@ -175,11 +175,8 @@ list_line(struct store *s, int peer, const char *fp, X509 *x, int json)
 static void
 fp_collect(struct store *s, const char *fp, void *arg)
 {
-	struct fps *f = arg;
-
 	(void)s;
-	f->v = xrealloc(f->v, (f->n + 1) * sizeof(*f->v));
-	memcpy(f->v[f->n++], fp, FPLEN + 1);
+	fps_push(arg, fp);
 }
 
 /* The certificates of certs/ for addr (all if NULL), sorted by
