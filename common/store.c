@@ -526,8 +526,7 @@ store_best(struct store *s, const char *addr, char *caps, size_t capssz)
  */
 struct expiry {
 	time_t limit;
-	char (*v)[FPLEN + 1];
-	size_t n;
+	struct fps gone;
 };
 
 static void
@@ -541,10 +540,8 @@ expire_one(struct store *s, const char *fp, void *arg)
 	if (l->ops->identity(l, fp, key, cert, sizeof(key)) ||
 	    (x = s->ops->load(s, fp)) == NULL)
 		return;
-	if (X509_cmp_time(X509_get0_notAfter(x), &e->limit) < 0) {
-		e->v = xrealloc(e->v, (e->n + 1) * sizeof(*e->v));
-		memcpy(e->v[e->n++], fp, FPLEN + 1);
-	}
+	if (X509_cmp_time(X509_get0_notAfter(x), &e->limit) < 0)
+		fps_push(&e->gone, fp);
 	X509_free(x);
 }
 
@@ -560,13 +557,13 @@ store_expire(struct store *s, time_t limit)
 		if (n > 0)
 			backoff(n);
 		s->ops->begin(s, &v);
-		e.n = 0;
+		e.gone.n = 0;
 		s->ops->walk(s, STORE_PEERS, expire_one, &e);
-		for (i = 0; i < e.n; i++)
-			s->ops->drop(s, e.v[i]);
-		if (e.n == 0 || s->ops->commit(s, &v)) {
-			free(e.v);
-			return e.n;
+		for (i = 0; i < e.gone.n; i++)
+			s->ops->drop(s, e.gone.v[i]);
+		if (e.gone.n == 0 || s->ops->commit(s, &v)) {
+			free(e.gone.v);
+			return e.gone.n;
 		}
 	}
 	xdie(ERR_TEMP, "the store '%s' changed under %d attempts to "
