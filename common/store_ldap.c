@@ -1879,8 +1879,13 @@ sl_open(const char *where, int flags)
 	struct store *local;
 	struct store_ldap *l;
 
-	/* Identities, anchors, CRLs and the lock are the directory's;
-	 * it dies first if there is no store. */
+	/* Identities, anchors and CRLs are the folder's; it dies first
+	 * if there is no store.  Its lock is taken only to mend it (fsck):
+	 * an import writes nothing there, and holding the lock through
+	 * round trips to the server, retries included, would serialise
+	 * every writer on this gateway behind the slowest of them. */
+	if (!(flags & STORE_FSCK))
+		flags &= ~STORE_WRITE;
 	local = store_dir_ops.open(where, flags);
 	if (!store_ldap_conf_read(where, &c))
 		xdie(ERR_CONFIG, "no %s/%s", where, STORE_LDAP_FILE);
