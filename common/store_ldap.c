@@ -521,6 +521,17 @@ ld_try(struct store_ldap *l, const char *url, char *server, LDAP **ldp)
 	return rc;
 }
 
+/* libldap over GnuTLS says "unknown error code" for a failed handshake:
+ * the line must say TLS failed, and what checked. */
+static void
+tls_reason(const struct store_ldap *l, struct buf *b)
+{
+	if (l->tls_failed)
+		buf_printf(b, ": TLS handshake failed: no certificate that "
+		    "tls-ca %s verifies for this host, or no TLS answer",
+		    l->conf.tls_ca);
+}
+
 static void
 ld_connect(struct store_ldap *l)
 {
@@ -552,12 +563,7 @@ ld_connect(struct store_ldap *l)
 		if (why.n > 0)
 			buf_puts(&why, "; ");
 		ld_reason(ld, server, rc, &why);
-		/* libldap over GnuTLS says "unknown error code" for a failed
-		 * handshake: the line must say TLS failed, and what checked. */
-		if (l->tls_failed)
-			buf_printf(&why, ": TLS handshake failed: no certificate "
-			    "that tls-ca %s verifies for this host, or no TLS "
-			    "answer", l->conf.tls_ca);
+		tls_reason(l, &why);
 		if (ld != NULL)
 			ldap_unbind_ext_s(ld, NULL, NULL);
 		if (config_error(rc))
@@ -1492,6 +1498,7 @@ ref_connect(struct store_ldap *l, char **refs)
 		struct buf b = { 0 };
 
 		ld_reason(l->rld, server, rc, &b);
+		tls_reason(l, &b);
 		xdie(config_error(rc) ? ERR_CONFIG : ERR_TEMP,
 		    "%s (referred to by %s)", b.p, l->server);
 	}
