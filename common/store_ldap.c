@@ -385,6 +385,20 @@ config_error(int rc)
 }
 
 /* "server: reason (the server's message)", escaped, into b. */
+/* The server's words, escaped but for their spaces: a diagnostic is
+ * prose, and "no\x20such\x20object" reads worse than it protects. */
+static void
+diag_escape(struct buf *b, const char *diag)
+{
+	size_t i, n = strnlen(diag, VALUE_MAX);
+
+	for (i = 0; i < n; i++)
+		if (diag[i] == ' ')
+			buf_puts(b, " ");
+		else
+			buf_escape(b, (const unsigned char *)diag + i, 1);
+}
+
 static void
 ld_reason(LDAP *ld, const char *server, int rc, struct buf *b)
 {
@@ -394,8 +408,7 @@ ld_reason(LDAP *ld, const char *server, int rc, struct buf *b)
 	if (ld != NULL && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE,
 	    &diag) == LDAP_OPT_SUCCESS && diag != NULL && *diag != '\0') {
 		buf_puts(b, " (");
-		buf_escape(b, (const unsigned char *)diag,
-		    strnlen(diag, VALUE_MAX));
+		diag_escape(b, diag);
 		buf_puts(b, ")");
 	}
 	ldap_memfree(diag);
