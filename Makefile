@@ -140,18 +140,22 @@ check-one: deps-test $(BINS) $(TESTBINS)
 # signatures), certstore (0020, 0022), encrypt and decrypt (0030, 0033,
 # PKI.js's 0034), procmail (0040), the attacks (0050 to
 # 0055), secret hygiene (0056), the entity merge, direct output and
-# streamed decryption (0057 to 0059); the longest first, for prove -j2.
+# streamed decryption (0057 to 0059), the directory server (0071, 0073,
+# 0075; not 0072, whose fifty imports at once are a load test of the same
+# code, and under valgrind a test of the machine); the longest first, for
+# prove -j2.
 # About 13 minutes on two cores: valgrind is 20 to 50 times slower, and
 # each start costs 0.4 s.
 # Under SMIME_TEST_VALGRIND a test skips only what cannot run there (the
 # 10,000-certificate bundles), saying why, and widens its time bounds.
-VGTESTS = testdata/0020-*.t testdata/0010-*.t testdata/0011-*.t \
+VGTESTS = testdata/0071-*.t testdata/0020-*.t testdata/0010-*.t testdata/0011-*.t \
 	testdata/0052-*.t testdata/0012-*.t testdata/0022-*.t \
 	testdata/0030-*.t testdata/0033-*.t testdata/0040-*.t \
 	testdata/0050-*.t testdata/0051-*.t testdata/0053-*.t \
 	testdata/0054-*.t testdata/0055-*.t testdata/0056-*.t \
 	testdata/0057-*.t testdata/0058-*.t testdata/0059-*.t \
-	testdata/0034-*.t testdata/006*.t testdata/*-passthrough*.t
+	testdata/0034-*.t testdata/006*.t testdata/*-passthrough*.t \
+	testdata/0073-*.t testdata/0075-*.t
 check-valgrind: deps-test $(BINS) $(TESTBINS)
 	@echo "== tests under valgrind"
 	@rm -rf $(BUILD)/vg && mkdir -p $(BUILD)/vg
