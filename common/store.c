@@ -27,24 +27,53 @@
 #define RETRIES	8
 
 /*
- * Before attempt n (from 1) after a commit found the store changed: a
- * random wait of up to 10 ms times 2^n (2.54 s in all at most), so that
- * writers that collided do not collide again in step.  Without it, ten
- * imports of one sender at once through a slowed process (valgrind)
- * ran out of attempts in 8 of 10.
+ * The attempts at a change that may lose a race (commit's version
+ * check): before attempt n (from 2), a random wait of up to one slot
+ * times 2^(n-2), so that writers that collided do not collide again in
+ * step.  A slot is the longest attempt so far (at least 10 ms, at most
+ * 1 s): a fixed one (10 ms) fitted a quick process but not one slowed
+ * down (valgrind: an attempt of 0.5 s), whose ten imports of one sender
+ * at once still ran out of attempts in 2 of 10, the waits being shorter
+ * than the window they were to spread.
  */
-static void
-backoff(int n)
+struct attempts {
+	int n;
+	long slot;		/* ms */
+	struct timespec t0;
+};
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - t0->tv_sec) * 1000 +
+	    (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static int
+attempt(struct attempts *a)
 {
 	unsigned r = 0;
 	long ms;
 	struct timespec ts;
 
-	(void)RAND_bytes((unsigned char *)&r, sizeof(r));
-	ms = (long)(r % (10u << n)) + 1;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = ms % 1000 * 1000000L;
-	nanosleep(&ts, NULL);
+	if (a->n == RETRIES)
+		return 0;
+	if (a->n > 0) {
+		ms = ms_since(&a->t0);
+		if (ms > a->slot)
+			a->slot = ms < 1000 ? ms : 1000;
+		(void)RAND_bytes((unsigned char *)&r, sizeof(r));
+		ms = (long)(r % ((unsigned long)a->slot << (a->n - 1))) + 1;
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = ms % 1000 * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+	a->n++;
+	clock_gettime(CLOCK_MONOTONIC, &a->t0);
+	return 1;
 }
 
 int
@@ -407,15 +436,13 @@ store_import(struct store *s, X509 *signer, STACK_OF(X509) *certs,
     const char *capabilities, X509 *preferred, const struct tm *signing_time,
     const char *message_id)
 {
+	struct attempts a = { .slot = 10 };
 	struct store_version v;
-	int n;
 
 	/* One commit: every file written before the first rename.  A
 	 * backend without a lock may find the store changed since begin:
 	 * what was staged is dropped, and the message read again. */
-	for (n = 0; n < RETRIES; n++) {
-		if (n > 0)
-			backoff(n);
+	while (attempt(&a)) {
 		s->ops->begin(s, &v);
 		import_once(s, signer, certs, capabilities, preferred,
 		    signing_time, message_id);
@@ -549,13 +576,11 @@ size_t
 store_expire(struct store *s, time_t limit)
 {
 	struct expiry e = { .limit = limit };
+	struct attempts a = { .slot = 10 };
 	struct store_version v;
 	size_t i;
-	int n;
 
-	for (n = 0; n < RETRIES; n++) {
-		if (n > 0)
-			backoff(n);
+	while (attempt(&a)) {
 		s->ops->begin(s, &v);
 		e.gone.n = 0;
 		s->ops->walk(s, STORE_PEERS, expire_one, &e);
