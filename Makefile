@@ -10,7 +10,7 @@
 #   make demo-ldap  the same over a throwaway LDAP server (slapd) shared by
 #                   two gateways
 #   make bench      time and memory next to openssl cms, certstore at
-#                   scale (not a test)
+#                   scale, over a throwaway slapd too (not a test)
 #   make install / uninstall   PREFIX, DESTDIR, BINDIR, MANDIR honoured
 #   make deb        the Debian package, in build/deb/ (installs dpkg-dev,
 #                   debhelper, fakeroot, lintian if missing)
@@ -249,9 +249,10 @@ demo: deps-test all
 demo-ldap: deps-test all
 	@scripts/demo-ldap "$(CURDIR)/$(BUILD)"
 
-bench: all
+bench: deps-test all
 	@scripts/bench "$(CURDIR)/$(BUILD)"
 	@scripts/bench-store "$(CURDIR)/$(BUILD)"
+	@scripts/bench-ldap "$(CURDIR)/$(BUILD)"
 
 # The recipe files name where the commands and themselves are installed.
 install: all

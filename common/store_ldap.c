@@ -194,8 +194,10 @@ url_path(const char *url)
 	return p != NULL ? strchr(p + 3, '/') : NULL;
 }
 
+/* Why u is no URL of ours, or NULL.  deep: also as libldap parses it,
+ * which loads libldap (ldap_dl.c). */
 static const char *
-url_check1(const char *u, char *why, size_t whysz)
+url_check1(const char *u, int deep, char *why, size_t whysz)
 {
 	LDAPURLDesc *lud = NULL;
 	const char *path = url_path(u);
@@ -209,20 +211,18 @@ url_check1(const char *u, char *why, size_t whysz)
 	else if (strchr(path, '?') != NULL)
 		snprintf(why, whysz, "'%s': only a base DN may follow the "
 		    "server", u);
-	else if (ldap_url_parse(u, &lud) != LDAP_URL_SUCCESS ||
-	    lud->lud_dn == NULL || *lud->lud_dn == '\0')
+	else if (deep && (ldap_url_parse(u, &lud) != LDAP_URL_SUCCESS ||
+	    lud->lud_dn == NULL || *lud->lud_dn == '\0'))
 		snprintf(why, whysz, "'%s': not an LDAP URL", u);
-	else {
-		ldap_free_urldesc(lud);
-		return NULL;
-	}
+	else
+		why = NULL;
 	if (lud != NULL)
 		ldap_free_urldesc(lud);
 	return why;
 }
 
-const char *
-store_ldap_url_check(const char *urls, char *why, size_t whysz)
+static const char *
+urls_check(const char *urls, int deep, char *why, size_t whysz)
 {
 	char *copy = xstrdup(urls), *u, *save = NULL;
 	const char *bad = NULL;
@@ -234,13 +234,19 @@ store_ldap_url_check(const char *urls, char *why, size_t whysz)
 			snprintf(why, whysz, "more than %d URLs", URLS_MAX);
 			bad = why;
 		} else
-			bad = url_check1(u, why, whysz);
+			bad = url_check1(u, deep, why, whysz);
 	if (bad == NULL && n == 0) {
 		snprintf(why, whysz, "no URL");
 		bad = why;
 	}
 	free(copy);
 	return bad;
+}
+
+const char *
+store_ldap_url_check(const char *urls, char *why, size_t whysz)
+{
+	return urls_check(urls, 1, why, whysz);
 }
 
 void
@@ -301,8 +307,12 @@ conf_line(struct store_ldap_conf *c, const char *path, int lineno,
 		bad = "said twice";
 	else {
 		v += 2;
+		/* libldap's parse waits for the connection (ld_connect):
+		 * a filter that opens the store and never reaches the
+		 * server (smime-verify without --import, smime-sign)
+		 * would load libldap, GnuTLS and the rest for nothing. */
 		if (i == 0)
-			bad = store_ldap_url_check(v, why, sizeof(why));
+			bad = urls_check(v, 0, why, sizeof(why));
 		else if (i == 2)
 			bad = store_ldap_passin_check(v);
 		else if (i == 3 && *v != '/')
@@ -548,13 +558,18 @@ tls_reason(const struct store_ldap *l, struct buf *b)
 static void
 ld_connect(struct store_ldap *l)
 {
-	char *copy, *u, *save = NULL, *server;
+	char *copy, *u, *save = NULL, *server, w[512];
 	struct buf why = { 0 };
 	LDAPURLDesc *lud;
 	LDAP *ld;
 	size_t n;
 	int rc;
 
+	/* What conf_line left to libldap: ldap set checked it, unless
+	 * the file was edited since. */
+	if (urls_check(l->conf.url, 1, w, sizeof(w)) != NULL)
+		xdie(ERR_CONFIG, "%s/%s: url: %s", l->base.where,
+		    STORE_LDAP_FILE, w);
 	copy = xstrdup(l->conf.url);
 	for (u = strtok_r(copy, " ", &save); u != NULL;
 	    u = strtok_r(NULL, " ", &save)) {
