@@ -58,6 +58,7 @@ struct ca_ref {
 struct judge {
 	struct store *s;
 	X509_STORE *anchors;	/* loaded by the first chain checked */
+	int system;		/* the system's anchors loaded, or unwanted */
 	struct ca_ref *cas;	/* the inputs' CA certificates, by hash */
 	size_t ncas;
 	struct {
