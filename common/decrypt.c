@@ -51,6 +51,8 @@ struct decrypt {
 	int key;		/* 0 not asked, 1 id holds it, -1 none */
 	const struct identity *id;	/* the context's, or &own */
 	struct identity own;	/* the store's, for this message */
+	struct hp hp;		/* the plaintext's protected header */
+	struct buf notes;
 };
 
 static int
@@ -61,6 +63,7 @@ drop_field(void *arg, const char *field, size_t len)
 	 * is the sender's, and a reply built from this message must not
 	 * carry it back out to smime-encrypt. */
 	return mime_field_is(field, len, "SMIME-Decrypt") ||
+	    mime_field_is(field, len, "HP-Outer") ||
 	    hdr_is_control(field, len);
 }
 
@@ -345,6 +348,45 @@ out:
 	free(skel);
 }
 
+/*
+ * The plaintext's protected header (smime-decrypt(1), HEADER
+ * PROTECTION): its scheme is said as hp=, and its fields take the outer
+ * ones' place.  Whoever encrypted to us wrote it, as they wrote the
+ * rest: it is promoted as the entity's Content-* fields are.  The Legacy
+ * Display Element leaves the plaintext unless a signature covers it (the
+ * claim is then the signed part's), for smime-verify next.
+ */
+static void
+protected_header(struct decrypt *d, struct filter *f,
+    struct filter_result *res)
+{
+	char item[32], *c;
+
+	int promoted;
+
+	hp_init(&d->hp, HP_LOOK_SIGNED);
+	hp_scan_fd(&d->hp, d->pt_fd);
+	promoted = hp_claimed(&d->hp) &&
+	    filter_promote(f, &d->hp, &d->notes) == 0;
+	if (hp_claimed(&d->hp) && !promoted)
+		buf_puts(&d->notes, "header protection not used: too many "
+		    "header fields");
+	else if (d->hp.refused != NULL)
+		buf_printf(&d->notes, "header protection not used: %s",
+		    d->hp.refused);
+	res->hp = hp_scheme_name(promoted ? d->hp.scheme : HP_NONE);
+	snprintf(item, sizeof(item), "hp=%s", res->hp);
+	hdr_field_add(&res->field, ";", item);
+	res->strip_lde = promoted && !d->hp.nested && !d->hp.signed_root;
+	if (d->notes.n > 0) {
+		c = hdr_comment(d->notes.p, d->notes.n);
+		hdr_field_add(&res->field, "", c);
+		free(c);
+		res->comment = xcalloc(1, d->notes.n + 1);
+		memcpy(res->comment, d->notes.p, d->notes.n);
+	}
+}
+
 static void
 finish(void *arg, struct filter *f, struct filter_result *res)
 {
@@ -374,6 +416,7 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 		hdr_field_add(&res->field, ";", item);
 		snprintf(item, sizeof(item), "recipient=%s", o.recipient);
 		hdr_field_add(&res->field, ";", item);
+		protected_header(d, f, res);
 		res->body_fd = d->pt_fd;
 		res->body_crlf = 1;
 		d->pt_fd = -1;
@@ -439,6 +482,8 @@ decrypt_run(const struct decrypt_ctx *c)
 	rc = filter_main(&ops, &d, c->o);
 	cms_decrypt_close(d.icd);
 	identity_release(&d.own);
+	hp_free(&d.hp);
+	buf_free(&d.notes);
 	if (d.ct_fd != -1)
 		close(d.ct_fd);
 	if (d.pt_fd != -1)

@@ -64,6 +64,10 @@ struct filter {
 	size_t nonce;
 	int in_once;
 	uint64_t hdr_end;
+	/* filter_promote: the protected header, and which of its fields
+	 * are written (bit i: hp_names[i]). */
+	const struct hp *hp;
+	unsigned hp_write;
 };
 
 /* --crlf/--lf, else the input's: the output is converted only when they
@@ -295,9 +299,9 @@ copy_src(struct filter *f, struct io_wr *w, uint64_t from, uint64_t to,
 
 /* --report: one JSON object per line, appended in one write(2) so that
  * concurrent runs do not interleave. */
-void
-filter_report(const struct opts *o, const char *tool, const char *result,
-    const char *comment)
+static void
+report_line(const struct opts *o, const char *tool, const char *result,
+    const char *comment, const char *hp)
 {
 	struct buf line = { 0 };
 	int fd;
@@ -314,6 +318,10 @@ filter_report(const struct opts *o, const char *tool, const char *result,
 		buf_puts(&line, ",\"comment\":");
 		json_str(&line, comment);
 	}
+	if (hp != NULL) {
+		buf_puts(&line, ",\"hp\":");
+		json_str(&line, hp);
+	}
 	buf_puts(&line, "}\n");
 	if (strncmp(o->report, "fd:", 3) == 0)
 		fd = atoi(o->report + 3);
@@ -326,6 +334,115 @@ filter_report(const struct opts *o, const char *tool, const char *result,
 	if (strncmp(o->report, "fd:", 3) != 0)
 		close(fd);
 	buf_free(&line);
+}
+
+void
+filter_report(const struct opts *o, const char *tool, const char *result,
+    const char *comment)
+{
+	report_line(o, tool, result, comment, NULL);
+}
+
+/* An outer field's value (after the colon) into v; -1 if it is longer. */
+static int
+outer_value(const struct filter *f, const struct once *e, char *v,
+    size_t vsz, size_t *vlen)
+{
+	size_t n = (size_t)(e->to - e->from), at;
+	ssize_t k;
+
+	if (n > vsz)
+		return -1;
+	do
+		k = pread(f->src, v, n, (off_t)e->from);
+	while (k == -1 && errno == EINTR);
+	if (k != (ssize_t)n)
+		xdie(ERR_IO, "cannot read the input again: %s",
+		    k == -1 ? strerror(errno) : "it shrank");
+	if (mime_field_name(v, n, &at) == 0)
+		return -1;
+	memmove(v, v + at, n - at);
+	*vlen = n - at;
+	return 0;
+}
+
+int
+filter_promote(struct filter *f, const struct hp *hp, struct buf *notes)
+{
+	static char v[4096];
+	const char *names[HP_NFIELDS];
+	size_t i, vlen, at;
+	int k, n = 0, count, same, differs, keep;
+
+	if (f->nonce >= ONCE_MAX)
+		return -1;
+	f->hp = hp;
+	f->hp_write = 0;
+	for (k = 0; k < HP_NFIELDS; k++) {
+		count = same = differs = 0;
+		for (i = 0; i < f->nonce; i++) {
+			if (strcmp(f->once[i].name, hp_names[k]) != 0)
+				continue;
+			count++;
+			if (outer_value(f, &f->once[i], v, sizeof(v),
+			    &vlen) == -1)
+				differs = 1;
+			else if (hp->has[k] && mime_field_name(hp->field[k].p,
+			    hp->field[k].n, &at) > 0 && hp_value_eq(v, vlen,
+			    hp->field[k].p + at, hp->field[k].n - at))
+				same++;
+			else if (!(hp->has_outer[k] && hp_value_eq(v, vlen,
+			    hp->outer[k].p, hp->outer[k].n)))
+				differs = 1;
+		}
+		if (hp->has[k])
+			keep = count == 1 && same == 1;
+		else
+			keep = hp->scheme == HP_V1;
+		for (i = 0; i < f->nonce && !keep; i++)
+			if (strcmp(f->once[i].name, hp_names[k]) == 0)
+				f->once[i].omit = 1;
+		if (hp->has[k] && !keep)
+			f->hp_write |= 1u << k;
+		if (differs && !(keep && !hp->has[k]))
+			names[n++] = hp_names[k];
+	}
+	if (n == 0)
+		return 0;
+	buf_puts(notes, "outer ");
+	for (k = 0; k < n; k++)
+		buf_printf(notes, "%s%s", k > 0 ? ", " : "", names[k]);
+	buf_printf(notes, " %s from the protected header",
+	    n > 1 ? "differ" : "differs");
+	return 0;
+}
+
+/* The protected fields filter_promote chose, in the output's line
+ * ends. */
+static void
+write_protected(struct filter *f, struct io_wr *w)
+{
+	const char *eol = filter_eol(f), *p;
+	size_t i, n, start;
+	int k;
+
+	for (k = 0; f->hp != NULL && k < HP_NFIELDS; k++) {
+		if (!(f->hp_write & 1u << k))
+			continue;
+		p = f->hp->field[k].p;
+		n = f->hp->field[k].n;
+		while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+			n--;
+		for (i = start = 0; i <= n; i++) {
+			if (i < n && p[i] != '\n')
+				continue;
+			/* a line, less its CR, then our line end */
+			io_wr_write(w, p + start, i - start -
+			    (i > start && p[i - 1] == '\r'));
+			io_wr_write(w, eol, strlen(eol));
+			start = i + 1;
+		}
+	}
 }
 
 /* Is an outer field of this name staying in the output? */
@@ -379,6 +496,8 @@ inner_promoted(struct entity *en, const char *field, size_t len)
 		return 0;
 	if (n > 8 && strncasecmp(field, "Content-", 8) == 0)
 		return 1;
+	if (en->f->hp != NULL && hp_index(field, len) >= 0)
+		return 0;
 	if ((name = once_name(field, len)) == NULL || outer_kept(en->f, name))
 		return 0;
 	for (i = 0; once_names[i] != name; i++)
@@ -453,22 +572,22 @@ entity_header(struct entity *en, int fd)
 static struct io_wr out;
 
 /* The outer header, from the mbox From line's end to the empty line,
- * less its Content-* fields and the omitted ones. */
+ * less its Content-* fields (unless cfields) and the omitted ones. */
 static void
-write_outer(struct filter *f)
+write_outer(struct filter *f, int cfields)
 {
 	uint64_t (*omit)[2];
-	size_t i, k, n = 0;
+	size_t i, k, n = 0, nc = cfields ? 0 : f->ncfields;
 
 	omit = xcalloc(f->ncfields + f->nonce + 1, sizeof(*omit));
-	for (i = k = 0; i < f->ncfields || k < f->nonce;) {
+	for (i = k = 0; i < nc || k < f->nonce;) {
 		while (k < f->nonce && !f->once[k].omit)
 			k++;
-		if (k < f->nonce && (i == f->ncfields ||
+		if (k < f->nonce && (i == nc ||
 		    f->once[k].from < f->cfields[i][0])) {
 			omit[n][0] = f->once[k].from;
 			omit[n++][1] = f->once[k++].to;
-		} else if (i < f->ncfields) {
+		} else if (i < nc) {
 			omit[n][0] = f->cfields[i][0];
 			omit[n++][1] = f->cfields[i++][1];
 		}
@@ -499,7 +618,7 @@ filter_out_now(struct filter *f)
 		    strerror(f->spool.err));
 	io_wr_init(&out, fd, f->o->eol);
 	copy_src(f, &out, f->off0, f->off0 + f->from_len, NULL, 0);
-	write_outer(f);
+	write_outer(f, 0);
 	entity_eol(f);
 	f->out_now = 1;
 	return &out;
@@ -509,7 +628,7 @@ static void
 write_output(struct filter *f, struct filter_result *res)
 {
 	struct entity en = { .f = f };
-	uint64_t end, body;
+	uint64_t end, body, lde0 = 0, lde1 = 0;
 	size_t i;
 
 	if (f->out_now)
@@ -518,21 +637,34 @@ write_output(struct filter *f, struct filter_result *res)
 	end = f->seekable ? f->off0 + f->in_len : f->spool.total;
 	copy_src(f, &out, f->off0, f->off0 + f->from_len, NULL, 0);
 	io_wr_write(&out, res->field.b.p, res->field.b.n);
-	if (res->body_fd == -1) {
+	if (res->body_fd == -1 && f->hp == NULL) {
 		copy_src(f, &out, f->off0 + f->from_len, end, NULL, 0);
 		goto done;
 	}
+	if (res->body_fd == -1) {
+		write_outer(f, 1);
+		write_protected(f, &out);
+		copy_src(f, &out, f->hdr_end, end, NULL, 0);
+		goto done;
+	}
 	entity_header(&en, res->body_fd);
-	for (i = 0; i < f->nonce && en.has_subject; i++)
+	for (i = 0; i < f->nonce && en.has_subject && f->hp == NULL; i++)
 		if (f->once[i].placeholder)
 			f->once[i].omit = 1;
 	/* The outer header without its Content-* fields (nor a hidden
-	 * Subject), then the entity. */
-	write_outer(f);
+	 * Subject), the protected fields, then the entity. */
+	write_outer(f, 0);
+	write_protected(f, &out);
 	if (res->body_crlf)
 		entity_eol(f);
 	en.out = &out;
 	body = entity_header(&en, res->body_fd);
+	if (res->strip_lde && f->hp != NULL &&
+	    hp_lde(res->body_fd, f->hp->scheme, &lde0, &lde1) == 0 &&
+	    lde0 >= body) {
+		copy_n(&out, res->body_fd, body, lde0 - body);
+		body = lde1;
+	}
 	if (lseek(res->body_fd, (off_t)body, SEEK_SET) == -1)
 		xdie(ERR_TEMP, "cannot seek the spool: %s", strerror(errno));
 	io_wr_copyfd(&out, res->body_fd);
@@ -592,7 +724,7 @@ filter_main(const struct filter_ops *ops, void *ctx, const struct opts *o)
 	ops->finish(ctx, &f, &res);
 	if (!res.no_output)
 		write_output(&f, &res);
-	filter_report(o, ops->name, res.result, res.comment);
+	report_line(o, ops->name, res.result, res.comment, res.hp);
 	if (spool != -1)
 		close(spool);
 	if (res.body_fd != -1)

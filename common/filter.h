@@ -23,6 +23,7 @@
 
 #include "err.h"
 #include "hdr.h"
+#include "hp.h"
 #include "mime.h"
 #include "opts.h"
 
@@ -39,6 +40,11 @@ struct filter_result {
 	 * none.  crlf: it is in CRLF and goes out in the output's ends. */
 	int body_fd;
 	int body_crlf;
+	/* Header protection: the scheme for --report's "hp" (NULL: none
+	 * said), and whether the Legacy Display Element leaves body_fd (it
+	 * is under no signature in the output). */
+	const char *hp;
+	int strip_lde;
 };
 
 struct filter_ops {
@@ -63,6 +69,22 @@ enum err_class filter_main(const struct filter_ops *ops, void *ctx,
  * line; for commands that do not run through filter_main (smime-sign). */
 void filter_report(const struct opts *o, const char *tool,
     const char *result, const char *comment);
+
+/*
+ * For ops, in finish: the payload's protected header (hp_claimed) takes
+ * the place of the outer user-facing fields in the output.  An outer
+ * field stays where it is if it is the only one of its name and says
+ * what its protected copy says (a pass-through stays byte-exact); the
+ * other outer fields of those names are left out, and the protected ones
+ * are written after the outer header.  Under "v1" an outer field without
+ * a protected copy stays; under the other schemes it goes, the payload's
+ * header being the whole of what the author said.  Appends to notes the
+ * outer fields that differ from their protected copy (or, for "cipher",
+ * from their HP-Outer record).  hp must live until filter_main returns.
+ * Returns -1, promoting nothing, when the header has more such fields
+ * than are tracked.
+ */
+int filter_promote(struct filter *f, const struct hp *hp, struct buf *notes);
 
 /* For ops, at the end of the top-level header: the command will give a
  * body_fd, so the driver need not keep the body. */

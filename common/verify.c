@@ -63,6 +63,9 @@ struct verify {
 	 * content (layer 1...), of the message/rfc822 it is; Message-ID */
 	struct from from;
 	char msgid[256];
+	/* The signed content's protected header (layer 1 scans it; the
+	 * message keeps it for the output) */
+	struct hp hp;
 	/* detached */
 	int in_first;
 	struct io_wr canon, raw;
@@ -130,7 +133,10 @@ drop_field(void *arg, const char *field, size_t len)
 	}
 	/* An SMIME-Encrypt is the sender's, not ours: a reply built from
 	 * this message must not carry it back out to smime-encrypt. */
-	return hdr_is_ar_of(field, len, v->c->id) || hdr_is_control(field, len);
+	/* HP-Outer belongs inside a payload (RFC 9788): outside, anyone
+	 * may have written it. */
+	return hdr_is_ar_of(field, len, v->c->id) || hdr_is_control(field, len) ||
+	    mime_field_is(field, len, "HP-Outer");
 }
 
 static void
@@ -250,6 +256,8 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 	}
 	if (v->layer > 0)
 		signed_header(v, ev);
+	if (v->layer == 1)
+		hp_event(&v->hp, ev);
 	switch (ev->type) {
 	case MIME_EV_BEGIN:
 		if (top && part->index == 1)
@@ -362,6 +370,15 @@ from_status(const struct from *fr)
 	}
 }
 
+/* On a pass, the protected From takes the outer one's place in the
+ * output (filter_promote): the outer From is then no reader's. */
+static int
+promotes_from(const struct verify *v, const struct verify *content)
+{
+	return !v->c->o->quiet && hp_claimed(&content->hp) &&
+	    content->from.seen;
+}
+
 /*
  * The address check of one signer (--policy chain, smime-verify(1)): the
  * From a reader is shown is the one checked.  The signed header's From,
@@ -372,9 +389,10 @@ from_status(const struct from *fr)
  * is bound to the From: an inner layer is someone's signed content.
  */
 static enum addr_status
-address_check(const struct verify *v, const struct from *sig, X509 *cert,
-    char *addr, size_t addrsz)
+address_check(const struct verify *v, const struct verify *content,
+    X509 *cert, char *addr, size_t addrsz)
 {
+	const struct from *sig = &content->from;
 	const struct from *fr = sig->seen ? sig : &v->from;
 	enum addr_status st = from_status(fr);
 	int m = cert_address(cert, st == ADDR_MATCH ? fr->addr : "",
@@ -386,6 +404,8 @@ address_check(const struct verify *v, const struct from *sig, X509 *cert,
 		return st;
 	if (m <= 0)
 		return m < 0 ? ADDR_NONE_IN_CERT : ADDR_MISMATCH;
+	if (promotes_from(v, content))
+		return ADDR_MATCH;
 	if (sig->seen && v->from.n > 0 && (from_status(&v->from) !=
 	    ADDR_MATCH || strcmp(v->from.addr, sig->addr) != 0))
 		return ADDR_OUTER_DIFFERS;
@@ -408,8 +428,8 @@ judge(struct verify *v, const struct verify *content,
 		facts.chain = cv->signers[i].chain;
 		facts.weak_digest = cv->signers[i].weak_digest;
 		facts.rsa_bits = cv->signers[i].rsa_bits;
-		facts.addr = address_check(v, &content->from,
-		    cv->signers[i].cert, addr, sizeof(addr));
+		facts.addr = address_check(v, content, cv->signers[i].cert,
+		    addr, sizeof(addr));
 		d = policy_decide(v->c->o->policy, &facts, &why);
 		if (i == 0 || d > worst) {
 			worst = d;
@@ -464,6 +484,43 @@ scan_signed(struct verify *outer, int fd, struct verify *w)
 		mime_parser_feed(p, buf, n);
 	mime_parser_finish(p);
 	mime_parser_free(p);
+}
+
+/*
+ * The signed content's protected header (smime-verify(1), HEADER
+ * PROTECTION): its From is the one the signer must match, as a wrapped
+ * message's is (signed_header()); under "v1" only when it has one.
+ */
+static void
+protected_from(struct verify *w)
+{
+	const struct buf *from = &w->hp.field[1];
+
+	if (!hp_claimed(&w->hp) || w->hp.scheme == HP_WRAPPED ||
+	    (w->hp.scheme == HP_V1 && !w->hp.has[1]))
+		return;
+	memset(&w->from, 0, sizeof(w->from));
+	if (w->hp.has[1])
+		from_field(&w->from, from->p, from->n);
+	w->from.seen = 1;
+}
+
+/* A claim that readers could take two ways (two labels, a field twice)
+ * is no pass.  The message keeps the header for the output. */
+static void
+keep_hp(struct verify *v, struct verify *w, struct outcome *o)
+{
+	if (v->layer > 0)
+		return;
+	if (w->hp.scheme != HP_NONE && w->hp.refused != NULL &&
+	    o->rank < R_PERMERROR) {
+		conclude(o, R_PERMERROR, NULL);
+		snprintf(o->why, sizeof(o->why),
+		    "ambiguous protected header: %s", w->hp.refused);
+	}
+	hp_free(&v->hp);
+	v->hp = w->hp;
+	memset(&w->hp, 0, sizeof(w->hp));
 }
 
 /*
@@ -529,8 +586,10 @@ check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	BIO_free(content);
 	if (cv.status == CMSV_VALID) {
 		scan_signed(v, v->canon_fd, &w);
+		protected_from(&w);
 		judge(v, &w, &cv, o);
 		check_inner(&w, anchors, o);
+		keep_hp(v, &w, o);
 		/* Content with two readings is not ours to choose one of:
 		 * it stays signed, for the reader's own S/MIME. */
 		if (v->c->o->unwrap && w.ambig == NULL) {
@@ -581,8 +640,10 @@ check_opaque(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	BIO_free(content);
 	if (cv.status == CMSV_VALID) {
 		scan_signed(v, v->content_fd, &w);
+		protected_from(&w);
 		judge(v, &w, &cv, o);
 		check_inner(&w, anchors, o);
+		keep_hp(v, &w, o);
 		/* Unwrapped only when the signature is valid, and the
 		 * content has one reading. */
 		if (w.ambig == NULL) {
@@ -696,6 +757,31 @@ anchors(struct verify_ctx *c)
 	return c->anchors;
 }
 
+/*
+ * On a pass, the signed content's protected header takes the outer
+ * user-facing fields' place (filter_promote), and the Legacy Display
+ * Element leaves a content that is unwrapped, unless it is itself
+ * signed.  Under -q nothing is written, so nothing is promoted: the
+ * outer From was checked instead.
+ */
+static void
+promote(struct verify *v, struct filter *f, struct filter_result *res,
+    struct outcome *o)
+{
+	struct buf notes = { 0 };
+
+	if (v->c->o->quiet || !hp_claimed(&v->hp))
+		return;
+	if (filter_promote(f, &v->hp, &notes) == -1)
+		conclude(o, R_PERMERROR,
+		    "too many header fields to protect");
+	else if (notes.n > 0)
+		snprintf(o->why, sizeof(o->why), "%.*s, hp=%s", (int)notes.n,
+		    notes.p, hp_scheme_name(v->hp.scheme));
+	res->strip_lde = o->fd != -1 && !v->hp.signed_root;
+	buf_free(&notes);
+}
+
 static void
 finish(void *arg, struct filter *f, struct filter_result *res)
 {
@@ -742,10 +828,14 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 			o.fd = -1;
 		}
 	}
+	if (o.rank == R_PASS)
+		promote(v, f, res, &o);
 	if (opt->import)
 		import(v, &o);
 done:
 	header(v, f, res, &o);
+	res->hp = hp_scheme_name(v->hp.refused == NULL ? v->hp.scheme :
+	    HP_NONE);
 	res->body_fd = o.fd;
 	res->body_crlf = o.crlf;
 	res->no_output = opt->quiet;
@@ -757,6 +847,7 @@ done:
 static void
 verify_release(struct verify *v)
 {
+	hp_free(&v->hp);
 	if (v->canon_fd != -1)
 		close(v->canon_fd);
 	if (v->raw_fd != -1)
