@@ -183,12 +183,13 @@ endif
 # from testdata/ and the corpus and kept in fuzz/corpus-NAME (not
 # committed).  mime fuzzes the parser (and hdr's readers and writers on
 # every field) and cte the transfer-encoding codecs the writer uses (round
-# trips), both with leak detection; verify,
+# trips), hp the reader of protected headers, all with leak detection;
+# verify,
 # decrypt and sign run the whole filter in-process, where a fatal error
 # longjmp()s back instead of exiting and leaks what exit would free, so
 # they run without it (sign also has smime-verify check what it wrote);
 # certstore fuzzes what certstore add reads.
-FUZZERS = mime cte verify decrypt sign certstore
+FUZZERS = mime cte hp verify decrypt sign certstore
 FUZZTIME ?= 60
 FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ibuild/gen \
 	-D_POSIX_C_SOURCE=200809L -std=c11 -DVERSION='"fuzz"' \
@@ -201,6 +202,12 @@ FUZZLIBS = -lcrypto -lmagic -lpopt
 build-fuzz/mime_fuzz: fuzz/mime_fuzz.c $(FUZZSRC_mime)
 	@mkdir -p build-fuzz
 	clang $(FUZZFLAGS) $< $(FUZZSRC_mime) -lcrypto -o $@
+
+FUZZSRC_hp = common/hp.c $(FUZZSRC_mime) common/io.c
+
+build-fuzz/hp_fuzz: fuzz/hp_fuzz.c $(FUZZSRC_hp)
+	@mkdir -p build-fuzz
+	clang $(FUZZFLAGS) $< $(FUZZSRC_hp) -lcrypto -o $@
 
 build-fuzz/cte_fuzz: fuzz/cte_fuzz.c common/mime_cte.c
 	@mkdir -p build-fuzz
@@ -222,7 +229,7 @@ fuzz: fuzz-build
 	    { ls testdata/fuzz-regress/*; \
 	      for g in $$seeds; do find testdata -name "$$g"; done; } | head -2000 | \
 	        while read -r s; do cp "$$s" fuzz/corpus-$$f/ 2>/dev/null; done; \
-	    case $$f in mime|cte|certstore) leaks=1 ;; *) leaks=0 ;; esac; \
+	    case $$f in mime|cte|hp|certstore) leaks=1 ;; *) leaks=0 ;; esac; \
 	    echo "== fuzz $$f, $(FUZZTIME) s"; \
 	    ASAN_OPTIONS=detect_leaks=$$leaks build-fuzz/$${f}_fuzz \
 	        -max_total_time=$(FUZZTIME) -max_len=200000 \

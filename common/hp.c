@@ -267,29 +267,35 @@ hp_scan_fd(struct hp *hp, int fd)
 	hp->state = 2;
 }
 
+/* The next word of s from *i (white space skipped), or 0 at the end. */
+static size_t
+word(const char *s, size_t len, size_t *i)
+{
+	size_t start;
+
+#define WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
+	while (*i < len && WS(s[*i]))
+		(*i)++;
+	start = *i;
+	while (*i < len && !WS(s[*i]))
+		(*i)++;
+#undef WS
+	return *i - start;
+}
+
 int
 hp_value_eq(const char *a, size_t alen, const char *b, size_t blen)
 {
-	size_t i = 0, j = 0;
+	size_t i = 0, j = 0, m, n;
 
-#define WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
 	for (;;) {
-		while (i < alen && WS(a[i]))
-			i++;
-		while (j < blen && WS(b[j]))
-			j++;
-		if (i == alen || j == blen)
-			return i == alen && j == blen;
-		/* a run of white space on one side is one on the other */
-		if ((i > 0 && WS(a[i - 1])) != (j > 0 && WS(b[j - 1])))
+		m = word(a, alen, &i);
+		n = word(b, blen, &j);
+		if (m != n || memcmp(a + i - m, b + j - n, m) != 0)
 			return 0;
-		while (i < alen && j < blen && !WS(a[i]) && !WS(b[j]))
-			if (a[i++] != b[j++])
-				return 0;
-		if ((i < alen && !WS(a[i])) || (j < blen && !WS(b[j])))
-			return 0;
+		if (m == 0)
+			return 1;
 	}
-#undef WS
 }
 
 /* Finding the Legacy Display Element. */

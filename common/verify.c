@@ -834,8 +834,9 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 		import(v, &o);
 done:
 	header(v, f, res, &o);
-	res->hp = hp_scheme_name(v->hp.refused == NULL ? v->hp.scheme :
-	    HP_NONE);
+	if (v->mode != M_NONE)
+		res->hp = hp_scheme_name(v->hp.refused == NULL ?
+		    v->hp.scheme : HP_NONE);
 	res->body_fd = o.fd;
 	res->body_crlf = o.crlf;
 	res->no_output = opt->quiet;

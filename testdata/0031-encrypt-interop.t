@@ -83,7 +83,7 @@ rest() {
 	    { exit } END { print n }' "$1") + 1)) "$1"
 }
 pass() {	# pass CIPHER INTEGRITY CERT: the expected field
-	echo "mx.example.org; result=pass; cipher=$1; integrity=$2; recipient=sha256:$(fp "$3")"
+	echo "mx.example.org; result=pass; cipher=$1; integrity=$2; recipient=sha256:$(fp "$3"); hp=none"
 }
 # cms FILE: openssl's print of the CMS in a message or bare DER.
 cms() {

@@ -13,10 +13,11 @@
 #    each of those Python's email.policy.default reads bob alone too;
 #  - two From fields, and a From longer than the parser reads whole;
 #  - a signed message/rfc822 (RFC 8551 3.1): its inner From is the one
-#    the signer must match, and an outer From that says someone else is
-#    a mismatch too (multipart/signed and opaque).
+#    the signer must match; on a pass it is the one shown, and an outer
+#    From (or Subject) that says something else is noted, never shown
+#    (multipart/signed and opaque).
 . "$(dirname "$0")/lib.sh"
-plan 64
+plan 66
 
 pki=$testdir/pki
 shapes=$testdir/attacks/from/shapes
@@ -98,19 +99,24 @@ rfc822() {
 for form in detached opaque; do
 	opt=; [ $form = opaque ] && opt=--opaque
 	rfc822 bob@example.com bob@example.com $opt
-	check_eq "$form, outer bob, inner bob: pass" "$(verdict "$tmp/m.eml")" pass
+	check_eq "$form, outer bob, inner bob: pass" "$(verdict "$tmp/m.eml")" \
+	    'pass (outer Subject differs from the protected header, hp=wrapped)'
 	check_grep "$form: the signed content is the message/rfc822" \
 	    '^Content-Type: message/rfc822' "$tmp/v.eml"
 	rfc822 bob@example.com alice@example.com $opt
 	check_eq "$form, outer bob, inner alice: the inner From is checked" \
 	    "$(verdict "$tmp/m.eml")" 'policy (address mismatch)'
 	rfc822 alice@example.com bob@example.com $opt
-	check_eq "$form, outer alice, inner bob: the outer is shown too" \
+	check_eq "$form, outer alice, inner bob: pass, the outer From noted" \
 	    "$(verdict "$tmp/m.eml")" \
-	    'policy (address mismatch: the outer From is not the signed From)'
+	    'pass (outer Subject, From differ from the protected header, hp=wrapped)'
+	check_eq "$form, outer alice, inner bob: bob is shown, alice nowhere" \
+	    "$(hdr "$tmp/v.eml" | grep -i -e '^From:' -e alice | tr -d '\r')" \
+	    'From: bob@example.com'
 	rfc822 'Bob <BOB@example.com>' bob@example.com $opt
 	check_eq "$form, the same address in other spellings: pass" \
-	    "$(verdict "$tmp/m.eml")" pass
+	    "$(verdict "$tmp/m.eml")" \
+	    'pass (outer Subject, From differ from the protected header, hp=wrapped)'
 	rfc822 bob@example.com 'alice@example.com <bob@example.com>' $opt
 	check_eq "$form, inner From ambiguous: never pass" \
 	    "$(verdict "$tmp/m.eml")" 'policy (address mismatch: ambiguous From)'
@@ -119,7 +125,8 @@ for form in detached opaque; do
 	    "$(verdict "$tmp/m.eml")" 'policy (address mismatch: no From address)'
 	rfc822 '' bob@example.com $opt
 	check_eq "$form, no outer From, inner bob: pass" \
-	    "$(verdict "$tmp/m.eml")" pass
+	    "$(verdict "$tmp/m.eml")" \
+	    'pass (outer Subject differs from the protected header, hp=wrapped)'
 done
 
 done_testing

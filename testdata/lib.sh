@@ -141,14 +141,17 @@ private_keys() {
 # A message's header (up to its empty line) and body.
 hdr() { sed '/^\r\{0,1\}$/q' "$1"; }
 body() { sed '1,/^\r\{0,1\}$/d' "$1"; }
-# The SMIME-Decrypt field unfolded, its fingerprint X; the message without
-# our (first) SMIME-Decrypt field.
-dres() {
+# The SMIME-Decrypt field unfolded, its fingerprint X (hdres: all of it;
+# dres: less an "hp=none" at its end, which only the tests of header
+# protection look at); the message without our (first) SMIME-Decrypt
+# field.
+hdres() {
 	awk '/^SMIME-Decrypt:/ { p = 1; printf "%s", $0; next }
 	    p && /^[ \t]/ { sub(/^[ \t]+/, " "); printf "%s", $0; next }
 	    { p = 0 }' "$1" |
 	    sed 's/SMIME-Decrypt: //; s/\(recipient=sha256:\)[0-9a-f]*/\1X/'
 }
+dres() { hdres "$1" | sed 's/; hp=none$//'; }
 undres() {
 	awk '!d && /^SMIME-Decrypt:/ { p = 1; d = 1; next }
 	    p && /^[ \t]/ { next } { p = 0; print }' "$1"
