@@ -377,6 +377,34 @@ hcp_lde_how(const char *cte)
 	return HCP_LDE_NONE;
 }
 
+int
+hcp_lde_target(const struct mime_part *part)
+{
+	const struct mime_part *p;
+	char v[8];
+
+	if (!mime_type_is(part, "text", "plain") || part->nchildren > 0 ||
+	    hcp_lde_how(part->cte) == HCP_LDE_NONE)
+		return 0;
+	/* A forwarded message's text is not this message's. */
+	for (p = part->parent; p != NULL; p = p->parent)
+		if (strcmp(p->type, "message") == 0)
+			return 0;
+	return part->ctype == NULL || mime_param(part->ctype,
+	    part->ctypelen, "hp-legacy-display", v, sizeof(v)) < 0;
+}
+
+int
+hcp_lde_8bit(const struct buf *lde)
+{
+	size_t i;
+
+	for (i = 0; i < lde->n; i++)
+		if ((unsigned char)lde->p[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
 void
 hcp_lde_begin(struct hcp_lde *l, const char *cte, const struct buf *lde,
     hcp_put put, void *arg)

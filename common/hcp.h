@@ -82,6 +82,14 @@ void hcp_ct_param(struct buf *ct, const char *param);
 enum hcp_lde_how { HCP_LDE_NONE, HCP_LDE_RAW, HCP_LDE_QP, HCP_LDE_B64 };
 enum hcp_lde_how hcp_lde_how(const char *cte);
 
+struct mime_part;
+/* Can this entity take the element: a text/plain leaf outside any
+ * message/rfc822, of an encoding above, without one already?  The first
+ * such part (at its MIME_EV_HEADER_END) is the one that gets it. */
+int hcp_lde_target(const struct mime_part *part);
+/* Does the element hold 8-bit bytes (a 7bit part must be re-encoded)? */
+int hcp_lde_8bit(const struct buf *lde);
+
 typedef void (*hcp_put)(void *arg, const char *p, size_t n);
 
 struct hcp_lde {
