@@ -50,8 +50,10 @@ struct encrypt {
 	char **addrs;
 	size_t naddrs;
 	int too_many;
-	/* the root's Content-* fields but Content-Type, and that */
+	/* the root's Content-* fields; where its Content-Type is in them */
 	struct buf inner, root_ct;
+	size_t ct_off, ct_len;
+	int has_ct;
 	/* header protection (hcp.h) */
 	struct hcp hp;
 	struct buf field;	/* the top-level field being read */
@@ -126,10 +128,15 @@ field_done(struct encrypt *e)
 	if (!e->in_field)
 		return;
 	e->in_field = 0;
-	if (mime_field_is(p, n, "Content-Type"))
-		keep(&e->root_ct, p, n);
-	else if (strncasecmp(p, "Content-", 8) == 0)
+	if (strncasecmp(p, "Content-", 8) == 0) {
+		/* In their order; the Content-Type may get parameters. */
+		if (mime_field_is(p, n, "Content-Type") && !e->has_ct) {
+			e->has_ct = 1;
+			e->ct_off = e->inner.n;
+			e->ct_len = n;
+		}
 		keep(&e->inner, p, n);
+	}
 	else {
 		hcp_add(&e->hp, p, n);
 		if (hcp_hides(policy(e), p, n))
@@ -391,7 +398,8 @@ part_header_end(struct encrypt *e, const struct mime_part *part,
 		e->lde_set = 1;
 		e->lde_serial = part->serial;
 	}
-	if (ct->n == 0 && (part->depth == 0 || (e->lde_set &&
+	if (ct->n == 0 && ((part->depth == 0 && (e->inner.n == 0 ||
+	    policy(e) != HCP_OFF)) || (e->lde_set &&
 	    part->serial == e->lde_serial)))
 		buf_puts(ct, "Content-Type: text/plain; charset=us-ascii\r\n");
 	if (ct->n > 0)
@@ -465,8 +473,13 @@ start(struct encrypt *e, struct filter *f, const struct mime_part *root)
 		io_wr_write(&e->plain, e->hp.inner.p, e->hp.inner.n);
 		io_wr_write(&e->plain, e->hp.hpouter.p, e->hp.hpouter.n);
 	}
-	io_wr_write(&e->plain, e->inner.p, e->inner.n);
+	if (!e->has_ct)
+		e->ct_off = e->inner.n;
+	buf_add(&e->root_ct, e->inner.p + e->ct_off, e->ct_len);
+	io_wr_write(&e->plain, e->inner.p, e->ct_off);
 	part_header_end(e, root, &e->root_ct);
+	io_wr_write(&e->plain, e->inner.p + e->ct_off + e->ct_len,
+	    e->inner.n - e->ct_off - e->ct_len);
 	io_wr_puts(&e->plain, "\r\n");
 	lde_begin(e, root);
 	e->encrypting = 1;
