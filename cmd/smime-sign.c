@@ -10,6 +10,7 @@
 static struct poptOption table[] = {
 	OPTS_INCLUDE(opts_identity, "Identity:"),
 	OPTS_INCLUDE(opts_sign, "Signing:"),
+	OPTS_INCLUDE(opts_hp, "Header protection (RFC 9788):"),
 	OPTS_INCLUDE(opts_common, "Common options:"),
 	POPT_AUTOHELP
 	POPT_TABLEEND

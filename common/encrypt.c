@@ -13,6 +13,15 @@
  * replaces the Content-* fields and body of the output at the end.
  * Nothing is written before every recipient has a certificate: with
  * --missing=fail the process dies 67 with stdout untouched.
+ *
+ * --protect-headers (RFC 9788), for an unsigned message: the entity
+ * gets the copies of the top-level fields and HP-Outer (hcp.h) first,
+ * hp="cipher" on its Content-Type, the Legacy Display Element in its
+ * first text/plain part; the fields the policy hides are removed as they
+ * pass and written again, as the outside shows them, at the end of the
+ * header.  A signed message's outside is the signer's: those fields go
+ * out as they came (reordered: they follow the others), and its payload
+ * must already say hp="cipher" (smime-sign --protect-headers), else 65.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +34,7 @@
 #include "cms.h"
 #include "encrypt.h"
 #include "filter.h"
+#include "hcp.h"
 #include "keys.h"
 #include "opts.h"
 #include "store.h"
@@ -40,9 +50,20 @@ struct encrypt {
 	char **addrs;
 	size_t naddrs;
 	int too_many;
-	/* the root's Content-* fields, and Subject for --protect-headers */
-	struct buf inner;
-	int in_content;		/* the current field is a Content-* one */
+	/* the root's Content-* fields; where its Content-Type is in them */
+	struct buf inner, root_ct;
+	size_t ct_off, ct_len;
+	int has_ct;
+	/* header protection (hcp.h) */
+	struct hcp hp;
+	struct buf field;	/* the top-level field being read */
+	int in_field;
+	struct buf held;	/* the fields removed for the policy, raw */
+	int is_signed;
+	int lde_want, lde_set, lde_on, ct_hold;
+	unsigned lde_serial;
+	struct buf ct;		/* a part's Content-Type, held */
+	struct hcp_lde lde;
 	struct cms_encrypt *cms;
 	struct io_wr plain;	/* CRLF into cms */
 	struct io_wr spool;	/* the new entity, into out_fd */
@@ -82,12 +103,59 @@ add_addr(void *arg, const char *addr)
 	e->addrs[e->naddrs++] = xstrdup(addr);
 }
 
+/* The top-level header, and a part's Content-Type, bounded. */
 static void
-keep_inner(struct encrypt *e, const char *p, size_t n)
+keep(struct buf *b, const char *p, size_t n)
 {
-	if (e->inner.n + n > (1 << 20))
-		xdie(ERR_DATA, "the Content-* fields are too long");
-	buf_add(&e->inner, p, n);
+	if (b->n + n > (4 << 20))
+		xdie(ERR_DATA, "the header is too long");
+	buf_add(b, p, n);
+}
+
+static enum hcp_policy
+policy(const struct encrypt *e)
+{
+	return (enum hcp_policy)e->c->o->protect_headers;
+}
+
+/* A whole top-level field: where it goes. */
+static void
+field_done(struct encrypt *e)
+{
+	const char *p = e->field.p;
+	size_t n = e->field.n;
+
+	if (!e->in_field)
+		return;
+	e->in_field = 0;
+	if (strncasecmp(p, "Content-", 8) == 0) {
+		/* In their order; the Content-Type may get parameters. */
+		if (mime_field_is(p, n, "Content-Type") && !e->has_ct) {
+			e->has_ct = 1;
+			e->ct_off = e->inner.n;
+			e->ct_len = n;
+		}
+		keep(&e->inner, p, n);
+	}
+	else {
+		hcp_add(&e->hp, p, n);
+		if (hcp_hides(policy(e), p, n))
+			keep(&e->held, p, n);
+	}
+	e->field.n = 0;
+}
+
+/* Into w in CRLF, whatever the fields' own line ends. */
+static void
+put_crlf(struct io_wr *w, const struct buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->p[i] == '\n' && (i == 0 || b->p[i - 1] != '\r'))
+			io_wr_write(w, "\r", 1);
+		io_wr_write(w, b->p + i, 1);
+	}
 }
 
 static int
@@ -96,7 +164,6 @@ drop_field(void *arg, const char *field, size_t len)
 	struct encrypt *e = arg;
 	size_t v;
 
-	e->in_content = 0;
 	if (mime_field_is(field, len, "SMIME-Encrypt")) {
 		if (says_no(field, len))
 			e->marked_no = 1;
@@ -113,15 +180,9 @@ drop_field(void *arg, const char *field, size_t len)
 		mime_field_name(field, len, &v);
 		hdr_address_each(field + v, len - v, add_addr, e);
 	}
-	if (strncasecmp(field, "Content-", 8) == 0) {
-		e->in_content = 1;
-		keep_inner(e, field, len);
-	}
-	if (e->c->o->protect_headers &&
-	    mime_field_is(field, len, "Subject")) {
-		keep_inner(e, field, len);
+	/* Written again at the end of the header (field_done, start). */
+	if (hcp_hides(policy(e), field, len))
 		return 1;
-	}
 	/* smime-encrypt(1): Bcc never leaves, encrypted or not. */
 	return mime_field_is(field, len, "Bcc");
 }
@@ -288,9 +349,78 @@ cipher_name(enum opt_cipher cipher, int gcm_ok)
 	}
 }
 
+/* With a policy: may this message be encrypted so?  65 if not. */
+static void
+check_protect(struct encrypt *e, const struct mime_part *root)
+{
+	enum mime_smime kind = mime_smime_kind(root);
+
+	e->is_signed = kind == MIME_SMIME_SIGNED || kind == MIME_SMIME_OPAQUE;
+	if (policy(e) == HCP_OFF)
+		return;
+	if (e->hp.dup != NULL)
+		xdie(ERR_DATA, "ambiguous header: %s given twice; not "
+		    "encrypted", e->hp.dup);
+	/* Its payload is inside the signature, out of our sight. */
+	if (kind == MIME_SMIME_OPAQUE)
+		xdie(ERR_DATA, "--protect-headers: the payload of an opaque "
+		    "signed message cannot be checked for hp=\"cipher\"; not "
+		    "encrypted");
+	e->lde_want = !e->is_signed && e->hp.lde.n > 0 &&
+	    !e->c->o->no_legacy_display;
+}
+
+static void
+put_plain(void *arg, const char *p, size_t n)
+{
+	struct encrypt *e = arg;
+
+	io_wr_write(&e->plain, p, n);
+}
+
+/* The parameters a Content-Type of the payload gets. */
+static void
+ct_params(struct encrypt *e, const struct mime_part *part, struct buf *ct)
+{
+	if (part->depth == 0 && policy(e) != HCP_OFF && !e->is_signed)
+		hcp_ct_param(ct, "hp=\"cipher\"");
+	if (e->lde_set && part->serial == e->lde_serial)
+		hcp_ct_param(ct, "hp-legacy-display=\"1\"");
+}
+
+/* A part's header ends: its Content-Type, held, goes out with what it
+ * gets (the default's if it had none but gets one), then the element. */
+static void
+part_header_end(struct encrypt *e, const struct mime_part *part,
+    struct buf *ct)
+{
+	if (e->lde_want && !e->lde_set && hcp_lde_target(part)) {
+		e->lde_set = 1;
+		e->lde_serial = part->serial;
+	}
+	if (ct->n == 0 && ((part->depth == 0 && (e->inner.n == 0 ||
+	    policy(e) != HCP_OFF)) || (e->lde_set &&
+	    part->serial == e->lde_serial)))
+		buf_puts(ct, "Content-Type: text/plain; charset=us-ascii\r\n");
+	if (ct->n > 0)
+		ct_params(e, part, ct);
+	io_wr_write(&e->plain, ct->p, ct->n);
+	ct->n = 0;
+	e->ct_hold = 0;
+}
+
+static void
+lde_begin(struct encrypt *e, const struct mime_part *part)
+{
+	if (!e->lde_set || part->serial != e->lde_serial)
+		return;
+	hcp_lde_begin(&e->lde, part->cte, &e->hp.lde, put_plain, e);
+	e->lde_on = 1;
+}
+
 /* At the end of the top-level header: encrypt or not, and to whom. */
 static void
-start(struct encrypt *e, struct filter *f)
+start(struct encrypt *e, struct filter *f, const struct mime_part *root)
 {
 	const struct opts *opt = e->c->o;
 	STACK_OF(X509) *sk;
@@ -305,6 +435,7 @@ start(struct encrypt *e, struct filter *f)
 	}
 	if (filter_bare_cms(f))
 		xdie(ERR_DATA, "the input is not a message");
+	check_protect(e, root);
 	sk = recipients(e, &gcm_ok, &missing);
 	if (sk == NULL && !opt->missing_plain)
 		xdie(ERR_NOUSER, "no usable certificate for %s: nothing sent "
@@ -325,8 +456,9 @@ start(struct encrypt *e, struct filter *f)
 	}
 	if (!e->mime_version)
 		io_wr_puts(e->out, "MIME-Version: 1.0\r\n");
-	if (opt->protect_headers)
-		io_wr_puts(e->out, "Subject: ...\r\n");
+	/* The fields the policy took off: as the signer wrote them, or
+	 * as the policy shows them. */
+	put_crlf(e->out, e->is_signed ? &e->held : &e->hp.hidden);
 	io_wr_puts(e->out, "Content-Type: application/pkcs7-mime; "
 	    "smime-type=");
 	io_wr_puts(e->out, cms_smime_type(cipher));
@@ -336,14 +468,87 @@ start(struct encrypt *e, struct filter *f)
 	e->cms = cms_encrypt_begin(sk, cipher, opt->oaep, e->out, eol);
 	sk_X509_pop_free(sk, X509_free);
 	io_wr_init_sink(&e->plain, to_cms, e->cms, IO_EOL_CRLF);
-	if (e->inner.n == 0)
-		io_wr_puts(&e->plain, "Content-Type: text/plain; "
-		    "charset=us-ascii\r\n");
-	io_wr_write(&e->plain, e->inner.p, e->inner.n);
+	if (policy(e) != HCP_OFF && !e->is_signed) {
+		/* RFC 9788 2.2: the copies and HP-Outer first. */
+		io_wr_write(&e->plain, e->hp.inner.p, e->hp.inner.n);
+		io_wr_write(&e->plain, e->hp.hpouter.p, e->hp.hpouter.n);
+	}
+	if (!e->has_ct)
+		e->ct_off = e->inner.n;
+	buf_add(&e->root_ct, e->inner.p + e->ct_off, e->ct_len);
+	io_wr_write(&e->plain, e->inner.p, e->ct_off);
+	part_header_end(e, root, &e->root_ct);
+	io_wr_write(&e->plain, e->inner.p + e->ct_off + e->ct_len,
+	    e->inner.n - e->ct_off - e->ct_len);
 	io_wr_puts(&e->plain, "\r\n");
+	lde_begin(e, root);
 	e->encrypting = 1;
 	filter_body_replaced(f);
 	verbosex("encrypting with %s", cipher);
+}
+
+/* A signed message's payload must already say hp="cipher": its
+ * label cannot change once signed (RFC 9788 2.1.1). */
+static void
+check_signed_payload(struct encrypt *e, const struct mime_part *part)
+{
+	char v[16];
+
+	if (policy(e) == HCP_OFF || !e->is_signed || part->depth != 1 ||
+	    part->index != 1)
+		return;
+	if (part->ctype == NULL || mime_param(part->ctype, part->ctypelen,
+	    "hp", v, sizeof(v)) < 0 || strcasecmp(v, "cipher") != 0)
+		xdie(ERR_DATA, "--protect-headers: the signed payload is not "
+		    "hp=\"cipher\" (sign with --protect-headers); not "
+		    "encrypted");
+}
+
+/* Below the top level while encrypting: a part's Content-Type is held
+ * while the element still looks for its part. */
+static void
+inner_event(struct encrypt *e, const struct mime_event *ev)
+{
+	const struct mime_part *part = ev->part;
+
+	switch (ev->type) {
+	case MIME_EV_FIELD:
+		if (e->lde_want && !e->lde_set &&
+		    mime_field_is(ev->data, ev->len, "Content-Type")) {
+			e->ct_hold = 1;
+			keep(&e->ct, ev->data, ev->len);
+			return;
+		}
+		e->ct_hold = 0;
+		break;
+	case MIME_EV_FIELD_MORE:
+		if (e->ct_hold) {
+			keep(&e->ct, ev->data, ev->len);
+			return;
+		}
+		break;
+	case MIME_EV_HEADER_END:
+		check_signed_payload(e, part);
+		part_header_end(e, part, &e->ct);
+		io_wr_write(&e->plain, ev->data, ev->len);
+		lde_begin(e, part);
+		return;
+	case MIME_EV_BODY:
+		if (e->lde_on) {
+			hcp_lde_body(&e->lde, ev->data, ev->len);
+			return;
+		}
+		break;
+	case MIME_EV_END:
+		if (e->lde_on && part->serial == e->lde_serial) {
+			hcp_lde_end(&e->lde);
+			e->lde_on = 0;
+		}
+		return;
+	default:
+		break;
+	}
+	io_wr_write(&e->plain, ev->data, ev->len);
 }
 
 static void
@@ -351,16 +556,26 @@ event(void *arg, struct filter *f, const struct mime_event *ev)
 {
 	struct encrypt *e = arg;
 
-	if (ev->type == MIME_EV_FIELD_MORE && ev->part->depth == 0 &&
-	    e->in_content)
-		keep_inner(e, ev->data, ev->len);
+	if (ev->part->depth == 0 && (ev->type == MIME_EV_FIELD ||
+	    ev->type == MIME_EV_HEADER_END))
+		field_done(e);
+	if (ev->part->depth == 0 && (ev->type == MIME_EV_FIELD ||
+	    (ev->type == MIME_EV_FIELD_MORE && e->in_field))) {
+		e->in_field = 1;
+		keep(&e->field, ev->data, ev->len);
+	}
 	if (ev->type == MIME_EV_HEADER_END && ev->part->depth == 0) {
-		start(e, f);
+		start(e, f, ev->part);
 		return;
 	}
-	if (e->encrypting && ev->len > 0 && (ev->part->depth > 0 ||
-	    (ev->type != MIME_EV_FIELD && ev->type != MIME_EV_FIELD_MORE &&
-	    ev->type != MIME_EV_FROM)))
+	if (!e->encrypting || (ev->len == 0 && ev->type != MIME_EV_END &&
+	    ev->type != MIME_EV_HEADER_END))
+		return;
+	if (ev->part->depth > 0 || ev->type == MIME_EV_BODY ||
+	    ev->type == MIME_EV_END)
+		inner_event(e, ev);
+	else if (ev->type != MIME_EV_FIELD && ev->type != MIME_EV_FIELD_MORE &&
+	    ev->type != MIME_EV_FROM && ev->type != MIME_EV_BEGIN)
 		io_wr_write(&e->plain, ev->data, ev->len);
 }
 
@@ -371,6 +586,9 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 
 	(void)f;
 	res->result = "none";
+	/* Passed through: the fields taken off for the policy come back. */
+	if (!e->encrypting)
+		buf_add(&res->field.b, e->held.p, e->held.n);
 	if (!e->encrypting) {
 		if (e->plain_reason != NULL)
 			res->comment = xstrdup(e->plain_reason);
@@ -457,11 +675,17 @@ encrypt_run(const struct encrypt_ctx *c)
 
 	memset(&e, 0, sizeof(e));
 	e.c = c;
+	hcp_init(&e.hp, (enum hcp_policy)c->o->protect_headers);
 	e.out_fd = -1;
 	rc = filter_main(&ops, &e, c->o);
 	for (i = 0; i < e.naddrs; i++)
 		free(e.addrs[i]);
 	free(e.addrs);
 	buf_free(&e.inner);
+	buf_free(&e.root_ct);
+	buf_free(&e.field);
+	buf_free(&e.held);
+	buf_free(&e.ct);
+	hcp_release(&e.hp);
 	return rc;
 }

@@ -14,6 +14,7 @@
 
 #include "cms.h"
 #include "err.h"
+#include "hcp.h"
 #include "mime.h"
 #include "opts.h"
 
@@ -81,7 +82,7 @@ free_context(void)
 	context = NULL;
 }
 
-enum { OPT_VERSION = 1, OPT_CRLF, OPT_LF };
+enum { OPT_VERSION = 1, OPT_CRLF, OPT_LF, OPT_PROTECT };
 
 struct poptOption opts_common[] = {
 	{ "in", 'i', POPT_ARG_STRING, &opt.in, 0,
@@ -185,8 +186,19 @@ struct poptOption opts_encrypt[] = {
 	  "RSA-OAEP for RSA recipients", NULL },
 	{ "no-encrypt", '\0', POPT_ARG_NONE, &opt.no_encrypt, 0,
 	  "pass the message through unencrypted", NULL },
-	{ "protect-headers", '\0', POPT_ARG_NONE, &opt.protect_headers, 0,
-	  "keep Subject inside the encrypted part only", NULL },
+	POPT_TABLEEND
+};
+
+/* RFC 9788 header protection: smime-sign and smime-encrypt.  The policy
+ * is optional (bare: hcp_baseline), so popt hands it to the loop in
+ * opts_parse() rather than storing it. */
+struct poptOption opts_hp[] = {
+	{ "protect-headers", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL,
+	  NULL, OPT_PROTECT, "hp=\"cipher\" payload, outer header obscured "
+	  "by the policy: hcp_baseline (default), hcp_shy, "
+	  "hcp_no_confidentiality", "HCP" },
+	{ "no-legacy-display", '\0', POPT_ARG_NONE, &opt.no_legacy_display, 0,
+	  "no Legacy Display Element in the text part", NULL },
 	POPT_TABLEEND
 };
 
@@ -250,6 +262,15 @@ set_limit(const char *arg)
 		return;
 	}
 	xdie(ERR_USAGE, "bad --limit '%s' (see smimetools(7), LIMITS)", arg);
+}
+
+/* --protect-headers[=HCP]: the policy, HCP_BASELINE bare. */
+static void
+protect(char *arg)
+{
+	opt.protect_headers = arg == NULL ? HCP_BASELINE :
+	    HCP_BASELINE + choose("--protect-headers", arg, hcp_names);
+	free(arg);
 }
 
 static void
@@ -334,6 +355,9 @@ opts_parse(int argc, const char **argv, const struct poptOption *table,
 			break;
 		case OPT_LF:
 			opt.eol = IO_EOL_LF;
+			break;
+		case OPT_PROTECT:
+			protect(poptGetOptArg(pc));
 			break;
 		}
 	}

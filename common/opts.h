@@ -12,6 +12,7 @@
  *	opts_trust	--policy --ca ...	smime-verify, certstore
  *	opts_verify	--import --unwrap	smime-verify
  *	opts_encrypt	-r -t --self ...	smime-encrypt
+ *	opts_hp		--protect-headers ...	smime-sign, smime-encrypt
  *	opts_decrypt	--allow-legacy ...	smime-decrypt
  *	opts_store	--grace --repair --bind-dn ...	certstore
  *
@@ -69,7 +70,9 @@ struct opts {
 	int import, unwrap;
 	/* encrypt */
 	const char **recip_files, **recip_addrs;
-	int self, missing_plain, oaep, no_encrypt, protect_headers;
+	int self, missing_plain, oaep, no_encrypt;
+	/* header protection: an enum hcp_policy (HCP_OFF: not given) */
+	int protect_headers, no_legacy_display;
 	enum opt_cipher cipher;
 	/* decrypt */
 	int allow_legacy, require_integrity;
@@ -87,7 +90,7 @@ struct opts {
 extern const struct opts opts_default;
 
 extern struct poptOption opts_common[], opts_identity[], opts_sign[],
-    opts_trust[], opts_verify[], opts_encrypt[], opts_decrypt[],
+    opts_trust[], opts_verify[], opts_encrypt[], opts_hp[], opts_decrypt[],
     opts_store[];
 
 #define OPTS_INCLUDE(table, title) \

@@ -13,6 +13,13 @@
  *     Content-* fields, then the body, canonicalised to CRLF (RFC 8551
  *     3.1.1) into the signature, and in the output's line ends into an
  *     output spool.  The other top-level fields stay outside.
+ * Header protection (RFC 9788): pass 1 also hands each top-level field
+ * to hcp, which says what is copied into the entity (hp="clear", or with
+ * --protect-headers hp="cipher" and HP-Outer) and what the outside
+ * carries; pass 2 writes the copies first in the entity's header, adds
+ * the hp parameter to its Content-Type, and the Legacy Display Element
+ * to the first text/plain part (hcp.h).  What it adds is bounded like
+ * the header it comes from.
  * A pipe gets the output only once the signature is made (from a spool);
  * -o and a regular stdout get it as it is made, and a failure takes it
  * back (io_out_direct).
@@ -31,6 +38,7 @@
 #include "buf.h"
 #include "cms.h"
 #include "filter.h"
+#include "hcp.h"
 #include "hdr.h"
 #include "io.h"
 #include "keys.h"
@@ -66,6 +74,17 @@ struct sign {
 	struct b64enc b64;
 	struct qpenc qp;
 	struct buf outer;	/* From line and fields kept outside */
+	/* header protection (hcp.h); none with --wrap */
+	int hp_on, has_hp;
+	struct hcp hp;
+	struct buf field;	/* pass 1: the top-level field being read */
+	size_t hdrbytes;	/* all of them, bounded by OUTER_MAX */
+	int lde_set;		/* the Legacy Display Element goes ... */
+	unsigned lde_serial;	/* ... into this entity */
+	struct buf ct;		/* pass 2: a Content-Type held back */
+	int ct_hold;
+	int lde_on;		/* in the target's body */
+	struct hcp_lde lde;
 	struct buf sigtext;	/* detached: base64 of the signature */
 	int to_outer, skip, has_mime_version;
 	int midline;		/* the entity so far ends no line */
@@ -156,6 +175,38 @@ kept_outside(const struct mime_part *part, const char *field)
 	return part->depth == 0 && strncasecmp(field, "Content-", 8) != 0;
 }
 
+/* Pass 1: a top-level field to keep outside, in pieces. */
+static void
+add_field(struct sign *s, const char *p, size_t n)
+{
+	s->hdrbytes += n;
+	if (s->hdrbytes > OUTER_MAX)
+		xdie(ERR_DATA, "the header is too large to sign");
+	buf_add(&s->field, p, n);
+}
+
+/* ... whole: hcp decides what it becomes, inside and out. */
+static void
+field_done(struct sign *s)
+{
+	if (s->field.n > 0)
+		hcp_add(&s->hp, s->field.p, s->field.n);
+	s->field.n = 0;
+}
+
+/* A payload that already says hp= was protected by someone else: a
+ * second label would contradict the first (RFC 9788 2.1.1). */
+static void
+root_header_end(struct sign *s, const struct mime_part *part)
+{
+	char v[16];
+
+	field_done(s);
+	if (part->ctype != NULL && mime_param(part->ctype, part->ctypelen,
+	    "hp", v, sizeof(v)) >= 0)
+		s->has_hp = 1;
+}
+
 static void
 decide(void *arg, const struct mime_event *ev)
 {
@@ -169,16 +220,18 @@ decide(void *arg, const struct mime_event *ev)
 		break;
 	case MIME_EV_FIELD_MORE:
 		if (s->to_outer)
-			bounded_add(&s->outer, ev->data, ev->len);
+			add_field(s, ev->data, ev->len);
 		if (part->depth == 0 && binary_text(ev->data, ev->len))
 			s->root_binary = 1;
 		break;
 	case MIME_EV_FIELD:
 		/* The fields kept outside are known after this pass, so
 		 * that the output can start before the next. */
+		if (part->depth == 0)
+			field_done(s);
 		s->to_outer = kept_outside(part, ev->data);
 		if (s->to_outer) {
-			bounded_add(&s->outer, ev->data, ev->len);
+			add_field(s, ev->data, ev->len);
 			if (mime_field_is(ev->data, ev->len, "MIME-Version"))
 				s->has_mime_version = 1;
 		}
@@ -204,6 +257,13 @@ decide(void *arg, const struct mime_event *ev)
 	case MIME_EV_HEADER_END:
 		s->dirty = s->cr = 0;
 		s->linelen = 0;
+		if (part->depth == 0)
+			root_header_end(s, part);
+		if (s->hp.lde.n > 0 && !s->o->no_legacy_display &&
+		    !s->lde_set && hcp_lde_target(part)) {
+			s->lde_set = 1;
+			s->lde_serial = part->serial;
+		}
 		break;
 	case MIME_EV_BODY:
 		if (is_identity(part->cte))
@@ -218,6 +278,10 @@ decide(void *arg, const struct mime_event *ev)
 		else if (is_identity(part->cte) &&
 		    (is_8bit(part->cte) || s->dirty))
 			how = strcmp(part->type, "text") == 0 ? AS_QP : AS_B64;
+		/* An 8-bit element in a 7bit part: quoted-printable too. */
+		else if (is_identity(part->cte) && s->lde_set &&
+		    part->serial == s->lde_serial && hcp_lde_8bit(&s->hp.lde))
+			how = AS_QP;
 		if (part->serial >= s->nenc) {
 			s->nenc = part->serial + 1024;
 			s->enc = xrealloc(s->enc, s->nenc);
@@ -280,6 +344,79 @@ put(struct sign *s, const void *v, size_t n)
 	}
 }
 
+static int
+is_target(const struct sign *s, const struct mime_part *part)
+{
+	return s->lde_set && part->serial == s->lde_serial;
+}
+
+/* The parameters the entity's Content-Type gets: hp on the root, the
+ * element's mark on its part. */
+static void
+ct_params(struct sign *s, const struct mime_part *part, struct buf *ct)
+{
+	if (part->depth == 0 && s->hp_on)
+		hcp_ct_param(ct, s->hp.pol != HCP_OFF ? "hp=\"cipher\"" :
+		    "hp=\"clear\"");
+	if (is_target(s, part))
+		hcp_ct_param(ct, "hp-legacy-display=\"1\"");
+}
+
+static void
+ct_flush(struct sign *s, const struct mime_part *part)
+{
+	if (!s->ct_hold)
+		return;
+	ct_params(s, part, &s->ct);
+	put(s, s->ct.p, s->ct.n);
+	s->ct.n = 0;
+	s->ct_hold = 0;
+}
+
+/* An entity that gets a parameter but has no Content-Type: the
+ * default's (RFC 2045 5.2), with it. */
+static void
+ct_default(struct sign *s, const struct mime_part *part)
+{
+	if (part->saw_ct || !((part->depth == 0 && s->hp_on) ||
+	    is_target(s, part)))
+		return;
+	buf_puts(&s->ct, is_target(s, part) && hcp_lde_8bit(&s->hp.lde) ?
+	    "Content-Type: text/plain; charset=utf-8" :
+	    "Content-Type: text/plain; charset=us-ascii");
+	s->ct_hold = 1;
+	ct_flush(s, part);
+}
+
+static void
+put_cb(void *arg, const char *p, size_t n)
+{
+	put(arg, p, n);
+}
+
+/* The target's body starts: the element, as its encoding wants it. */
+static void
+lde_begin(struct sign *s, const struct mime_part *part, unsigned char how)
+{
+	char buf[16384];
+	size_t off, k;
+
+	if (!is_target(s, part))
+		return;
+	if (how == AS_QP) {
+		/* Re-encoded anyway: the element goes into the same
+		 * encoder, ahead of the body (4000-byte steps fit buf). */
+		for (off = 0; off < s->hp.lde.n; off += k) {
+			k = s->hp.lde.n - off < 4000 ? s->hp.lde.n - off : 4000;
+			put(s, buf, qpenc_update(&s->qp, (const unsigned char *)
+			    s->hp.lde.p + off, k, buf));
+		}
+		return;
+	}
+	hcp_lde_begin(&s->lde, part->cte, &s->hp.lde, put_cb, s);
+	s->lde_on = 1;
+}
+
 /* Pass 2: the signed entity. */
 static void
 emit(void *arg, const struct mime_event *ev)
@@ -293,17 +430,34 @@ emit(void *arg, const struct mime_event *ev)
 	switch (ev->type) {
 	case MIME_EV_FROM:
 		return;		/* in s->outer since pass 1 */
+	case MIME_EV_BEGIN:
+		/* RFC 9788 2.2: the copies, then HP-Outer, first in the
+		 * payload's header. */
+		if (part->depth == 0 && s->hp_on) {
+			put(s, s->hp.inner.p, s->hp.inner.n);
+			put(s, s->hp.hpouter.p, s->hp.hpouter.n);
+		}
+		return;
 	case MIME_EV_FIELD:
+		ct_flush(s, part);
 		s->skip = (how != KEEP &&
 		    mime_field_is(ev->data, ev->len,
 		    "Content-Transfer-Encoding")) ||
 		    kept_outside(part, ev->data);
+		if (!s->skip && mime_field_is(ev->data, ev->len,
+		    "Content-Type") && ((part->depth == 0 && s->hp_on) ||
+		    is_target(s, part)))
+			s->ct_hold = 1;
 		/* FALLTHROUGH */
 	case MIME_EV_FIELD_MORE:
-		if (!s->skip)
+		if (s->ct_hold)
+			buf_add(&s->ct, ev->data, ev->len);
+		else if (!s->skip)
 			put(s, ev->data, ev->len);
 		return;
 	case MIME_EV_HEADER_END:
+		ct_flush(s, part);
+		ct_default(s, part);
 		if (how == AS_QP || how == AS_B64 || how == AS_7BIT) {
 			snprintf(buf, sizeof(buf),
 			    "Content-Transfer-Encoding: %s\r\n",
@@ -326,8 +480,13 @@ emit(void *arg, const struct mime_event *ev)
 			qpenc_init(&s->qp, "\r\n", 0);
 		else if (how == AS_B64)
 			b64enc_init(&s->b64, 76, "\r\n");
+		lde_begin(s, part, how);
 		return;
 	case MIME_EV_BODY:
+		if (s->lde_on) {
+			hcp_lde_body(&s->lde, ev->data, ev->len);
+			return;
+		}
 		if (how != AS_QP && how != AS_B64)
 			break;
 		/* qpenc_bound(n) = 4n + 32 and b64enc_bound(n) = (n/3+1)*6
@@ -342,6 +501,10 @@ emit(void *arg, const struct mime_event *ev)
 		}
 		return;
 	case MIME_EV_END:
+		if (s->lde_on && is_target(s, part)) {
+			hcp_lde_end(&s->lde);
+			s->lde_on = 0;
+		}
 		if (how == AS_QP)
 			put(s, buf, qpenc_final(&s->qp, buf));
 		else if (how == AS_B64)
@@ -612,6 +775,9 @@ sign_run(const struct sign_ctx *c)
 	memset(&s, 0, sizeof(s));
 	memset(&own, 0, sizeof(own));
 	s.o = opt;
+	/* A file given to --wrap has no header to protect. */
+	s.hp_on = !opt->wrap;
+	hcp_init(&s.hp, (enum hcp_policy)opt->protect_headers);
 
 	in = io_in_open(opt->in);
 	/* A regular file is read twice rather than copied to a spool. */
@@ -646,6 +812,16 @@ sign_run(const struct sign_ctx *c)
 	if (s.ambig != NULL)
 		xdie(ERR_DATA, "ambiguous MIME structure: %s; not signed",
 		    s.ambig);
+	/* Which of the two would a reader show, and which did the author
+	 * mean to sign?  (RFC 9788 4.1: a payload's user-facing fields are
+	 * each given once.) */
+	if (s.hp_on && s.hp.dup != NULL)
+		xdie(ERR_DATA, "ambiguous header: %s given twice; not signed",
+		    s.hp.dup);
+	if (s.hp_on && s.has_hp)
+		xdie(ERR_DATA, "the message's Content-Type already carries hp= "
+		    "(header protection); not signed");
+	bounded_add(&s.outer, s.hp.outer.p, s.hp.outer.n);
 	if (id->key == NULL) {
 		if (s.nfrom != 1)
 			xdie(ERR_CONFIG, "no identity: the message has %s From "
@@ -721,6 +897,9 @@ sign_run(const struct sign_ctx *c)
 	if (fd1 != in)
 		close(fd1);
 	free(s.enc);
+	hcp_release(&s.hp);
+	buf_free(&s.field);
+	buf_free(&s.ct);
 	buf_free(&s.outer);
 	buf_free(&s.sigtext);
 	identity_release(&own);

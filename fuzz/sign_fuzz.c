@@ -7,15 +7,18 @@
  * apart, the CMS signature and the writing of the result.
  *
  * Bits of the first byte choose opaque or detached, the output's line
- * ends, the digest and PSS, so that every way out is taken.  What
- * smime-sign writes is then given to smime-verify (policy signature, so
- * that the fuzzed From address does not matter), which must say pass
+ * ends, the digest, PSS and --protect-headers=hcp_shy, so that every way
+ * out is taken.  What smime-sign writes is then given to smime-verify
+ * (policy signature, so that the fuzzed From address does not matter),
+ * which must say pass
  * (see acceptable()): anything else of our own signature means the two
  * tools read the entity differently, a bug of the writer.
  */
 #include "tool_fuzz.h"
 
 #include <strings.h>
+
+#include "hcp.h"
 
 static char key[64];
 static int flags, out = -1, report = -1;
@@ -34,6 +37,9 @@ setup_sign(struct opts *o)
 	    IO_EOL_LF;
 	o->digest = digests[flags >> 3 & 3];
 	o->pss = (flags & 0x20) != 0;
+	/* RFC 9788: hcp_shy obscures most (Subject, From, Date) and adds
+	 * the Legacy Display Element; else hp="clear" copies alone. */
+	o->protect_headers = flags & 0x40 ? HCP_SHY : HCP_OFF;
 }
 
 static void

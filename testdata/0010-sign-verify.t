@@ -4,7 +4,7 @@
 # smime-sign and smime-verify over the committed test PKI: round trips,
 # openssl cms in both directions, and every outcome of the policies.
 . "$(dirname "$0")/lib.sh"
-plan 128
+plan 129
 
 pki=$testdir/pki
 private_keys alice bob carol dave helpdesk expired notyet noemailprot \
@@ -54,8 +54,11 @@ sign alice --opaque >"$tmp/s.eml"
 smime-verify $ca <"$tmp/s.eml" >"$tmp/v.eml"
 check_grep 'opaque: unwrapped after a valid signature' '^hello$' "$tmp/v.eml"
 check_nogrep 'opaque: the wrapper is gone' 'pkcs7-mime' "$tmp/v.eml"
+# The entity's Content-Type, now with RFC 9788's hp="clear" (smime-sign
+# copies the header inside: test 0081).
 check_grep 'opaque: inner Content-Type in the outer header' \
-    '^Content-Type: text/plain; charset=us-ascii$' "$tmp/v.eml"
+    '^Content-Type: text/plain; charset=us-ascii;$' "$tmp/v.eml"
+check_grep 'opaque: ... labelled hp="clear"' '^	hp="clear"$' "$tmp/v.eml"
 
 # Line ends: LF in, LF out; CRLF in, CRLF out; both verify.
 msg alice@example.com | crlf /dev/stdin >"$tmp/crlf.eml"

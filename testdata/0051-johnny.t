@@ -18,7 +18,7 @@
 # case says (valid over the content it carries, one signer bad, ...).
 # ATTACK_DEBUG=1 in the environment prints each verdict as a TAP comment.
 . "$(dirname "$0")/lib.sh"
-plan 58
+plan 59
 
 pki=$testdir/pki
 for n in alice bob helpdesk untrusted mismatch selfsigned; do
@@ -210,10 +210,16 @@ sign alice 'mallory@evil.example, alice@example.com' >"$tmp/f5.eml"
 run "$tmp/f5.eml"
 check_grep 'two From addresses, ours second: policy' '^policy \((several From addresses|address mismatch)' \
     "$(ar_result "$tmp/v.eml" >"$tmp/r"; echo "$tmp/r")"
+# A From added outside after signing: the signed entity carries alice's
+# From (RFC 9788, hp="clear"), and that is the one checked and shown;
+# mallory's never is.  (Needs the receiving side of header protection:
+# smime-verify checks and delivers the protected From.)
 { printf 'From: mallory@evil.example\n'; sign alice alice@example.com; } >"$tmp/f6.eml"
 run "$tmp/f6.eml"
-check_grep 'two From fields: policy' '^policy \((several From addresses|address mismatch)' \
-    "$(ar_result "$tmp/v.eml" >"$tmp/r"; echo "$tmp/r")"
+check_eq 'a From added outside after signing: the signed From is checked: pass' \
+    "$(verdict "$tmp/v.eml")" pass
+check_nogrep 'a From added outside after signing: never shown' \
+    '^From: mallory@evil\.example' "$tmp/v.eml"
 sign alice 'Friends: alice@example.com, mallory@evil.example;' >"$tmp/f7.eml"
 run "$tmp/f7.eml"
 check_grep 'a group of two in From: policy' '^policy \((several From addresses|address mismatch)' \

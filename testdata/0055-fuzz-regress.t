@@ -23,6 +23,9 @@
 #   sign-close-delimiter-at-eof.eml: the input ended in a multipart's
 #   close delimiter without a line break; the boundary's was read back as
 #   the delimiter's (sign_fuzz).
+#   sign-duplicate-to.eml: a user-facing field (To) given twice, which
+#   smime-sign now refuses (65, "ambiguous header") before it copies the
+#   header into the signed entity (RFC 9788); a fuzz run crashed on it.
 . "$(dirname "$0")/lib.sh"
 n=$(ls "$testdir/fuzz-regress" | wc -l)
 plan $((n * 5))
