@@ -205,6 +205,12 @@ root_header_end(struct sign *s, const struct mime_part *part)
 	if (part->ctype != NULL && mime_param(part->ctype, part->ctypelen,
 	    "hp", v, sizeof(v)) >= 0)
 		s->has_hp = 1;
+	/* A message/rfc822 content is a whole message whose own header is
+	 * the one signed (RFC 8551 3.1, the wrapped form): a copy of the
+	 * outer one beside it would be a second, different header. */
+	if (s->hp.pol == HCP_OFF && (mime_type_is(part, "message", "rfc822") ||
+	    mime_type_is(part, "message", "global")))
+		s->hp_on = 0;
 }
 
 static void
