@@ -361,6 +361,13 @@ check_protect(struct encrypt *e, const struct mime_part *root)
 	if (e->hp.dup != NULL)
 		xdie(ERR_DATA, "ambiguous header: %s given twice; not "
 		    "encrypted", e->hp.dup);
+	/* A wrapped message's own header is the one its readers show
+	 * (RFC 8551 3.1): a label beside it would be a second header. */
+	if (mime_type_is(root, "message", "rfc822") ||
+	    mime_type_is(root, "message", "global"))
+		xdie(ERR_DATA, "--protect-headers: the message is a wrapped "
+		    "message (message/rfc822) with a header of its own; not "
+		    "encrypted");
 	/* Its payload is inside the signature, out of our sight. */
 	if (kind == MIME_SMIME_OPAQUE)
 		xdie(ERR_DATA, "--protect-headers: the payload of an opaque "
@@ -498,7 +505,7 @@ check_signed_payload(struct encrypt *e, const struct mime_part *part)
 	    part->index != 1)
 		return;
 	if (part->ctype == NULL || mime_param(part->ctype, part->ctypelen,
-	    "hp", v, sizeof(v)) < 0 || strcasecmp(v, "cipher") != 0)
+	    "hp", v, sizeof(v)) != 6 || strcmp(v, "cipher") != 0)
 		xdie(ERR_DATA, "--protect-headers: the signed payload is not "
 		    "hp=\"cipher\" (sign with --protect-headers); not "
 		    "encrypted");

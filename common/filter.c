@@ -369,7 +369,7 @@ outer_value(const struct filter *f, const struct once *e, char *v,
 int
 filter_promote(struct filter *f, const struct hp *hp, struct buf *notes)
 {
-	static char v[4096];
+	static char v[HP_MAX];
 	const char *names[HP_NFIELDS];
 	size_t i, vlen, at;
 	int k, n = 0, count, same, differs, keep;

@@ -132,7 +132,9 @@ keep(struct hp *hp, const struct mime_event *ev)
 }
 
 /* What a payload's Content-Type claims; refuses what readers could take
- * two ways. */
+ * two ways: a label twice, two labels, a value that is ours only in
+ * another case or up to a NUL (RFC 2231), a label beside a wrapped
+ * message (whose own header RFC 8551 readers show). */
 static enum hp_scheme
 claim(struct hp *hp, const struct mime_part *part)
 {
@@ -150,16 +152,29 @@ claim(struct hp *hp, const struct mime_part *part)
 	h = mime_param(part->ctype, part->ctypelen, "hp", v, sizeof(v));
 	p = mime_param(part->ctype, part->ctypelen, "protected-headers", pv,
 	    sizeof(pv));
+	if (h < 0 && p < 0)
+		return HP_NONE;
 	if (h >= 0 && p >= 0) {
 		refuse(hp, "hp beside protected-headers");
 		return HP_CLEAR;
 	}
-	if (h >= 0 && strcmp(v, "cipher") == 0)
-		return HP_CIPHER;
-	if (h >= 0 && strcmp(v, "clear") == 0)
+	if (mime_type_is(part, "message", "rfc822") ||
+	    mime_type_is(part, "message", "global")) {
+		refuse(hp, "a label on a wrapped message");
 		return HP_CLEAR;
-	if (p >= 0 && strcasecmp(pv, "v1") == 0)
+	}
+	if (h >= 0 && h == 6 && strcmp(v, "cipher") == 0)
+		return HP_CIPHER;
+	if (h >= 0 && h == 5 && strcmp(v, "clear") == 0)
+		return HP_CLEAR;
+	if (p >= 0 && p == 2 && strcasecmp(pv, "v1") == 0)
 		return HP_V1;
+	if ((h >= 0 && (strcasecmp(v, "cipher") == 0 ||
+	    strcasecmp(v, "clear") == 0)) ||
+	    (p >= 0 && strcasecmp(pv, "v1") == 0)) {
+		refuse(hp, "its label is spelt two ways");
+		return HP_CLEAR;
+	}
 	return HP_NONE;
 }
 
@@ -169,6 +184,8 @@ decide(struct hp *hp, enum hp_scheme s)
 	hp->state = 2;
 	if (s == HP_NONE) {
 		forget(hp);
+		hp->refused = NULL;
+		hp->dupname[0] = '\0';
 		return;
 	}
 	hp->scheme = s;
@@ -311,18 +328,28 @@ struct lde {
 	int bol, cr;
 	char first[64];
 	size_t nfirst;
+	int qp;			/* the part is quoted-printable */
+	char w[3];		/* its last three characters */
 	/* v1: the first subpart's delimiter and the next */
 	int v1part;
 	unsigned ndelim;
 	uint64_t d1;
 };
 
+/* Inside an attached message, or under a signature that the output
+ * still carries: not the reader's text to edit. */
 static int
-under_message(const struct mime_part *part)
+enclosed(const struct mime_part *part)
 {
-	for (part = part->parent; part != NULL; part = part->parent)
-		if (strcmp(part->type, "message") == 0)
+	enum mime_smime k;
+
+	for (part = part->parent; part != NULL; part = part->parent) {
+		k = mime_smime_kind(part);
+		if (strcmp(part->type, "message") == 0 ||
+		    k == MIME_SMIME_SIGNED || k == MIME_SMIME_OPAQUE ||
+		    mime_type_is(part, "multipart", "signed"))
 			return 1;
+	}
 	return 0;
 }
 
@@ -347,6 +374,24 @@ lde_body(struct lde *l, const struct mime_event *ev)
 
 		if (l->nfirst < sizeof(l->first) - 1)
 			l->first[l->nfirst++] = c;
+		/* Quoted-printable: the paragraph ends where the encoded
+		 * text has an empty line only if no line break is encoded
+		 * (=0A, =0D) and no line is softly broken (= at its end);
+		 * else the decoded element is not the range seen here. */
+		if (l->qp) {
+			l->w[0] = l->w[1];
+			l->w[1] = l->w[2];
+			l->w[2] = c;
+			if (l->w[0] == '=' && l->w[1] == '0' &&
+			    strchr("aAdD", l->w[2]) != NULL && c != '\0') {
+				l->stop = 1;
+				return;
+			}
+			if (l->w[1] == '=' && (c == '\r' || c == '\n')) {
+				l->stop = 1;
+				return;
+			}
+		}
 		if (l->bol && c == '\n') {
 			l->stop = 1;
 			/* the paragraph must read as header fields */
@@ -399,7 +444,7 @@ lde_cb(void *arg, const struct mime_event *ev)
 	}
 	if (l->part == NULL && ev->type == MIME_EV_HEADER_END &&
 	    !mime_is_multipart(part) && mime_type_is(part, "text", "plain") &&
-	    !under_message(part)) {
+	    !enclosed(part)) {
 		if (!param_is(part, "hp-legacy-display", "1") ||
 		    !(strcmp(part->cte, "7bit") == 0 ||
 		    strcmp(part->cte, "8bit") == 0 ||
@@ -410,6 +455,7 @@ lde_cb(void *arg, const struct mime_event *ev)
 		l->part = part;
 		l->from = ev->offset + ev->len;
 		l->bol = 1;
+		l->qp = strcmp(part->cte, "quoted-printable") == 0;
 		return;
 	}
 	if (l->part == part && ev->type == MIME_EV_BODY)

@@ -6,6 +6,7 @@
  * whole and one byte at a time.
  */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -150,6 +151,34 @@ main(void)
 	    "--b--\n", HP_LOOK_SIGNED, HP_NONE, 0,
 	    "a subpart of an unlabelled payload claims nothing");
 
+	claims("Content-Type: text/plain; hp=\"Clear\"\n\nx\n", 0, HP_CLEAR,
+	    1, "hp in another case: refused");
+	claims("Content-Type: text/plain; hp*=''clear%00x\n\nx\n", 0,
+	    HP_CLEAR, 1, "hp up to a NUL: refused");
+	claims("Content-Type: message/rfc822; protected-headers=\"v1\"\n"
+	    "Subject: s\n\nFrom: a@example.com\n\nx\n", 0, HP_CLEAR, 1,
+	    "a label on a wrapped message: refused");
+	claims("Content-Type: message/rfc822; hp=\"clear\"\n"
+	    "From: a@example.com\n\nFrom: b@example.com\n\nx\n", 0, HP_CLEAR,
+	    1, "hp on a wrapped message: refused");
+	{
+		/* a field over HP_MAX in an unlabelled signed part */
+		size_t n = 3 * HP_MAX;
+		char *m = malloc(n + 400), *p = m;
+
+		p += sprintf(p, "Content-Type: multipart/signed; boundary=b; "
+		    "protocol=\"application/pkcs7-signature\"\n\n--b\n"
+		    "Subject: ");
+		memset(p, 'x', n);
+		p += n;
+		strcpy(p, "\nContent-Type: text/plain\n\nx\n--b--\n");
+		parse(&hp, HP_LOOK_SIGNED, m, 0);
+		tap_ok(hp.scheme == HP_NONE && hp.refused == NULL,
+		    "no claim: nothing refused, however large the part");
+		hp_free(&hp);
+		free(m);
+	}
+
 	parse(&hp, 0, "Content-Type: text/plain; hp=clear\n"
 	    "Subject: bare\rCR\nFrom: a@example.com\n\nx\n", 0);
 	tap_ok(hp_claimed(&hp) && !hp.has[0] && hp.has[1],
@@ -176,6 +205,31 @@ main(void)
 	    "Hello\n--b\n"
 	    "Content-Type: text/html\n\n<p>Hello</p>\n--b--\n",
 	    "LDE in a QP part of a multipart");
+	lde("Content-Type: text/plain; hp-legacy-display=1\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\n"
+	    "Subject: Real=0A=0AI approve.\nMore\n\nRest\n", HP_CIPHER,
+	    "Content-Type: text/plain; hp-legacy-display=1\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\n"
+	    "Subject: Real=0A=0AI approve.\nMore\n\nRest\n",
+	    "QP: an encoded line break in the paragraph, nothing removed");
+	lde("Content-Type: text/plain; hp-legacy-display=1\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\n"
+	    "Subject: Real=\n\nRest\n", HP_CIPHER,
+	    "Content-Type: text/plain; hp-legacy-display=1\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\n"
+	    "Subject: Real=\n\nRest\n",
+	    "QP: a soft break before the empty line, nothing removed");
+	lde("Content-Type: multipart/mixed; boundary=a\n\n--a\n"
+	    "Content-Type: multipart/signed; boundary=b; "
+	    "protocol=\"application/pkcs7-signature\"\n\n--b\n"
+	    "Content-Type: text/plain; hp-legacy-display=1\n\n"
+	    "Subject: s\n\nHi\n--b--\n--a--\n", HP_CIPHER,
+	    "Content-Type: multipart/mixed; boundary=a\n\n--a\n"
+	    "Content-Type: multipart/signed; boundary=b; "
+	    "protocol=\"application/pkcs7-signature\"\n\n--b\n"
+	    "Content-Type: text/plain; hp-legacy-display=1\n\n"
+	    "Subject: s\n\nHi\n--b--\n--a--\n",
+	    "an LDE under a nested signature stays");
 	lde("Content-Type: text/plain; hp-legacy-display=1\n"
 	    "Content-Transfer-Encoding: base64\n\nU3ViamVjdDogcgoKSGkK\n",
 	    HP_CIPHER,

@@ -75,7 +75,7 @@ struct sign {
 	struct qpenc qp;
 	struct buf outer;	/* From line and fields kept outside */
 	/* header protection (hcp.h); none with --wrap */
-	int hp_on, has_hp;
+	int hp_on, has_hp, wrapped;
 	struct hcp hp;
 	struct buf field;	/* pass 1: the top-level field being read */
 	size_t hdrbytes;	/* all of them, bounded by OUTER_MAX */
@@ -208,9 +208,11 @@ root_header_end(struct sign *s, const struct mime_part *part)
 	/* A message/rfc822 content is a whole message whose own header is
 	 * the one signed (RFC 8551 3.1, the wrapped form): a copy of the
 	 * outer one beside it would be a second, different header. */
-	if (s->hp.pol == HCP_OFF && (mime_type_is(part, "message", "rfc822") ||
-	    mime_type_is(part, "message", "global")))
+	if (mime_type_is(part, "message", "rfc822") ||
+	    mime_type_is(part, "message", "global")) {
 		s->hp_on = 0;
+		s->wrapped = 1;
+	}
 }
 
 static void
@@ -824,6 +826,10 @@ sign_run(const struct sign_ctx *c)
 	if (s.hp_on && s.hp.dup != NULL)
 		xdie(ERR_DATA, "ambiguous header: %s given twice; not signed",
 		    s.hp.dup);
+	if (s.wrapped && s.hp.pol != HCP_OFF)
+		xdie(ERR_DATA, "--protect-headers: the message is a wrapped "
+		    "message (message/rfc822) with a header of its own; not "
+		    "signed");
 	if (s.hp_on && s.has_hp)
 		xdie(ERR_DATA, "the message's Content-Type already carries hp= "
 		    "(header protection); not signed");

@@ -64,8 +64,9 @@ struct verify {
 	struct from from;
 	char msgid[256];
 	/* The signed content's protected header (layer 1 scans it; the
-	 * message keeps it for the output) */
+	 * message keeps it for the output), and whether it was promoted */
 	struct hp hp;
+	int promoted;
 	/* detached */
 	int in_first;
 	struct io_wr canon, raw;
@@ -375,8 +376,10 @@ from_status(const struct from *fr)
 static int
 promotes_from(const struct verify *v, const struct verify *content)
 {
-	return !v->c->o->quiet && hp_claimed(&content->hp) &&
-	    content->from.seen;
+	const struct hp *hp = &content->hp;
+
+	return !v->c->o->quiet && hp_claimed(hp) && content->from.seen &&
+	    (hp->has[1] || hp->scheme != HP_V1);
 }
 
 /*
@@ -772,10 +775,14 @@ promote(struct verify *v, struct filter *f, struct filter_result *res,
 
 	if (v->c->o->quiet || !hp_claimed(&v->hp))
 		return;
-	if (filter_promote(f, &v->hp, &notes) == -1)
+	if (filter_promote(f, &v->hp, &notes) == -1) {
 		conclude(o, R_PERMERROR,
 		    "too many header fields to protect");
-	else if (notes.n > 0)
+		buf_free(&notes);
+		return;
+	}
+	v->promoted = 1;
+	if (notes.n > 0)
 		snprintf(o->why, sizeof(o->why), "%.*s, hp=%s", (int)notes.n,
 		    notes.p, hp_scheme_name(v->hp.scheme));
 	res->strip_lde = o->fd != -1 && !v->hp.signed_root;
@@ -835,8 +842,7 @@ finish(void *arg, struct filter *f, struct filter_result *res)
 done:
 	header(v, f, res, &o);
 	if (v->mode != M_NONE)
-		res->hp = hp_scheme_name(v->hp.refused == NULL ?
-		    v->hp.scheme : HP_NONE);
+		res->hp = hp_scheme_name(v->promoted ? v->hp.scheme : HP_NONE);
 	res->body_fd = o.fd;
 	res->body_crlf = o.crlf;
 	res->no_output = opt->quiet;

@@ -12,7 +12,7 @@
 # an outer From rewritten in transit, a protected From the signer does not
 # match, claims readers could take two ways.
 . "$(dirname "$0")/lib.sh"
-plan 64
+plan 69
 
 pki=$testdir/pki
 private_keys alice
@@ -235,6 +235,31 @@ osign 'From: alice@example.com\nMIME-Version: 1.0\n' \
 check_eq 'wrapped, inner From the signer lacks: policy' \
     "$(smime-verify $ca <"$tmp/w2.eml" | ar_result /dev/stdin)" \
     'policy (address mismatch)'
+
+# A label beside a wrapped message: two headers, readers differ on which
+# is the message's.  Neither the label's nor the outer From may be shown
+# with a pass.
+osign 'From: ceo@example.org\nTo: help@example.org\nSubject: urgent\nMIME-Version: 1.0\n' \
+    'Content-Type: message/rfc822; protected-headers="v1"\r\nSubject: hello\r\n\r\nFrom: alice@example.com\r\nSubject: inner\r\n\r\nPay the invoice.\r\n' "$tmp/wl1.eml"
+check_eq 'v1 label on a wrapped message: permerror' \
+    "$(smime-verify $ca <"$tmp/wl1.eml" | ar_result /dev/stdin)" \
+    'permerror (ambiguous protected header: a label on a wrapped message)'
+osign 'From: alice@example.com\nTo: help@example.org\nSubject: x\nMIME-Version: 1.0\n' \
+    'Content-Type: message/rfc822; hp="clear"\r\nFrom: alice@example.com\r\n\r\nFrom: ceo@example.org\r\nSubject: Pay now\r\n\r\nNow.\r\n' "$tmp/wl2.eml"
+check_eq 'hp label on a wrapped message: permerror' \
+    "$(smime-verify $ca <"$tmp/wl2.eml" | ar_result /dev/stdin)" \
+    'permerror (ambiguous protected header: a label on a wrapped message)'
+osign 'From: alice@example.com\nSubject: x\nMIME-Version: 1.0\n' \
+    'Content-Type: text/plain; hp="Clear"\nFrom: ceo@example.org\nSubject: x\n\nbody\n' "$tmp/case.eml"
+check_eq 'hp="Clear": readers may differ, permerror' \
+    "$(smime-verify $ca <"$tmp/case.eml" | ar_result /dev/stdin)" \
+    'permerror (ambiguous protected header: its label is spelt two ways)'
+expect_code 'smime-sign --protect-headers of a wrapped message: 65' 65 \
+    "printf 'From: alice@example.com\nContent-Type: message/rfc822\n\nFrom: alice@example.com\n\nx\n' |
+     smime-sign -k '$tmp/alice.key' -c '$pki/alice.pem' --protect-headers"
+expect_code 'smime-encrypt --protect-headers of a wrapped message: 65' 65 \
+    "printf 'From: alice@example.com\nTo: alice@example.com\nContent-Type: message/rfc822\n\nFrom: alice@example.com\n\nx\n' |
+     smime-encrypt -r '$pki/alice.pem' --protect-headers"
 
 # --- sign then encrypt: the signed part's claim --------------------------
 printf 'Content-Type: text/plain; hp="cipher"; hp-legacy-display="1"\r\nFrom: alice@example.com\r\nTo: help@example.org\r\nSubject: Printer on fire\r\nHP-Outer: From: alice@example.com\r\nHP-Outer: To: help@example.org\r\nHP-Outer: Subject: [...]\r\n\r\nSubject: Printer on fire\r\n\r\nIt is on fire.\r\n' >"$tmp/se-in"
