@@ -14,23 +14,11 @@ pki=$testdir/pki
 send=$testdir/../scripts/smime-sendmail
 private_keys alice bob helpdesk
 S="-S $tmp/store"
-certstore $S init
-certstore $S identity add -p "$tmp/helpdesk.p12" --passin pass:test
-certstore $S trust add "$pki/root-ca.pem"
-certstore $S add "$pki/sub-ca.pem" "$pki/alice.pem" "$pki/bob.pem"
-echo test >"$tmp/pass"
-chmod 600 "$tmp/pass"
+helpdesk_store "$tmp/store"
 ca="--no-system-ca --ca $pki/root-ca.pem"
 
 sent=$tmp/sent
-cat >"$tmp/fake-sendmail" <<EOF
-#!/bin/sh
-mkdir "$sent" || exit 70
-printf '%s\n' "\$@" >"$sent/argv"
-cat >"$sent/msg"
-exit \${FAKE_EXIT:-0}
-EOF
-chmod +x "$tmp/fake-sendmail"
+fake_sendmail "$sent"
 export SENDMAIL="$tmp/fake-sendmail"
 # sm ARGS...: smime-sendmail with a fresh record of what was sent.
 sm() {

@@ -186,12 +186,7 @@ check_grep '... naming the server' "$sserver" "$tmp/.err"
 
 # smime-sendmail: 75, nothing sent.
 sent=$tmp/sent
-cat >"$tmp/fake-sendmail" <<EOF
-#!/bin/sh
-mkdir "$sent" || exit 70
-cat >"$sent/msg"
-EOF
-chmod +x "$tmp/fake-sendmail"
+fake_sendmail "$sent"
 expect_code 'smime-sendmail, the directory down: 75' 75 \
     'SENDMAIL="$tmp/fake-sendmail" "$scripts/smime-sendmail" $B --passin "file:$tmp/pass" <"$tmp/reply.eml"'
 check_eq '... nothing sent' "$(test -e "$sent" && echo sent || echo none)" \

@@ -274,20 +274,10 @@ check_grep 'and its outside is the signer'"'"'s' '^out.Subject=the Jones contrac
 
 # 7. smime-sendmail: the site's policy, confidential replies.
 S="-S $tmp/store"
-certstore $S init
-certstore $S identity add -p "$tmp/helpdesk.p12" --passin pass:test
-certstore $S trust add "$pki/root-ca.pem"
-certstore $S add "$pki/sub-ca.pem" "$pki/alice.pem" "$pki/bob.pem"
-echo test >"$tmp/pass"
-chmod 600 "$tmp/pass"
+helpdesk_store "$tmp/store"
 send=$testdir/../scripts/smime-sendmail
 sent=$tmp/sent
-cat >"$tmp/fake-sendmail" <<EOF
-#!/bin/sh
-mkdir "$sent" || exit 70
-cat >"$sent/msg"
-EOF
-chmod +x "$tmp/fake-sendmail"
+fake_sendmail "$sent"
 export SENDMAIL="$tmp/fake-sendmail"
 unset SMIME_SENDMAIL_HCP
 sm() { rm -rf "$sent"; "$send" $S --passin file:"$tmp/pass" "$@"; }

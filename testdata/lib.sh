@@ -138,6 +138,33 @@ private_keys() {
 	done
 }
 
+# helpdesk_store DIR: a store in DIR (made) holding the helpdesk identity
+# (passphrase "test", also in $tmp/pass, mode 0600; private_keys helpdesk
+# first), the test root as its anchor, the sub CA, alice and bob.
+helpdesk_store() {
+	certstore -S "$1" init
+	certstore -S "$1" identity add -p "$tmp/helpdesk.p12" --passin pass:test
+	certstore -S "$1" trust add "$testdir/pki/root-ca.pem"
+	certstore -S "$1" add "$testdir/pki/sub-ca.pem" "$testdir/pki/alice.pem" \
+	    "$testdir/pki/bob.pem"
+	echo test >"$tmp/pass"
+	chmod 600 "$tmp/pass"
+}
+
+# fake_sendmail DIR: $tmp/fake-sendmail, a sendmail that keeps its
+# arguments (DIR/argv) and the message (DIR/msg) in DIR, which it makes:
+# a second message finds it and exits 70; else it exits $FAKE_EXIT (0).
+fake_sendmail() {
+	cat >"$tmp/fake-sendmail" <<EOF
+#!/bin/sh
+mkdir "$1" || exit 70
+printf '%s\n' "\$@" >"$1/argv"
+cat >"$1/msg"
+exit \${FAKE_EXIT:-0}
+EOF
+	chmod +x "$tmp/fake-sendmail"
+}
+
 # A message's header (up to its empty line) and body.
 hdr() { sed '/^\r\{0,1\}$/q' "$1"; }
 body() { sed '1,/^\r\{0,1\}$/d' "$1"; }
