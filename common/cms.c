@@ -540,7 +540,7 @@ classify_failure(struct cms_verified *v)
 void
 cms_verify(const unsigned char *der, size_t len, BIO *content,
     int detached, X509_STORE *anchors, int crl_check,
-    const struct limits *lim, struct cms_verified *v)
+    const struct limits *lim, STACK_OF(X509) *extra, struct cms_verified *v)
 {
 	STACK_OF(CMS_SignerInfo) *sis;
 	STACK_OF(X509) *certs = NULL, *signers = NULL;
@@ -587,7 +587,7 @@ cms_verify(const unsigned char *der, size_t len, BIO *content,
 			xdie_ssl(ERR_TEMP, "out of memory");
 		content = BIO_push(filter, content);
 	}
-	ok = CMS_verify(cms, NULL, NULL, content, NULL,
+	ok = CMS_verify(cms, extra, NULL, content, NULL,
 	    CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) > 0;
 	if (filter != NULL) {
 		BIO_pop(filter);
@@ -597,6 +597,12 @@ cms_verify(const unsigned char *der, size_t len, BIO *content,
 		classify_failure(v);
 		goto out;
 	}
+	if (certs == NULL && (certs = sk_X509_new_null()) == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	for (i = 0; i < sk_X509_num(extra); i++)
+		if (!X509_up_ref(sk_X509_value(extra, i)) ||
+		    !sk_X509_push(certs, sk_X509_value(extra, i)))
+			xdie(ERR_TEMP, "out of memory");
 	signers = CMS_get0_signers(cms);
 	for (i = 0; i < n && i < sk_X509_num(signers); i++) {
 		struct cms_signer *s = &v->signers[v->nsigners++];

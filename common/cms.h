@@ -98,11 +98,13 @@ X509_STORE *cms_anchors(const char **ca);
  * signing, now; with crl_check, revocation too) and the outcome recorded
  * per signer; detached says the content must not also be inside.  lim:
  * the signers, certificates and chain length allowed (smimetools(7)
- * LIMITS).
+ * LIMITS).  extra (may be NULL): certificates from our side (--certfile,
+ * the store) where a signer's may be found when the message lacks it;
+ * they also serve as intermediates, never as anchors.
  */
 void cms_verify(const unsigned char *der, size_t len, BIO *content,
     int detached, X509_STORE *anchors, int crl_check,
-    const struct limits *lim, struct cms_verified *v);
+    const struct limits *lim, STACK_OF(X509) *extra, struct cms_verified *v);
 void cms_verified_release(struct cms_verified *v);
 
 /* The issuer as an RFC 4514 string (non-ASCII escaped) and the serial

@@ -356,3 +356,22 @@ identity_release(struct identity *id)
 	sk_X509_pop_free(id->chain, X509_free);
 	memset(id, 0, sizeof(*id));
 }
+
+STACK_OF(X509) *
+keys_load_certs_all(const char **paths)
+{
+	STACK_OF(X509) *all = NULL, *more;
+
+	for (; paths != NULL && *paths != NULL; paths++) {
+		more = keys_load_certs(*paths);
+		if (all == NULL) {
+			all = more;
+			continue;
+		}
+		while (sk_X509_num(more) > 0)
+			if (!sk_X509_push(all, sk_X509_shift(more)))
+				xdie(ERR_TEMP, "out of memory");
+		sk_X509_free(more);
+	}
+	return all;
+}

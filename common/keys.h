@@ -44,5 +44,8 @@ size_t keys_passphrase(const char *src, char *buf, size_t size);
 
 /* Every certificate in a PEM bundle or a DER file; dies with 66/65. */
 STACK_OF(X509) *keys_load_certs(const char *path);
+/* The certificates of every file of a NULL-terminated list (--chain,
+ * --certfile), in order; NULL for none. */
+STACK_OF(X509) *keys_load_certs_all(const char **paths);
 
 #endif

@@ -166,6 +166,9 @@ struct poptOption opts_verify[] = {
 	  "on pass, store the signer's certificate", NULL },
 	{ "unwrap", '\0', POPT_ARG_NONE, &opt.unwrap, 0,
 	  "remove the signature part of multipart/signed", NULL },
+	{ "certfile", '\0', POPT_ARG_ARGV, &opt.certfile, 0,
+	  "signer certificates a message may lack, in FILE (repeatable)",
+	  "FILE" },
 	POPT_TABLEEND
 };
 

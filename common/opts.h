@@ -68,6 +68,7 @@ struct opts {
 	int no_system_ca;
 	/* verify */
 	int import, unwrap;
+	const char **certfile;	/* --certfile FILE..., NULL-terminated */
 	/* encrypt */
 	const char **recip_files, **recip_addrs;
 	int self, missing_plain, oaep, no_encrypt;

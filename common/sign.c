@@ -730,9 +730,6 @@ identity_from_store(const struct sign_ctx *c, const char *addr,
 void
 sign_ctx_load(struct sign_ctx *c, const struct opts *o)
 {
-	STACK_OF(X509) *more;
-	const char **a;
-
 	memset(c, 0, sizeof(*c));
 	c->o = o;
 	store_trust_of(&c->trust, o);
@@ -743,18 +740,7 @@ sign_ctx_load(struct sign_ctx *c, const struct opts *o)
 		    o->passin, ERR_CONFIG);
 	else if (o->as != NULL)
 		identity_from_store(c, o->as, &c->id);
-	for (a = o->chain; a != NULL && *a != NULL; a++) {
-		more = keys_load_certs(*a);
-		if (c->chain == NULL)
-			c->chain = more;
-		else {
-			while (sk_X509_num(more) > 0)
-				if (!sk_X509_push(c->chain,
-				    sk_X509_shift(more)))
-					xdie(ERR_TEMP, "out of memory");
-			sk_X509_free(more);
-		}
-	}
+	c->chain = keys_load_certs_all(o->chain);
 }
 
 void

@@ -269,7 +269,7 @@ parse_message(const char *buf, size_t n, const struct limits *lim,
 		xdie_ssl(ERR_TEMP, "cannot encode a signature");
 	/* The signature only: the certificates meet the policy one by one
 	 * after this, as those of a bundle do. */
-	cms_verify(der, (size_t)len, bcont, bcont != NULL, NULL, 0, lim,
+	cms_verify(der, (size_t)len, bcont, bcont != NULL, NULL, 0, lim, NULL,
 	    &in->v);
 	OPENSSL_free(der);
 	BIO_free(bcont);

@@ -560,6 +560,72 @@ check_inner(struct verify *w, X509_STORE *anchors, struct outcome *o)
 		close(in.fd);
 }
 
+/*
+ * The certificate the store would choose for the From address (any
+ * backend: certstore get's choice), after --certfile's: where a signer's
+ * certificate is looked for when the message lacks it (KMail and gpgsm
+ * send none).  What the store holds was judged when it was stored; the
+ * chain and the address are checked again as for any signer.  NULL if
+ * there is no store, no single From address or no certificate for it.
+ */
+static STACK_OF(X509) *
+from_store(const struct verify *v)
+{
+	STACK_OF(X509) *more;
+	struct store *st;
+	X509 *x;
+	char caps[256];
+	int i;
+
+	if (!v->c->have_store || from_status(&v->from) != ADDR_MATCH)
+		return NULL;
+	st = store_open(v->c->store, 0);
+	store_set_trust(st, &v->c->trust);
+	x = store_best(st, v->from.addr, caps, sizeof(caps));
+	store_close(st);
+	if (x == NULL)
+		return NULL;
+	if ((more = sk_X509_new_null()) == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	for (i = 0; i < sk_X509_num(v->c->certfile); i++)
+		if (!X509_up_ref(sk_X509_value(v->c->certfile, i)) ||
+		    !sk_X509_push(more, sk_X509_value(v->c->certfile, i)))
+			xdie(ERR_TEMP, "out of memory");
+	if (!sk_X509_push(more, x))
+		xdie(ERR_TEMP, "out of memory");
+	return more;
+}
+
+/* cms_verify over the content in fd, with --certfile's certificates;
+ * again with the store's for the From when the signer's is nowhere. */
+static void
+verify_over(struct verify *v, const unsigned char *der, size_t len, int fd,
+    int detached, X509_STORE *anchors, struct cms_verified *cv)
+{
+	const struct opts *o = v->c->o;
+	STACK_OF(X509) *extra = v->c->certfile, *more = NULL;
+	BIO *content;
+	int again = 0;
+
+	do {
+		if (lseek(fd, 0, SEEK_SET) == -1 ||
+		    (content = BIO_new_fd(fd, BIO_NOCLOSE)) == NULL)
+			xdie(ERR_TEMP, "cannot rewind the spool: %s",
+			    strerror(errno));
+		cms_verify(der, len, content, detached, anchors,
+		    o->policy == POLICY_STRICT, &o->lim, extra, cv);
+		BIO_free(content);
+		if (again || cv->status != CMSV_PERMERROR ||
+		    strcmp(cv->why, "signer certificate not found") != 0 ||
+		    (more = from_store(v)) == NULL)
+			break;
+		cms_verified_release(cv);
+		extra = more;
+		again = 1;
+	} while (again);
+	sk_X509_pop_free(more, X509_free);
+}
+
 static void
 check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 {
@@ -567,7 +633,6 @@ check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	struct cms_verified cv;
 	unsigned char tail[3];
 	size_t n = 0;
-	BIO *content;
 
 	if (v->perm == NULL && (b64dec_final(&v->dec, tail, &n) != 0 ||
 	    v->sig.n + n == 0))
@@ -583,10 +648,8 @@ check_detached(struct verify *v, X509_STORE *anchors, struct outcome *o)
 		xdie(ERR_TEMP, "cannot write the spool: %s",
 		    strerror(v->canon.err != 0 ? v->canon.err :
 		    v->raw.err != 0 ? v->raw.err : errno));
-	content = BIO_new_fd(v->canon_fd, BIO_NOCLOSE);
-	cms_verify((const unsigned char *)v->sig.p, v->sig.n, content, 1,
-	    anchors, v->c->o->policy == POLICY_STRICT, &v->c->o->lim, &cv);
-	BIO_free(content);
+	verify_over(v, (const unsigned char *)v->sig.p, v->sig.n, v->canon_fd,
+	    1, anchors, &cv);
 	if (cv.status == CMSV_VALID) {
 		scan_signed(v, v->canon_fd, &w);
 		protected_from(&w);
@@ -615,7 +678,6 @@ check_opaque(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	size_t skellen;
 	enum ber_type type = BER_UNKNOWN;
 	int e, had = 0;
-	BIO *content;
 
 	if (v->perm == NULL &&
 	    (e = p7in_finish(&v->in, &skel, &skellen, &type, &had)) != 0)
@@ -637,10 +699,7 @@ check_opaque(struct verify *v, X509_STORE *anchors, struct outcome *o)
 	    lseek(v->content_fd, 0, SEEK_SET) == -1)
 		xdie(ERR_TEMP, "cannot write the spool: %s", strerror(
 		    v->content.err != 0 ? v->content.err : errno));
-	content = BIO_new_fd(v->content_fd, BIO_NOCLOSE);
-	cms_verify(skel, skellen, content, 0, anchors,
-	    v->c->o->policy == POLICY_STRICT, &v->c->o->lim, &cv);
-	BIO_free(content);
+	verify_over(v, skel, skellen, v->content_fd, 0, anchors, &cv);
 	if (cv.status == CMSV_VALID) {
 		scan_signed(v, v->content_fd, &w);
 		protected_from(&w);
@@ -887,7 +946,8 @@ verify_ctx_load(struct verify_ctx *c, const struct opts *o)
 	c->trust.ca = o->ca;
 	c->trust.no_system = o->no_system_ca;
 	c->trust.chain_max = o->lim.chain;
-	have = store_probe(c->store);
+	have = c->have_store = store_probe(c->store);
+	c->certfile = keys_load_certs_all(o->certfile);
 	/* The system's bundle is no configuration of ours, and reading
 	 * it costs more than the rest of an unsigned message: anchors()
 	 * adds it when a signature is checked.  With neither --ca nor a
@@ -905,6 +965,8 @@ verify_ctx_free(struct verify_ctx *c)
 {
 	X509_STORE_free(c->anchors);
 	c->anchors = NULL;
+	sk_X509_pop_free(c->certfile, X509_free);
+	c->certfile = NULL;
 }
 
 enum err_class

@@ -33,6 +33,8 @@ struct verify_ctx {
 	struct store_trust trust;	/* what --import judges by */
 	X509_STORE *anchors;		/* --ca and the store's, or NULL */
 	int system;			/* the system's bundle is in anchors */
+	STACK_OF(X509) *certfile;	/* --certfile's, or NULL */
+	int have_store;			/* store_probe said so */
 };
 
 /* Loads the context; a bad --ca, store or --authserv-id dies here

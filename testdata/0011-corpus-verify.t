@@ -27,10 +27,9 @@
 #    verify an Ed25519 SignerInfo, so no pass is possible; the result must
 #    say the check could not be made (permerror), never fail.
 #  - signer certificates that the message does not carry (KMail/gpgsm
-#    include none; smime-signed-charset): smime-verify(1)'s "in the
-#    message or in the store" cannot be met without a store (this test
-#    uses none), and --ca is for anchors only: permerror (signer
-#    certificate not found).
+#    include none; smime-signed-charset): the corpus publishes none of
+#    them, so neither --certfile nor a store can supply one (0083 tests
+#    both with our own): permerror (signer certificate not found).
 . "$(dirname "$0")/lib.sh"
 plan 121
 
