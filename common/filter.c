@@ -343,10 +343,11 @@ filter_report(const struct opts *o, const char *tool, const char *result,
 	report_line(o, tool, result, comment, NULL);
 }
 
-/* An outer field's value (after the colon) into v; -1 if it is longer. */
+/* An outer field read into buf; its value (after the colon) is
+ * buf[*vat, *vat + *vlen).  -1 if it is longer than vsz. */
 static int
 outer_value(const struct filter *f, const struct once *e, char *v,
-    size_t vsz, size_t *vlen)
+    size_t vsz, size_t *vat, size_t *vlen)
 {
 	size_t n = (size_t)(e->to - e->from), at;
 	ssize_t k;
@@ -361,7 +362,7 @@ outer_value(const struct filter *f, const struct once *e, char *v,
 		    k == -1 ? strerror(errno) : "it shrank");
 	if (mime_field_name(v, n, &at) == 0)
 		return -1;
-	memmove(v, v + at, n - at);
+	*vat = at;
 	*vlen = n - at;
 	return 0;
 }
@@ -369,9 +370,9 @@ outer_value(const struct filter *f, const struct once *e, char *v,
 int
 filter_promote(struct filter *f, const struct hp *hp, struct buf *notes)
 {
-	static char v[HP_MAX];
-	const char *names[HP_NFIELDS];
-	size_t i, vlen, at;
+	static char buf[HP_MAX];
+	const char *names[HP_NFIELDS], *v;
+	size_t i, vat, vlen, at;
 	int k, n = 0, count, same, differs, keep;
 
 	if (f->nonce >= ONCE_MAX)
@@ -384,10 +385,13 @@ filter_promote(struct filter *f, const struct hp *hp, struct buf *notes)
 			if (strcmp(f->once[i].name, hp_names[k]) != 0)
 				continue;
 			count++;
-			if (outer_value(f, &f->once[i], v, sizeof(v),
-			    &vlen) == -1)
+			if (outer_value(f, &f->once[i], buf, sizeof(buf),
+			    &vat, &vlen) == -1) {
 				differs = 1;
-			else if (hp->has[k] && mime_field_name(hp->field[k].p,
+				continue;
+			}
+			v = buf + vat;
+			if (hp->has[k] && mime_field_name(hp->field[k].p,
 			    hp->field[k].n, &at) > 0 && hp_value_eq(v, vlen,
 			    hp->field[k].p + at, hp->field[k].n - at))
 				same++;
