@@ -142,7 +142,9 @@ check-one: deps-test $(BINS) $(TESTBINS)
 # 0055), secret hygiene (0056), the entity merge, direct output and
 # streamed decryption (0057 to 0059), the directory server (0071, 0073,
 # 0075; not 0072, whose fifty imports at once are a load test of the same
-# code, and under valgrind a test of the machine); the longest first, for
+# code, and under valgrind a test of the machine), header protection
+# (0080, 0081; not 0082's 136 round trips through the same code) and
+# signer certificates from our side (0083); the longest first, for
 # prove -j2.
 # About 13 minutes on two cores: valgrind is 20 to 50 times slower, and
 # each start costs 0.4 s.
@@ -155,7 +157,8 @@ VGTESTS = testdata/0071-*.t testdata/0020-*.t testdata/0010-*.t testdata/0011-*.
 	testdata/0054-*.t testdata/0055-*.t testdata/0056-*.t \
 	testdata/0057-*.t testdata/0058-*.t testdata/0059-*.t \
 	testdata/0034-*.t testdata/006*.t testdata/*-passthrough*.t \
-	testdata/0073-*.t testdata/0075-*.t
+	testdata/0073-*.t testdata/0075-*.t testdata/0080-*.t testdata/0081-*.t \
+	testdata/0083-*.t
 check-valgrind: deps-test $(BINS) $(TESTBINS)
 	@echo "== tests under valgrind"
 	@rm -rf $(BUILD)/vg && mkdir -p $(BUILD)/vg
