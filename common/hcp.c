@@ -34,17 +34,10 @@ static const char *const never[] = {
 };
 static const char *const never_prefix[] = { "Resent-", "ARC-", NULL };
 
-/* The field's name and its length; 0 if it is none. */
-static size_t
-name_of(const char *field, size_t len, size_t *value)
-{
-	return mime_field_name(field, len, value);
-}
-
 static int
 name_in(const char *field, size_t len, const char *const *list)
 {
-	size_t v, n = name_of(field, len, &v);
+	size_t v, n = mime_field_name(field, len, &v);
 	int i;
 
 	for (i = 0; n > 0 && list[i] != NULL; i++)
@@ -56,7 +49,7 @@ name_in(const char *field, size_t len, const char *const *list)
 int
 hcp_copied(const char *field, size_t len)
 {
-	size_t v, n = name_of(field, len, &v);
+	size_t v, n = mime_field_name(field, len, &v);
 	int i;
 
 	if (n == 0 || (n >= 8 && strncasecmp(field, "Content-", 8) == 0))
@@ -183,14 +176,15 @@ outer_of(const struct hcp *h, const char *field, size_t len, struct buf *out)
 {
 	const char *eol = eol_of(field, len);
 	char date[64];
-	size_t v, n = name_of(field, len, &v);
-	size_t vlen = len - v - strlen(eol);
+	size_t v;
+	size_t vlen;
 
 	if (!hcp_hides(h->pol, field, len)) {
 		buf_add(out, field, len);
 		return 0;
 	}
-	(void)n;
+	mime_field_name(field, len, &v);
+	vlen = len - v - strlen(eol);
 	if (mime_field_is(field, len, "Keywords") ||
 	    mime_field_is(field, len, "Comments"))
 		return -1;
@@ -249,7 +243,7 @@ hcp_add(struct hcp *h, const char *field, size_t len)
 		if (h->lde.n >= 2)
 			h->lde.n -= 2;	/* the empty line goes last */
 		buf_printf(&h->lde, "%s: ", hp_names[uf]);
-		name_of(field, len, &v);
+		mime_field_name(field, len, &v);
 		unfold(&h->lde, field + v, len - v);
 		buf_puts(&h->lde, "\r\n\r\n");
 	}
