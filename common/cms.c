@@ -22,6 +22,8 @@
 
 /* id-aa-encrypKeyPref, RFC 8551 2.5.3 */
 #define OID_ENCRYPKEYPREF	"1.2.840.113549.1.9.16.2.11"
+/* id-alg-AEADChaCha20Poly1305, RFC 8103 4 (no NID in OpenSSL 3.0) */
+#define OID_CHACHA20POLY1305	"1.2.840.113549.1.9.16.3.18"
 
 struct cms_sign {
 	CMS_ContentInfo *cms;
@@ -122,22 +124,32 @@ cms_micalg(const char *digest)
 }
 
 /*
- * What we can decrypt, best first (RFC 8551 2.5.2): AES-GCM, then
- * AES-CBC.  OpenSSL's own list starts with AES-256-CBC and goes down to
- * RC2-40 and DES: never advertise those.
+ * What we can decrypt, best first (RFC 8551 2.5.2): AES-GCM,
+ * ChaCha20-Poly1305, then AES-CBC, each as its capabilityID with the
+ * parameters absent (RFC 8551 2.7, RFC 5084 5, RFC 8103 6).  OpenSSL's
+ * own list starts with AES-256-CBC and goes down to RC2-40 and DES:
+ * never advertise those.
  */
 static void
 add_capabilities(CMS_SignerInfo *si)
 {
 	static const int nids[] = {
-		NID_aes_256_gcm, NID_aes_128_gcm, NID_aes_256_cbc,
-		NID_aes_128_cbc
+		NID_aes_256_gcm, NID_aes_128_gcm, NID_chacha20_poly1305,
+		NID_aes_256_cbc, NID_aes_128_cbc
 	};
 	STACK_OF(X509_ALGOR) *caps = sk_X509_ALGOR_new_null();
+	X509_ALGOR *alg;
 	size_t i;
 
 	for (i = 0; caps != NULL && i < sizeof(nids) / sizeof(nids[0]); i++)
-		if (!PKCS7_simple_smimecap(caps, nids[i], 0))
+		if (nids[i] == NID_chacha20_poly1305) {
+			/* OpenSSL 3.0 has no OID for it. */
+			if ((alg = X509_ALGOR_new()) == NULL ||
+			    !X509_ALGOR_set0(alg, OBJ_txt2obj(OID_CHACHA20POLY1305,
+			    1), V_ASN1_UNDEF, NULL) ||
+			    !sk_X509_ALGOR_push(caps, alg))
+				break;
+		} else if (!PKCS7_simple_smimecap(caps, nids[i], 0))
 			break;
 	if (caps == NULL || i < sizeof(nids) / sizeof(nids[0]) ||
 	    !CMS_add_smimecap(si, caps))
@@ -388,7 +400,8 @@ weak_nid(int nid)
 }
 
 /* The ciphers of the signer's SMIMECapabilities, by OpenSSL's long
- * names ("aes-256-gcm"), in the sender's order; unknown ones skipped. */
+ * names ("aes-256-gcm", and "chacha20-poly1305" for RFC 8103's), in the
+ * sender's order; unknown ones skipped. */
 static void
 read_caps(CMS_SignerInfo *si, char *out, size_t outsz)
 {
@@ -396,6 +409,8 @@ read_caps(CMS_SignerInfo *si, char *out, size_t outsz)
 	STACK_OF(X509_ALGOR) *algs = NULL;
 	const unsigned char *p;
 	ASN1_TYPE *t;
+	ASN1_OBJECT *chacha;
+	const ASN1_OBJECT *oid;
 	size_t n = 0;
 	int k, nid;
 
@@ -407,8 +422,11 @@ read_caps(CMS_SignerInfo *si, char *out, size_t outsz)
 		return;
 	p = t->value.sequence->data;
 	algs = d2i_X509_ALGORS(NULL, &p, t->value.sequence->length);
+	chacha = OBJ_txt2obj(OID_CHACHA20POLY1305, 1);
 	for (k = 0; k < sk_X509_ALGOR_num(algs); k++) {
-		nid = OBJ_obj2nid(sk_X509_ALGOR_value(algs, k)->algorithm);
+		oid = sk_X509_ALGOR_value(algs, k)->algorithm;
+		nid = chacha != NULL && OBJ_cmp(oid, chacha) == 0 ?
+		    NID_chacha20_poly1305 : OBJ_obj2nid(oid);
 		if (EVP_get_cipherbynid(nid) == NULL ||
 		    n + strlen(OBJ_nid2ln(nid)) + 2 > outsz)
 			continue;
@@ -416,6 +434,7 @@ read_caps(CMS_SignerInfo *si, char *out, size_t outsz)
 		    n > 0 ? " " : "", OBJ_nid2ln(nid));
 	}
 	sk_X509_ALGOR_pop_free(algs, X509_ALGOR_free);
+	ASN1_OBJECT_free(chacha);
 	ERR_clear_error();
 }
 

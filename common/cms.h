@@ -118,18 +118,22 @@ BIO *cms_b64bio_new(struct io_wr *w, const char *eol);
 void cms_b64bio_end(BIO *b);
 
 /*
- * Encrypting (cms_env.c) to every certificate of recips with cipher
- * ("aes-256-cbc", "aes-128-gcm", ...: GCM makes AuthEnvelopedData); RSA
- * keys get PKCS#1 v1.5 or, with oaep, RSA-OAEP SHA-256; EC keys ECDH
- * with the SHA-256 KDF.  The base64 of the BER goes to w as the content
- * is written.  A key we cannot encrypt to dies 67.
+ * Encrypting (cms_env.c, and cms_envw.c for what OpenSSL cannot write)
+ * to every certificate of recips with cipher ("aes-256-cbc",
+ * "aes-128-gcm", "chacha20-poly1305", ...: GCM and ChaCha20-Poly1305
+ * make AuthEnvelopedData); RSA keys get PKCS#1 v1.5 or, with oaep,
+ * RSA-OAEP SHA-256; EC keys ECDH with the SHA-256 X9.63 KDF; X25519 and
+ * X448 keys ECDH with HKDF-SHA256 (RFC 8418); AES-256 key wrap for both.
+ * The base64 of the BER goes to w as the content is written.  A key we
+ * cannot encrypt to dies 67.
  */
 struct cms_encrypt;
 struct cms_encrypt *cms_encrypt_begin(STACK_OF(X509) *recips,
     const char *cipher, int oaep, struct io_wr *w, const char *eol);
 void cms_encrypt_write(struct cms_encrypt *e, const void *p, size_t n);
 void cms_encrypt_end(struct cms_encrypt *e);
-/* "enveloped-data" or "authEnveloped-data", RFC 8551 3.2.2. */
+/* "enveloped-data" or "authEnveloped-data" (RFC 8551 3.2.2; RFC 8103
+ * for ChaCha20-Poly1305). */
 const char *cms_smime_type(const char *cipher);
 
 /*

@@ -4,8 +4,10 @@
  * cms_env: EnvelopedData and AuthEnvelopedData, over streams (see cms.h).
  * With cms.c, the only file that includes <openssl/cms.h>.
  *
- * Encrypting: CMS_encrypt(CMS_PARTIAL | CMS_STREAM) picks
- * AuthEnvelopedData for an AEAD cipher; each recipient is added with
+ * Encrypting: a message that needs what CMS_encrypt cannot write (an
+ * X25519 or X448 recipient, ChaCha20-Poly1305) goes to our own writer,
+ * cms_envw.c, whole.  Any other: CMS_encrypt(CMS_PARTIAL | CMS_STREAM)
+ * picks AuthEnvelopedData for an AEAD cipher; each recipient is added with
  * CMS_KEY_PARAM so that its key-transport or key-agreement context can be
  * set (RSA-OAEP with SHA-256; ECDH's KDF, whose OpenSSL default is
  * SHA-1), and BIO_new_CMS() writes the BER, indefinite lengths, as the
@@ -33,9 +35,11 @@
 #include <openssl/x509v3.h>
 
 #include "cms.h"
+#include "cms_envw.h"
 
 struct cms_encrypt {
 	CMS_ContentInfo *cms;
+	struct envw *own;	/* instead of cms: cms_envw.c writes */
 	BIO *b64, *in;
 	struct io_wr *w;	/* where the base64 goes */
 };
@@ -54,7 +58,8 @@ encrypt_failed(struct cms_encrypt *e, const char *what)
 const char *
 cms_smime_type(const char *cipher)
 {
-	return strstr(cipher, "gcm") != NULL ? "authEnveloped-data" :
+	return strstr(cipher, "gcm") != NULL ||
+	    strcmp(cipher, "chacha20-poly1305") == 0 ? "authEnveloped-data" :
 	    "enveloped-data";
 }
 
@@ -73,6 +78,13 @@ cms_encrypt_begin(STACK_OF(X509) *recips, const char *cipher, int oaep,
 
 	if (c == NULL)
 		xdie(ERR_USAGE, "unknown cipher '%s'", cipher);
+	e->w = w;
+	if (envw_needed(recips, cipher)) {
+		e->b64 = cms_b64bio_new(w, eol);
+		if ((e->own = envw_begin(recips, cipher, oaep, e->b64)) == NULL)
+			encrypt_failed(e, "cannot encrypt");
+		return e;
+	}
 	e->cms = CMS_encrypt(NULL, NULL, c, flags);
 	if (e->cms == NULL)
 		xdie_ssl(ERR_SOFTWARE, "cannot start encrypting");
@@ -103,7 +115,6 @@ cms_encrypt_begin(STACK_OF(X509) *recips, const char *cipher, int oaep,
 			xdie_ssl(ERR_NOUSER, "cannot encrypt to the key of "
 			    "recipient %d", i + 1);
 	}
-	e->w = w;
 	e->b64 = cms_b64bio_new(w, eol);
 	e->in = BIO_new_CMS(e->b64, e->cms);
 	if (e->in == NULL)
@@ -114,6 +125,11 @@ cms_encrypt_begin(STACK_OF(X509) *recips, const char *cipher, int oaep,
 void
 cms_encrypt_write(struct cms_encrypt *e, const void *p, size_t n)
 {
+	if (e->own != NULL) {
+		if (!envw_write(e->own, p, n))
+			encrypt_failed(e, "cannot encrypt the content");
+		return;
+	}
 	while (n > 0) {
 		int k = n > 1 << 30 ? 1 << 30 : (int)n;
 
@@ -129,6 +145,13 @@ cms_encrypt_end(struct cms_encrypt *e)
 {
 	BIO *next;
 
+	if (e->own != NULL) {
+		if (!envw_end(e->own))
+			encrypt_failed(e, "cannot encrypt");
+		cms_b64bio_end(e->b64);
+		free(e);
+		return;
+	}
 	/* The NDEF BIO finishes the content and writes the rest (the
 	 * GCM tag) on flush. */
 	if (BIO_flush(e->in) <= 0)

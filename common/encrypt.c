@@ -205,8 +205,9 @@ unusable(X509 *x)
 		return "expired";
 	if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0)
 		return "not yet valid";
-	if (id != EVP_PKEY_RSA && id != EVP_PKEY_EC)
-		return "not an RSA or EC key";
+	if (id != EVP_PKEY_RSA && id != EVP_PKEY_EC && id != EVP_PKEY_X25519 &&
+	    id != EVP_PKEY_X448)
+		return "not an RSA, EC, X25519 or X448 key";
 	if (ku != UINT32_MAX && !(ku & (id == EVP_PKEY_RSA ?
 	    KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT)))
 		return "its key usage does not allow encryption";
@@ -243,13 +244,38 @@ open_store(const struct encrypt_ctx *c)
 	return st;
 }
 
+/* What every recipient's stored SMIMECapabilities list (--cipher auto). */
+#define CAPS_GCM	0x01	/* aes-256-gcm */
+#define CAPS_CHACHA	0x02	/* chacha20-poly1305 */
+
+/* The CAPS_* bits of a caps string ("aes-256-gcm aes-128-cbc"). */
+static unsigned
+caps_of(const char *caps)
+{
+	char word[32];
+	unsigned bits = 0;
+	size_t n;
+
+	while (*caps != '\0') {
+		caps += strspn(caps, " ");
+		n = strcspn(caps, " ");
+		snprintf(word, sizeof(word), "%.*s", (int)n, caps);
+		if (strcmp(word, "aes-256-gcm") == 0)
+			bits |= CAPS_GCM;
+		else if (strcmp(word, "chacha20-poly1305") == 0)
+			bits |= CAPS_CHACHA;
+		caps += n;
+	}
+	return bits;
+}
+
 /*
- * The recipients' certificates, and whether every one of them said it
- * takes AES-256-GCM; NULL if some recipient has none usable (missing
- * lists them).
+ * The recipients' certificates, and the CAPS_* bits every one of them
+ * announced; NULL if some recipient has none usable (missing lists
+ * them).
  */
 static STACK_OF(X509) *
-recipients(struct encrypt *e, int *gcm_ok, struct buf *missing)
+recipients(struct encrypt *e, unsigned *all_caps, struct buf *missing)
 {
 	const struct encrypt_ctx *c = e->c;
 	const struct opts *opt = c->o;
@@ -263,7 +289,7 @@ recipients(struct encrypt *e, int *gcm_ok, struct buf *missing)
 
 	if (sk == NULL)
 		xdie(ERR_TEMP, "out of memory");
-	*gcm_ok = 1;
+	*all_caps = CAPS_GCM | CAPS_CHACHA;
 	for (i = 0; i < c->nfiles; i++)
 		for (j = 0; j < sk_X509_num(c->files[i]); j++) {
 			x = sk_X509_value(c->files[i], j);
@@ -277,7 +303,7 @@ recipients(struct encrypt *e, int *gcm_ok, struct buf *missing)
 			X509_up_ref(x);
 			push(sk, x);
 			/* No capabilities are known for a bare file. */
-			*gcm_ok = 0;
+			*all_caps = 0;
 		}
 	if (opt->recip_addrs != NULL || (opt->recip_files == NULL)) {
 		if (opt->recip_addrs != NULL) {
@@ -301,14 +327,13 @@ recipients(struct encrypt *e, int *gcm_ok, struct buf *missing)
 				bad++;
 				continue;
 			}
-			if (strstr(caps, "aes-256-gcm") == NULL)
-				*gcm_ok = 0;
+			*all_caps &= caps_of(caps);
 			push(sk, x);
 		}
 	}
 	if (c->self != NULL) {
-		/* Our own certificate (--as, -c, -p): we read GCM, it needs
-		 * no caps. */
+		/* Our own certificate (--as, -c, -p): we read GCM and
+		 * ChaCha20-Poly1305, it needs no caps. */
 		X509_up_ref(c->self);
 		push(sk, c->self);
 	} else if (opt->self) {
@@ -332,8 +357,14 @@ recipients(struct encrypt *e, int *gcm_ok, struct buf *missing)
 	return sk;
 }
 
+/*
+ * --cipher, or for auto what every recipient announced, in the order of
+ * smime-encrypt(1): AES-256-GCM (RFC 8551 2.7's MUST, and hardware
+ * speeds it up), ChaCha20-Poly1305 (RFC 8103), else AES-256-CBC, which
+ * every agent decrypts.
+ */
 static const char *
-cipher_name(enum opt_cipher cipher, int gcm_ok)
+cipher_name(enum opt_cipher cipher, unsigned all_caps)
 {
 	switch (cipher) {
 	case CIPHER_AES128_GCM:
@@ -344,8 +375,12 @@ cipher_name(enum opt_cipher cipher, int gcm_ok)
 		return "aes-128-cbc";
 	case CIPHER_AES256_CBC:
 		return "aes-256-cbc";
+	case CIPHER_CHACHA20_POLY1305:
+		return "chacha20-poly1305";
 	default:
-		return gcm_ok ? "aes-256-gcm" : "aes-256-cbc";
+		return all_caps & CAPS_GCM ? "aes-256-gcm" :
+		    all_caps & CAPS_CHACHA ? "chacha20-poly1305" :
+		    "aes-256-cbc";
 	}
 }
 
@@ -433,7 +468,7 @@ start(struct encrypt *e, struct filter *f, const struct mime_part *root)
 	STACK_OF(X509) *sk;
 	struct buf missing = { 0 };
 	const char *cipher, *eol = "\r\n";
-	int gcm_ok;
+	unsigned all_caps;
 
 	if (opt->no_encrypt || e->marked_no) {
 		verbosex("not encrypted: %s", opt->no_encrypt ?
@@ -443,7 +478,7 @@ start(struct encrypt *e, struct filter *f, const struct mime_part *root)
 	if (filter_bare_cms(f))
 		xdie(ERR_DATA, "the input is not a message");
 	check_protect(e, root);
-	sk = recipients(e, &gcm_ok, &missing);
+	sk = recipients(e, &all_caps, &missing);
 	if (sk == NULL && !opt->missing_plain)
 		xdie(ERR_NOUSER, "no usable certificate for %s: nothing sent "
 		    "(certstore add, or --missing=plain)", missing.p);
@@ -454,7 +489,7 @@ start(struct encrypt *e, struct filter *f, const struct mime_part *root)
 		e->plain_reason = "missing certificate";
 		return;
 	}
-	cipher = cipher_name(opt->cipher, gcm_ok);
+	cipher = cipher_name(opt->cipher, all_caps);
 	e->out = filter_out_now(f);
 	if (e->out == NULL) {
 		e->out_fd = io_spool_open();

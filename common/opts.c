@@ -184,7 +184,8 @@ struct poptOption opts_encrypt[] = {
 	  "no certificate for a recipient: fail (default) or plain",
 	  "fail|plain" },
 	{ "cipher", '\0', POPT_ARG_STRING, &cipher, 0,
-	  "auto, aes-128-gcm, aes-256-gcm, aes-128-cbc, aes-256-cbc", "C" },
+	  "auto, aes-128-gcm, aes-256-gcm, aes-128-cbc, aes-256-cbc, "
+	  "chacha20-poly1305", "C" },
 	{ "oaep", '\0', POPT_ARG_NONE, &opt.oaep, 0,
 	  "RSA-OAEP for RSA recipients", NULL },
 	{ "no-encrypt", '\0', POPT_ARG_NONE, &opt.no_encrypt, 0,
@@ -287,7 +288,7 @@ check_values(void)
 	};
 	static const char *const ciphers[] = {
 		"auto", "aes-128-gcm", "aes-256-gcm", "aes-128-cbc",
-		"aes-256-cbc", NULL
+		"aes-256-cbc", "chacha20-poly1305", NULL
 	};
 	static const char *const missings[] = { "fail", "plain", NULL };
 	static const char *const digests[] = {

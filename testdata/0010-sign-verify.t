@@ -256,9 +256,9 @@ check_grep 'signingTime' 'object: signingTime' "$tmp/attrs.txt"
 check_grep 'SMIMEEncryptionKeyPreference' 'id-smime-aa-encrypKeyPref' "$tmp/attrs.txt"
 openssl cms -cmsout -in "$tmp/s.eml" -outform DER | openssl asn1parse -inform DER |
     sed -n '/S\/MIME Capabilities/,/encrypKeyPref/p' | sed -n 's/.*OBJECT *://p' >"$tmp/caps"
-check_eq 'SMIMECapabilities: AES-GCM, then AES-CBC, nothing else' \
+check_eq 'SMIMECapabilities: AES-GCM, ChaCha20-Poly1305 (RFC 8103, no OpenSSL name), then AES-CBC, nothing else' \
     "$(tr '\n' ' ' <"$tmp/caps")" \
-    'S/MIME Capabilities aes-256-gcm aes-128-gcm aes-256-cbc aes-128-cbc id-smime-aa-encrypKeyPref '
+    'S/MIME Capabilities aes-256-gcm aes-128-gcm 1.2.840.113549.1.9.16.3.18 aes-256-cbc aes-128-cbc id-smime-aa-encrypKeyPref '
 
 # A chain over the limit (8 intermediates): permerror.
 printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n' >"$tmp/ca.ext"

@@ -143,7 +143,7 @@ b=$(fp "$pki/bob.pem")
 ok 'add a signed message (multipart/signed)' 'certstore $S $ca add "$tmp/signed.eml"'
 check_grep 'its signer: last-seen' '^last-seen: ' "$st/certs/$b.meta"
 check_grep 'its signer: capabilities, AES-GCM first' \
-    '^capabilities: aes-256-gcm aes-128-gcm aes-256-cbc aes-128-cbc$' "$st/certs/$b.meta"
+    '^capabilities: aes-256-gcm aes-128-gcm chacha20-poly1305 aes-256-cbc aes-128-cbc$' "$st/certs/$b.meta"
 ok 'add an opaque signed message' 'certstore $S $ca add "$tmp/opaque.eml"'
 sed 's/^hello$/hellO/' "$tmp/signed.eml" >"$tmp/forged.eml"
 snap >"$tmp/s0"

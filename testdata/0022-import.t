@@ -28,7 +28,7 @@ check_eq 'the stored certificate is the signer'"'"'s' \
     "$(openssl x509 -in "$pki/alice.pem" -noout -fingerprint -sha256)"
 fp=$(openssl x509 -in "$pki/alice.pem" -outform DER | sha256sum | cut -c1-64)
 check_grep '.meta: the capabilities of the signature' \
-    '^capabilities: aes-256-gcm aes-128-gcm aes-256-cbc aes-128-cbc$' \
+    '^capabilities: aes-256-gcm aes-128-gcm chacha20-poly1305 aes-256-cbc aes-128-cbc$' \
     "$tmp/store/certs/$fp.meta"
 check_grep '.meta: the key preference named this certificate' \
     '^key-preference: 20[0-9-]*T[0-9:.]*Z$' "$tmp/store/certs/$fp.meta"
