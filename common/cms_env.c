@@ -835,14 +835,45 @@ out:
 	return ok;
 }
 
-/* Is ours the path for this key and cipher? */
+/* Does a key agreement RecipientInfo for cert name an HKDF (RFC 8418
+ * 2.2), which OpenSSL 3.0's EC path does not know? */
 static int
-own_path(const struct cms_decrypt *d, EVP_PKEY *key)
+names_hkdf(const struct cms_decrypt *d, X509 *cert)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(d->cms);
+	STACK_OF(CMS_RecipientEncryptedKey) *reks;
+	CMS_RecipientInfo *ri;
+	X509_ALGOR *kea;
+	ASN1_OCTET_STRING *ukm;
+	struct kari_alg a;
+	int i, k;
+
+	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
+		ri = sk_CMS_RecipientInfo_value(ris, i);
+		if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_AGREE)
+			continue;
+		reks = CMS_RecipientInfo_kari_get0_reks(ri);
+		for (k = 0; k < sk_CMS_RecipientEncryptedKey_num(reks); k++)
+			if (CMS_RecipientEncryptedKey_cert_cmp(
+			    sk_CMS_RecipientEncryptedKey_value(reks, k),
+			    cert) == 0 &&
+			    CMS_RecipientInfo_kari_get0_alg(ri, &kea, &ukm) &&
+			    kea != NULL && kari_alg_of(kea->algorithm, &a) &&
+			    a.kdf == KARI_HKDF)
+				return 1;
+	}
+	return 0;
+}
+
+/* Is ours the path for this key and cipher?  OpenSSL's stays for what
+ * it does (RSA and EC with the X9.63 KDF, AES). */
+static int
+own_path(const struct cms_decrypt *d, EVP_PKEY *key, X509 *cert)
 {
 	int t = EVP_PKEY_get_base_id(key);
 
 	return d->cnid == NID_chacha20_poly1305 || t == EVP_PKEY_X25519 ||
-	    t == EVP_PKEY_X448;
+	    t == EVP_PKEY_X448 || (t == EVP_PKEY_EC && names_hkdf(d, cert));
 }
 
 /* The CEK for the RecipientInfo that names cert, then the content
@@ -936,7 +967,7 @@ cms_decrypt_start(struct cms_decrypt *d, EVP_PKEY *key, X509 *cert,
 	EVP_CIPHER_CTX *ctx = NULL;
 
 	d->broken = 1;
-	if (own_path(d, key)) {
+	if (own_path(d, key, cert)) {
 		own_start(d, key, cert);
 		goto out;
 	}
