@@ -31,11 +31,13 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 #include "cms.h"
 #include "cms_envw.h"
+#include "kari.h"
 
 struct cms_encrypt {
 	CMS_ContentInfo *cms;
@@ -177,7 +179,22 @@ struct cms_decrypt {
 	 * comes out of chain (cipher BIO over mem). */
 	BIO *mem, *chain, *cb;
 	int broken;		/* a failure after the key was used */
+	/* What check_alg read: the cipher (NID_chacha20_poly1305 for the
+	 * RFC 8103 identifier, which OpenSSL 3.0 has no NID for) and its
+	 * IV or nonce. */
+	int cnid;
+	unsigned char iv[16];
+	int ivlen;
+	/* Our own path (cms_own_*, below): the structure, to read the
+	 * encryptedKey OpenSSL has no getter for, and the content cipher. */
+	unsigned char *der;
+	size_t derlen;
+	EVP_CIPHER_CTX *own;
 };
+
+/* RFC 8103 id-alg-AEADChaCha20Poly1305. */
+#define OID_CHACHA20_POLY1305 "1.2.840.113549.1.9.16.3.18"
+
 
 /* The elements of the SEQUENCE (or [n] EXPLICIT SEQUENCE) in t. */
 static STACK_OF(ASN1_TYPE) *
@@ -233,6 +250,7 @@ cipher_label(int nid)
 		{ NID_aes_192_gcm, "aes-192-gcm" },
 		{ NID_aes_256_gcm, "aes-256-gcm" },
 		{ NID_des_ede3_cbc, "des-ede3-cbc" },
+		{ NID_chacha20_poly1305, "chacha20-poly1305" },
 	};
 	size_t i;
 
@@ -262,18 +280,45 @@ allowed_hint(int nid, int auth, int legacy, int ivlen)
 		return !auth ? " in EnvelopedData (RFC 5083: GCM goes in "
 		    "AuthEnvelopedData)" : " without a 12-byte nonce and a "
 		    "16-byte tag (RFC 5084, RFC 8551 2.7)";
+	case NID_chacha20_poly1305:
+		return !auth ? " in EnvelopedData (RFC 8103: it goes in "
+		    "AuthEnvelopedData)" : " without a 12-byte nonce and a "
+		    "16-byte tag (RFC 8103)";
 	default:
-		return " (only AES-CBC and AES-GCM are decrypted)";
+		return " (only AES-CBC, AES-GCM and ChaCha20-Poly1305 are "
+		    "decrypted)";
 	}
+}
+
+static int
+is_chacha(const ASN1_OBJECT *o)
+{
+	ASN1_OBJECT *c = OBJ_txt2obj(OID_CHACHA20_POLY1305, 1);
+	int same = c != NULL && OBJ_cmp(c, o) == 0;
+
+	ASN1_OBJECT_free(c);
+	return same;
+}
+
+/* The tag, where it must be 16 bytes (RFC 8551 2.7, RFC 8103 2.3). */
+static int
+mac16(STACK_OF(ASN1_TYPE) *env, unsigned char tag[16])
+{
+	const ASN1_TYPE *mac = first_of(env, V_ASN1_OCTET_STRING);
+
+	if (mac == NULL || mac->value.octet_string->length != 16)
+		return 0;
+	memcpy(tag, mac->value.octet_string->data, 16);
+	return 1;
 }
 
 static const char *
 check_alg(const unsigned char *der, size_t len, int auth, int legacy,
-    char *cipher, size_t ciphersz, unsigned char tag[16])
+    char *cipher, size_t ciphersz, struct cms_decrypt *d)
 {
 	STACK_OF(ASN1_TYPE) *ci = NULL, *env = NULL, *eci = NULL, *gcm = NULL;
 	const unsigned char *p = der;
-	const ASN1_TYPE *mac, *nonce, *icv, *t;
+	const ASN1_TYPE *nonce, *icv, *t;
 	X509_ALGOR *alg = NULL;
 	const char *why = "unreadable CMS structure";
 	static int told;
@@ -293,9 +338,18 @@ check_alg(const unsigned char *der, size_t len, int auth, int legacy,
 		goto out;
 	X509_ALGOR_get0(NULL, &ptype, &pval, alg);
 	nid = OBJ_obj2nid(alg->algorithm);
+	if (nid == NID_undef && is_chacha(alg->algorithm))
+		nid = NID_chacha20_poly1305;
+	d->cnid = nid;
 	snprintf(cipher, ciphersz, "%s", cipher_label(nid));
-	if (ptype == V_ASN1_OCTET_STRING)
+	if (ptype == V_ASN1_OCTET_STRING) {
 		ivlen = ASN1_STRING_length(pval);
+		if (ivlen > 0 && ivlen <= (int)sizeof(d->iv)) {
+			memcpy(d->iv, ASN1_STRING_get0_data(pval),
+			    (size_t)ivlen);
+			d->ivlen = ivlen;
+		}
+	}
 	why = "cipher not allowed";
 	switch (nid) {
 	case NID_aes_128_cbc:
@@ -321,15 +375,21 @@ check_alg(const unsigned char *der, size_t len, int auth, int legacy,
 		nonce = gcm != NULL ? sk_ASN1_TYPE_value(gcm, 0) : NULL;
 		icv = gcm != NULL && sk_ASN1_TYPE_num(gcm) > 1 ?
 		    sk_ASN1_TYPE_value(gcm, 1) : NULL;
-		mac = first_of(env, V_ASN1_OCTET_STRING);
 		if (nonce != NULL && nonce->type == V_ASN1_OCTET_STRING &&
 		    nonce->value.octet_string->length == 12 &&
 		    (icv == NULL || (icv->type == V_ASN1_INTEGER &&
 		    ASN1_INTEGER_get(icv->value.integer) == 16)) &&
-		    mac != NULL && mac->value.octet_string->length == 16) {
-			memcpy(tag, mac->value.octet_string->data, 16);
+		    mac16(env, d->mac)) {
+			memcpy(d->iv, nonce->value.octet_string->data, 12);
+			d->ivlen = 12;
 			why = NULL;
 		}
+		break;
+	case NID_chacha20_poly1305:
+		/* RFC 8103 3: AEADChaCha20Poly1305Nonce, 12 bytes; the
+		 * tag is 16 (2.3). */
+		if (auth && ivlen == 12 && mac16(env, d->mac))
+			why = NULL;
 		break;
 	default:
 		break;
@@ -377,7 +437,7 @@ cms_decrypt_open(const unsigned char *der, size_t len, int legacy,
 	}
 	d = xcalloc(1, sizeof(*d));
 	if ((bad = check_alg(der, len, nid != NID_pkcs7_enveloped, legacy,
-	    cipher, ciphersz, d->mac)) != NULL) {
+	    cipher, ciphersz, d)) != NULL) {
 		snprintf(why, whysz, "%s", bad);
 		CMS_ContentInfo_free(cms);
 		free(d);
@@ -385,6 +445,9 @@ cms_decrypt_open(const unsigned char *der, size_t len, int legacy,
 	}
 	d->cms = cms;
 	d->auth = nid == NID_id_smime_ct_authEnvelopedData;
+	d->der = xmalloc(len);
+	memcpy(d->der, der, len);
+	d->derlen = len;
 	return d;
 }
 
@@ -477,6 +540,449 @@ cms_decrypt_mac(const struct cms_decrypt *d)
 	return d->auth ? d->mac : NULL;
 }
 
+
+/*
+ * Our own path, where OpenSSL 3.0's CMS cannot go: an X25519 or X448
+ * recipient (it parses the KeyAgreeRecipientInfo but derives only for
+ * EC with the X9.63 KDF), and ChaCha20-Poly1305 content (RFC 8103: no
+ * cipher for the identifier), whatever the recipient.  The CEK is ours
+ * to find (kari.h; EVP_PKEY_decrypt for key transport), and since
+ * OpenSSL has no setter for a CEK found outside it, the content is
+ * decrypted here too, over EVP_CIPHER, as it arrives.  The plaintext
+ * goes to the same private sink and counts only if EVP_DecryptFinal
+ * says so (CBC padding, the AEAD tag), as on OpenSSL's path.
+ *
+ * OpenSSL's parse does the matching (cert_cmp, as cms_decrypt_names);
+ * the encryptedKey, which it has no getter for, is read from the DER at
+ * the same position.  RFC 5083 authAttrs (the AAD) never reach here:
+ * OpenSSL 3.0 does not parse an AuthEnvelopedData that has them
+ * (cms_decrypt_open: unreadable), so the AAD is always empty.
+ */
+
+/* The elements inside t (a SEQUENCE, a SET or a constructed [n]: the
+ * value is the whole encoding), definite or indefinite length. */
+static STACK_OF(ASN1_TYPE) *
+inner_of(const ASN1_TYPE *t)
+{
+	STACK_OF(ASN1_TYPE) *sk;
+	const unsigned char *p, *end;
+	ASN1_TYPE *e;
+	long len;
+	int tag, cls, r;
+
+	if (t == NULL || (t->type != V_ASN1_SEQUENCE &&
+	    t->type != V_ASN1_SET && t->type != V_ASN1_OTHER))
+		return NULL;
+	p = t->value.asn1_string->data;
+	end = p + t->value.asn1_string->length;
+	r = ASN1_get_object(&p, &len, &tag, &cls, end - p);
+	if ((r & 0x80) || !(r & V_ASN1_CONSTRUCTED))
+		return NULL;
+	if (!(r & 1))
+		end = p + len;
+	if ((sk = sk_ASN1_TYPE_new_null()) == NULL)
+		return NULL;
+	while (p < end) {
+		if (end - p >= 2 && p[0] == 0 && p[1] == 0 && (r & 1))
+			break;
+		if ((e = d2i_ASN1_TYPE(NULL, &p, end - p)) == NULL ||
+		    !sk_ASN1_TYPE_push(sk, e)) {
+			ASN1_TYPE_free(e);
+			sk_ASN1_TYPE_pop_free(sk, ASN1_TYPE_free);
+			return NULL;
+		}
+	}
+	return sk;
+}
+
+static const ASN1_TYPE *
+last_of(STACK_OF(ASN1_TYPE) *sk)
+{
+	return sk_ASN1_TYPE_value(sk, sk_ASN1_TYPE_num(sk) - 1);
+}
+
+/*
+ * The encryptedKey of RecipientInfo i (key transport: its last field),
+ * or of its RecipientEncryptedKey k (key agreement: k >= 0), copied to
+ * out; its length, or 0.
+ */
+static size_t
+enc_key(const struct cms_decrypt *d, int i, int k, unsigned char *out,
+    size_t outsz)
+{
+	STACK_OF(ASN1_TYPE) *ci = NULL, *env = NULL, *ris = NULL, *ri = NULL;
+	STACK_OF(ASN1_TYPE) *reks = NULL, *rek = NULL;
+	const unsigned char *p = d->der;
+	const ASN1_TYPE *ek = NULL;
+	size_t n = 0;
+
+	if ((ci = d2i_ASN1_SEQUENCE_ANY(NULL, &p, (long)d->derlen)) == NULL ||
+	    sk_ASN1_TYPE_num(ci) < 2 ||
+	    (env = seq_of(sk_ASN1_TYPE_value(ci, 1), 1)) == NULL ||
+	    (ris = inner_of(first_of(env, V_ASN1_SET))) == NULL ||
+	    sk_ASN1_TYPE_num(ris) !=
+	    sk_CMS_RecipientInfo_num(CMS_get0_RecipientInfos(d->cms)) ||
+	    i >= sk_ASN1_TYPE_num(ris) ||
+	    (ri = inner_of(sk_ASN1_TYPE_value(ris, i))) == NULL)
+		goto out;
+	if (k < 0)
+		ek = last_of(ri);
+	else if ((reks = inner_of(last_of(ri))) != NULL &&
+	    k < sk_ASN1_TYPE_num(reks) &&
+	    (rek = inner_of(sk_ASN1_TYPE_value(reks, k))) != NULL)
+		ek = last_of(rek);
+	if (ek != NULL && ek->type == V_ASN1_OCTET_STRING &&
+	    ek->value.octet_string->length > 0 &&
+	    (size_t)ek->value.octet_string->length <= outsz) {
+		n = (size_t)ek->value.octet_string->length;
+		memcpy(out, ek->value.octet_string->data, n);
+	}
+out:
+	sk_ASN1_TYPE_pop_free(rek, ASN1_TYPE_free);
+	sk_ASN1_TYPE_pop_free(reks, ASN1_TYPE_free);
+	sk_ASN1_TYPE_pop_free(ri, ASN1_TYPE_free);
+	sk_ASN1_TYPE_pop_free(ris, ASN1_TYPE_free);
+	sk_ASN1_TYPE_pop_free(env, ASN1_TYPE_free);
+	sk_ASN1_TYPE_pop_free(ci, ASN1_TYPE_free);
+	return n;
+}
+
+/* The OAEP parameters of RFC 8017 A.2.1 (absent ones: SHA-1, MGF1 with
+ * SHA-1, an empty label) onto pctx. */
+static int
+set_oaep(EVP_PKEY_CTX *pctx, const X509_ALGOR *alg)
+{
+	RSA_OAEP_PARAMS *op = NULL;
+	X509_ALGOR *mgfmd = NULL;
+	const EVP_MD *md = EVP_sha1(), *mgf = EVP_sha1();
+	const unsigned char *p;
+	const ASN1_TYPE *pt = alg->parameter;
+	unsigned char *label = NULL;
+	int ok = 0, llen = 0;
+
+	if (pt != NULL && pt->type == V_ASN1_SEQUENCE) {
+		p = pt->value.sequence->data;
+		if ((op = d2i_RSA_OAEP_PARAMS(NULL, &p,
+		    pt->value.sequence->length)) == NULL)
+			goto out;
+	} else if (pt != NULL && pt->type != V_ASN1_NULL)
+		goto out;
+	if (op != NULL && op->hashFunc != NULL &&
+	    (md = EVP_get_digestbyobj(op->hashFunc->algorithm)) == NULL)
+		goto out;
+	if (op != NULL && op->maskGenFunc != NULL) {
+		pt = op->maskGenFunc->parameter;
+		if (OBJ_obj2nid(op->maskGenFunc->algorithm) != NID_mgf1 ||
+		    pt == NULL || pt->type != V_ASN1_SEQUENCE)
+			goto out;
+		p = pt->value.sequence->data;
+		if ((mgfmd = d2i_X509_ALGOR(NULL, &p,
+		    pt->value.sequence->length)) == NULL ||
+		    (mgf = EVP_get_digestbyobj(mgfmd->algorithm)) == NULL)
+			goto out;
+	}
+	if (op != NULL && op->pSourceFunc != NULL) {
+		pt = op->pSourceFunc->parameter;
+		if (OBJ_obj2nid(op->pSourceFunc->algorithm) != NID_pSpecified ||
+		    pt == NULL || pt->type != V_ASN1_OCTET_STRING)
+			goto out;
+		llen = pt->value.octet_string->length;
+		if (llen > 0 && (label = OPENSSL_memdup(
+		    pt->value.octet_string->data, (size_t)llen)) == NULL)
+			goto out;
+	}
+	ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_oaep_md(pctx, md) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf) > 0;
+	if (ok && label != NULL) {
+		ok = EVP_PKEY_CTX_set0_rsa_oaep_label(pctx, label, llen) > 0;
+		if (ok)
+			label = NULL;
+	}
+out:
+	OPENSSL_free(label);
+	X509_ALGOR_free(mgfmd);
+	RSA_OAEP_PARAMS_free(op);
+	return ok;
+}
+
+/*
+ * Key transport (RSA, PKCS #1 v1.5 or OAEP) into cek, klen bytes.  The
+ * Bleichenbacher defence: cek is random first and is replaced only by a
+ * key that decrypted to the right length, so every failure goes on to
+ * the content and ends as a bad tag does, with no earlier exit.
+ */
+static void
+own_ktri(struct cms_decrypt *d, int i, CMS_RecipientInfo *ri, EVP_PKEY *key,
+    unsigned char *cek, size_t klen)
+{
+	unsigned char ek[1024], out[1024];
+	EVP_PKEY_CTX *pctx = NULL;
+	X509_ALGOR *alg = NULL;
+	size_t eklen, outlen = sizeof(out);
+	int ok;
+
+	if (RAND_bytes(cek, (int)klen) != 1)
+		xdie(ERR_TEMP, "cannot get random bytes");
+	eklen = enc_key(d, i, -1, ek, sizeof(ek));
+	CMS_RecipientInfo_ktri_get0_algs(ri, NULL, NULL, &alg);
+	ok = eklen > 0 && alg != NULL &&
+	    EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA &&
+	    (pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) != NULL &&
+	    EVP_PKEY_decrypt_init(pctx) > 0;
+	if (ok && OBJ_obj2nid(alg->algorithm) == NID_rsaesOaep)
+		ok = set_oaep(pctx, alg);
+	else if (ok && OBJ_obj2nid(alg->algorithm) == NID_rsaEncryption)
+		ok = EVP_PKEY_CTX_set_rsa_padding(pctx,
+		    RSA_PKCS1_PADDING) > 0;
+	else
+		ok = 0;
+	ok = ok && EVP_PKEY_decrypt(pctx, out, &outlen, ek, eklen) > 0 &&
+	    outlen == klen;
+	if (ok)
+		memcpy(cek, out, klen);
+	OPENSSL_cleanse(out, sizeof(out));
+	EVP_PKEY_CTX_free(pctx);
+}
+
+/*
+ * The originator's ephemeral key, of our key's type: id-X25519 or
+ * id-X448 with absent parameters and a key of exactly 32 or 56 bytes
+ * (RFC 8418 2), or id-ecPublicKey on our curve (RFC 5753 7.1.1: the
+ * parameters absent, NULL or our named curve).
+ */
+static EVP_PKEY *
+originator(CMS_RecipientInfo *ri, EVP_PKEY *key)
+{
+	X509_ALGOR *alg = NULL;
+	ASN1_BIT_STRING *pub = NULL;
+	EVP_PKEY *peer = NULL;
+	const void *pval;
+	int ptype, type = EVP_PKEY_get_base_id(key), nid;
+	size_t want;
+	char curve[64];
+
+	if (CMS_RecipientInfo_kari_get0_orig_id(ri, &alg, &pub, NULL, NULL,
+	    NULL) <= 0 || alg == NULL || pub == NULL ||
+	    (pub->flags & 0x07) != 0)
+		return NULL;
+	X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+	nid = OBJ_obj2nid(alg->algorithm);
+	if (type == EVP_PKEY_X25519 || type == EVP_PKEY_X448) {
+		want = type == EVP_PKEY_X25519 ? 32 : 56;
+		if (nid != type || ptype != V_ASN1_UNDEF ||
+		    (size_t)pub->length != want)
+			return NULL;
+		return EVP_PKEY_new_raw_public_key(type, NULL, pub->data, want);
+	}
+	if (type != EVP_PKEY_EC || nid != NID_X9_62_id_ecPublicKey)
+		return NULL;
+	if (ptype == V_ASN1_OBJECT && (!EVP_PKEY_get_utf8_string_param(key,
+	    "group", curve, sizeof(curve), NULL) ||
+	    OBJ_txt2nid(curve) != OBJ_obj2nid(pval)))
+		return NULL;
+	if (ptype != V_ASN1_UNDEF && ptype != V_ASN1_NULL &&
+	    ptype != V_ASN1_OBJECT)
+		return NULL;
+	if ((peer = EVP_PKEY_new()) == NULL ||
+	    !EVP_PKEY_copy_parameters(peer, key) ||
+	    !EVP_PKEY_set1_encoded_public_key(peer, pub->data,
+	    (size_t)pub->length)) {
+		EVP_PKEY_free(peer);
+		return NULL;
+	}
+	return peer;
+}
+
+/*
+ * Key agreement: the originator's key and ours give Z, the KDF the
+ * keyEncryptionAlgorithm names gives the KEK (kari.h), which unwraps
+ * RecipientEncryptedKey k into cek, klen bytes.  1 on success.
+ */
+static int
+own_kari(struct cms_decrypt *d, int i, int k, CMS_RecipientInfo *ri,
+    EVP_PKEY *key, unsigned char *cek, size_t klen)
+{
+	unsigned char ek[KARI_CEK_MAX + 8], kek[32], *z = NULL;
+	unsigned char got[KARI_CEK_MAX];
+	X509_ALGOR *kea = NULL, *wrap = NULL;
+	ASN1_OCTET_STRING *ukm = NULL;
+	EVP_PKEY *peer = NULL;
+	struct kari_alg a;
+	size_t zlen = 0, keklen = 0, eklen, glen = 0;
+	const unsigned char *p;
+	char oid[80];
+	int ok = 0, wnid;
+
+	if (!CMS_RecipientInfo_kari_get0_alg(ri, &kea, &ukm) || kea == NULL)
+		goto out;
+	if (!kari_alg_of(kea->algorithm, &a)) {
+		/* Not one of RFC 5753's or RFC 8418's: a sender's choice
+		 * we cannot follow, which reads as any other failure. */
+		OBJ_obj2txt(oid, sizeof(oid), kea->algorithm, 1);
+		verbosex("cannot decrypt: unknown key agreement KDF %s", oid);
+		goto out;
+	}
+	/* RFC 5753 7.1.2: the parameter is the key-wrap algorithm. */
+	if (kea->parameter == NULL ||
+	    kea->parameter->type != V_ASN1_SEQUENCE)
+		goto out;
+	p = kea->parameter->value.sequence->data;
+	if ((wrap = d2i_X509_ALGOR(NULL, &p,
+	    kea->parameter->value.sequence->length)) == NULL ||
+	    !kari_wrap_alg(wrap, &wnid, &keklen)) {
+		verbosex("cannot decrypt: the key wrap is not AES key wrap "
+		    "with absent parameters (RFC 3565)");
+		goto out;
+	}
+	if (ukm != NULL && ukm->length > KARI_UKM_MAX)
+		goto out;
+	if ((peer = originator(ri, key)) == NULL) {
+		verbosex("cannot decrypt: the originator key is not one of "
+		    "our key's type");
+		goto out;
+	}
+	eklen = enc_key(d, i, k, ek, sizeof(ek));
+	ok = eklen > 0 && kari_derive(key, peer, &z, &zlen) &&
+	    kari_kek(&a, z, zlen, wrap, ukm != NULL ? ukm->data : NULL,
+	    ukm != NULL ? (size_t)ukm->length : 0, kek, keklen) &&
+	    kari_unwrap(wnid, kek, ek, eklen, got, &glen) && glen == klen;
+	if (ok)
+		memcpy(cek, got, klen);
+out:
+	OPENSSL_cleanse(kek, sizeof(kek));
+	OPENSSL_cleanse(got, sizeof(got));
+	OPENSSL_clear_free(z, zlen);
+	EVP_PKEY_free(peer);
+	X509_ALGOR_free(wrap);
+	return ok;
+}
+
+/* Does a key agreement RecipientInfo for cert name an HKDF (RFC 8418
+ * 2.2), which OpenSSL 3.0's EC path does not know? */
+static int
+names_hkdf(const struct cms_decrypt *d, X509 *cert)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(d->cms);
+	STACK_OF(CMS_RecipientEncryptedKey) *reks;
+	CMS_RecipientInfo *ri;
+	X509_ALGOR *kea;
+	ASN1_OCTET_STRING *ukm;
+	struct kari_alg a;
+	int i, k;
+
+	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
+		ri = sk_CMS_RecipientInfo_value(ris, i);
+		if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_AGREE)
+			continue;
+		reks = CMS_RecipientInfo_kari_get0_reks(ri);
+		for (k = 0; k < sk_CMS_RecipientEncryptedKey_num(reks); k++)
+			if (CMS_RecipientEncryptedKey_cert_cmp(
+			    sk_CMS_RecipientEncryptedKey_value(reks, k),
+			    cert) == 0 &&
+			    CMS_RecipientInfo_kari_get0_alg(ri, &kea, &ukm) &&
+			    kea != NULL && kari_alg_of(kea->algorithm, &a) &&
+			    a.kdf == KARI_HKDF)
+				return 1;
+	}
+	return 0;
+}
+
+/* Is ours the path for this key and cipher?  OpenSSL's stays for what
+ * it does (RSA and EC with the X9.63 KDF, AES). */
+static int
+own_path(const struct cms_decrypt *d, EVP_PKEY *key, X509 *cert)
+{
+	int t = EVP_PKEY_get_base_id(key);
+
+	return d->cnid == NID_chacha20_poly1305 || t == EVP_PKEY_X25519 ||
+	    t == EVP_PKEY_X448 || (t == EVP_PKEY_EC && names_hkdf(d, cert));
+}
+
+/* The CEK for the RecipientInfo that names cert, then the content
+ * cipher; d->broken stays set on any failure. */
+static void
+own_start(struct cms_decrypt *d, EVP_PKEY *key, X509 *cert)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(d->cms);
+	STACK_OF(CMS_RecipientEncryptedKey) *reks;
+	const EVP_CIPHER *c = EVP_get_cipherbynid(d->cnid);
+	unsigned char cek[KARI_CEK_MAX];
+	CMS_RecipientInfo *ri;
+	size_t klen;
+	int i, k, got = 0, aead = d->auth;
+
+	if (c == NULL || (klen = (size_t)EVP_CIPHER_get_key_length(c)) == 0 ||
+	    klen > sizeof(cek) ||
+	    (!aead && EVP_CIPHER_get_iv_length(c) != d->ivlen))
+		return;
+	for (i = 0; i < sk_CMS_RecipientInfo_num(ris) && !got; i++) {
+		ri = sk_CMS_RecipientInfo_value(ris, i);
+		if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS &&
+		    CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0) {
+			own_ktri(d, i, ri, key, cek, klen);
+			got = 1;
+		} else if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE) {
+			reks = CMS_RecipientInfo_kari_get0_reks(ri);
+			for (k = 0; k < sk_CMS_RecipientEncryptedKey_num(reks) &&
+			    !got; k++)
+				if (CMS_RecipientEncryptedKey_cert_cmp(
+				    sk_CMS_RecipientEncryptedKey_value(reks, k),
+				    cert) == 0)
+					got = own_kari(d, i, k, ri, key, cek,
+					    klen) ? 1 : -1;
+		}
+	}
+	if (got == 1 && (d->own = EVP_CIPHER_CTX_new()) != NULL &&
+	    EVP_DecryptInit_ex(d->own, c, NULL, NULL, NULL) &&
+	    (!aead || EVP_CIPHER_CTX_ctrl(d->own, EVP_CTRL_AEAD_SET_IVLEN,
+	    d->ivlen, NULL) > 0) &&
+	    EVP_DecryptInit_ex(d->own, NULL, NULL, cek, d->iv))
+		d->broken = 0;
+	OPENSSL_cleanse(cek, sizeof(cek));
+}
+
+static void
+own_update(struct cms_decrypt *d, const unsigned char *p, size_t n,
+    int (*sink)(void *, const char *, size_t), void *arg)
+{
+	static unsigned char buf[IO_BUFSIZE + 64];
+	size_t k;
+	int out, err;
+
+	while (!d->broken && n > 0) {
+		k = n < IO_BUFSIZE ? n : IO_BUFSIZE;
+		if (!EVP_DecryptUpdate(d->own, buf, &out, p, (int)k)) {
+			d->broken = 1;
+			break;
+		}
+		if (out > 0 && (err = sink(arg, (const char *)buf,
+		    (size_t)out)) != 0)
+			xdie(io_errclass(err), "cannot write the spool: %s",
+			    strerror(err));
+		p += k;
+		n -= k;
+	}
+}
+
+static int
+own_end(struct cms_decrypt *d, const unsigned char *mac,
+    int (*sink)(void *, const char *, size_t), void *arg)
+{
+	unsigned char buf[64];
+	int out = 0, err;
+
+	if (d->broken || (d->auth && (mac == NULL ||
+	    EVP_CIPHER_CTX_ctrl(d->own, EVP_CTRL_AEAD_SET_TAG, 16,
+	    (void *)mac) <= 0)) ||
+	    EVP_DecryptFinal_ex(d->own, buf, &out) <= 0)
+		return 0;
+	if (out > 0 && (err = sink(arg, (const char *)buf, (size_t)out)) != 0)
+		xdie(io_errclass(err), "cannot write the spool: %s",
+		    strerror(err));
+	return 1;
+}
+
 void
 cms_decrypt_start(struct cms_decrypt *d, EVP_PKEY *key, X509 *cert,
     int legacy)
@@ -484,6 +990,10 @@ cms_decrypt_start(struct cms_decrypt *d, EVP_PKEY *key, X509 *cert,
 	EVP_CIPHER_CTX *ctx = NULL;
 
 	d->broken = 1;
+	if (own_path(d, key, cert)) {
+		own_start(d, key, cert);
+		goto out;
+	}
 	if (!CMS_decrypt_set1_pkey_and_peer(d->cms, key, cert, NULL))
 		goto out;
 	if ((d->mem = BIO_new(BIO_s_mem())) == NULL)
@@ -524,6 +1034,11 @@ cms_decrypt_update(struct cms_decrypt *d, const unsigned char *p, size_t n,
 	size_t k;
 	int w;
 
+	if (d->own != NULL) {
+		own_update(d, p, n, sink, arg);
+		ERR_clear_error();
+		return;
+	}
 	/* In slices the mem BIO's int takes, drained as they go so that
 	 * memory stays bounded. */
 	while (!d->broken && n > 0) {
@@ -547,6 +1062,10 @@ cms_decrypt_end(struct cms_decrypt *d, const unsigned char *mac,
 	EVP_CIPHER_CTX *ctx = NULL;
 	int rc = 0;
 
+	if (d->own != NULL) {
+		rc = own_end(d, mac, sink, arg);
+		goto out;
+	}
 	if (d->broken)
 		goto out;
 	/* The stand-in tag of the prefix replaced by the real one, which
@@ -577,6 +1096,8 @@ cms_decrypt_close(struct cms_decrypt *d)
 		d->chain = next;
 	}
 	BIO_free(d->mem);
+	EVP_CIPHER_CTX_free(d->own);
+	free(d->der);
 	CMS_ContentInfo_free(d->cms);
 	free(d);
 }
