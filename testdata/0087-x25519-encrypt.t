@@ -5,17 +5,29 @@
 # ChaCha20-Poly1305 (RFC 8103), read back by readers that are not ours:
 # cms-decrypt.py (python3-cryptography over a BER walk of its own) for
 # X25519, X448 and ChaCha20, openssl cms -decrypt for the RSA and P-256
-# recipients of the same messages.  Dana is RFC 9216's X25519 sample
+# recipients of the same messages; and by our smime-decrypt.  Dana is RFC 9216's X25519 sample
 # (the LAMPS examples' key); the X448 and hostile certificates are made
 # here under the test sub CA.
 . "$(dirname "$0")/lib.sh"
-plan 63
+plan 71
 
 pki=$testdir/pki
 lamps=$corpus/lamps-examples-cms/certs-and-keys
 dana=$lamps/lamps-dana.encrypt.crt
 danakey=$lamps/lamps-dana.decrypt.p8.pem
 reader="python3 $testdir/cms-decrypt.py"
+cp "$danakey" "$tmp/dana.key" && chmod 600 "$tmp/dana.key"
+private_keys carol
+
+# ours FILE KEY CERT: smime-decrypt's result and cipher, and whether the
+# body came back ("pass aes-256-gcm same").
+ours() {
+	smime-decrypt -k "$2" -c "$3" <"$1" >"$tmp/o.eml" 2>"$tmp/o.err"
+	r=$(tr -d '\n\t' <"$tmp/o.eml" | sed -n 's/.*result=\([a-z]*\); cipher=\([a-z0-9-]*\);.*/\1 \2/p')
+	b=$(sed '1,/^$/d' "$tmp/o.eml" | cmp -s - "$tmp/body" && echo same)
+	echo "$r $b"
+}
+printf 'line one\nline two\n' >"$tmp/body"
 
 printf 'From: alice@example.com\nTo: bob@example.com\nSubject: x\nContent-Type: text/plain; charset=utf-8\n\nline one\nline two\n' >"$tmp/m.eml"
 # What goes into the CMS: the Content-* fields and the body, in CRLF.
@@ -62,6 +74,8 @@ for c in aes-128-cbc aes-256-cbc aes-128-gcm aes-256-gcm chacha20-poly1305; do
 	check_eq "$c to X25519: originatorKey, HKDF-SHA256, AES-256 wrap, no ukm" \
 	    "$(cat "$tmp/found")" \
 	    "kari=X25519 kdf=hkdf-sha256 wrap=aes256-wrap ukm=no cipher=$c"
+	check_eq "$c to X25519: smime-decrypt reads it" \
+	    "$(ours "$tmp/e.eml" "$tmp/dana.key" "$dana")" "pass $c same"
 done
 
 # X448 (RFC 8418 too).
@@ -72,6 +86,9 @@ $reader "$tmp/xena.key" "$tmp/xena.pem" <"$tmp/e.der" >"$tmp/d" 2>"$tmp/found"
 check_same 'X448: the entity back' "$tmp/d" "$tmp/entity"
 check_eq 'X448: originatorKey id-X448, HKDF-SHA256' "$(cat "$tmp/found")" \
     'kari=X448 kdf=hkdf-sha256 wrap=aes256-wrap ukm=no cipher=aes-256-gcm'
+chmod 600 "$tmp/xena.key"
+check_eq 'X448: smime-decrypt reads it' \
+    "$(ours "$tmp/e.eml" "$tmp/xena.key" "$tmp/xena.pem")" 'pass aes-256-gcm same'
 
 # Two X25519 recipients and one X448: one ephemeral key per key type,
 # each recipient decrypts.
@@ -122,13 +139,20 @@ for c in aes-256-gcm aes-128-cbc; do
 	$reader "$danakey" "$dana" <"$tmp/e.der" >"$tmp/d" 2>"$tmp/found"
 	check_same "$c, mixed: Dana (X25519)" "$tmp/d" "$tmp/entity"
 done
-ok 'chacha20-poly1305, RSA-OAEP + X25519: encrypted' \
-    'smime-encrypt --cipher chacha20-poly1305 --oaep -r "$pki/bob.pem" -r "$dana" <"$tmp/m.eml" >"$tmp/e.eml"'
+ok 'chacha20-poly1305, RSA-OAEP + X25519 + P-256: encrypted' \
+    'smime-encrypt --cipher chacha20-poly1305 --oaep -r "$pki/bob.pem" -r "$dana" -r "$pki/carol.pem" <"$tmp/m.eml" >"$tmp/e.eml"'
 der "$tmp/e.eml" >"$tmp/e.der"
 $reader "$pki/bob.key" "$pki/bob.pem" <"$tmp/e.der" >"$tmp/d" 2>"$tmp/found"
 check_same 'chacha20-poly1305, mixed: the RSA recipient' "$tmp/d" "$tmp/entity"
 $reader "$danakey" "$dana" <"$tmp/e.der" >"$tmp/d" 2>"$tmp/found"
 check_same 'chacha20-poly1305, mixed: the X25519 recipient' "$tmp/d" "$tmp/entity"
+# Neither openssl nor the python reader does EC with ChaCha20: ours.
+check_eq 'chacha20-poly1305, mixed: smime-decrypt for P-256' \
+    "$(ours "$tmp/e.eml" "$tmp/carol.key" "$pki/carol.pem")" \
+    'pass chacha20-poly1305 same'
+check_eq 'chacha20-poly1305, mixed: smime-decrypt for X25519' \
+    "$(ours "$tmp/e.eml" "$tmp/dana.key" "$dana")" \
+    'pass chacha20-poly1305 same'
 # Messages that need neither X25519 nor ChaCha20 are CMS_encrypt's, as
 # before (RSA + P-256): openssl reads them.
 ok 'aes-256-gcm, RSA + P-256 (OpenSSL writes it)' \
