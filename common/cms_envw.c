@@ -228,7 +228,7 @@ static void
 add_originator(struct buf *b, EVP_PKEY *eph)
 {
 	int id = EVP_PKEY_get_base_id(eph);
-	unsigned char *pub = NULL;
+	unsigned char *pub = NULL, unused = 0;
 	struct buf k = { 0 }, o = { 0 };
 	size_t n;
 
@@ -239,8 +239,8 @@ add_originator(struct buf *b, EVP_PKEY *eph)
 	n = EVP_PKEY_get1_encoded_public_key(eph, &pub);
 	if (n == 0 || pub == NULL)
 		xdie_ssl(ERR_SOFTWARE, "cannot encode the ephemeral key");
-	/* A BIT STRING with no unused bits. */
-	buf_add(&o, "", 1);
+	/* A BIT STRING: its first octet, 0 unused bits, then the key. */
+	buf_add(&o, &unused, 1);
 	buf_add(&o, pub, n);
 	tlv(&k, 0, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL, o.p, o.n);
 	o.n = 0;
