@@ -211,6 +211,16 @@ is_xdh(int id)
 	return id == EVP_PKEY_X25519 || id == EVP_PKEY_X448;
 }
 
+/* The key type of x's public key; 0 if it has none we can read. */
+static int
+key_id(X509 *x)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+
+	ERR_clear_error();
+	return pk != NULL ? EVP_PKEY_get_base_id(pk) : 0;
+}
+
 /* Do a and b go in one KeyAgreeRecipientInfo (one ephemeral key)? */
 static int
 same_group(EVP_PKEY *a, EVP_PKEY *b)
@@ -302,8 +312,9 @@ add_kari(struct buf *ris, STACK_OF(X509) *recips, int i, char *done,
 	    (kea = kari_alg_obj(a.kdf, a.md)) == NULL)
 		xdie_ssl(ERR_SOFTWARE, "cannot encode the key agreement");
 	for (j = i; j < sk_X509_num(recips); j++) {
-		if (done[j] || !same_group(peer,
-		    X509_get0_pubkey(sk_X509_value(recips, j))))
+		if (done[j] || key_id(sk_X509_value(recips, j)) == 0 ||
+		    !same_group(peer, X509_get0_pubkey(sk_X509_value(recips,
+		    j))))
 			continue;
 		add_rek(&reks, sk_X509_value(recips, j), j, eph, &a, wrap,
 		    cek, ceklen);
@@ -338,8 +349,7 @@ add_recipients(struct buf *b, STACK_OF(X509) *recips,
 	for (i = 0; i < n; i++) {
 		if (done[i])
 			continue;
-		id = EVP_PKEY_get_base_id(X509_get0_pubkey(
-		    sk_X509_value(recips, i)));
+		id = key_id(sk_X509_value(recips, i));
 		if (id == EVP_PKEY_RSA) {
 			add_ktri(&ris, sk_X509_value(recips, i), i, cek, ceklen,
 			    oaep);
@@ -426,8 +436,7 @@ envw_needed(STACK_OF(X509) *recips, const char *cipher)
 	if (strcmp(cipher, "chacha20-poly1305") == 0)
 		return 1;
 	for (i = 0; i < sk_X509_num(recips); i++)
-		if (is_xdh(EVP_PKEY_get_base_id(
-		    X509_get0_pubkey(sk_X509_value(recips, i)))))
+		if (is_xdh(key_id(sk_X509_value(recips, i))))
 			return 1;
 	return 0;
 }
