@@ -123,6 +123,25 @@ cms_micalg(const char *digest)
 	return "sha-256";
 }
 
+/* One SMIMECapability, parameters absent. */
+static int
+push_cap(STACK_OF(X509_ALGOR) *caps, int nid)
+{
+	X509_ALGOR *alg;
+
+	if (nid != NID_chacha20_poly1305)
+		return PKCS7_simple_smimecap(caps, nid, 0);
+	/* OpenSSL 3.0 has no OID for it. */
+	if ((alg = X509_ALGOR_new()) == NULL)
+		return 0;
+	if (!X509_ALGOR_set0(alg, OBJ_txt2obj(OID_CHACHA20POLY1305, 1),
+	    V_ASN1_UNDEF, NULL) || !sk_X509_ALGOR_push(caps, alg)) {
+		X509_ALGOR_free(alg);
+		return 0;
+	}
+	return 1;
+}
+
 /*
  * What we can decrypt, best first (RFC 8551 2.5.2): AES-GCM,
  * ChaCha20-Poly1305, then AES-CBC, each as its capabilityID with the
@@ -138,18 +157,10 @@ add_capabilities(CMS_SignerInfo *si)
 		NID_aes_256_cbc, NID_aes_128_cbc
 	};
 	STACK_OF(X509_ALGOR) *caps = sk_X509_ALGOR_new_null();
-	X509_ALGOR *alg;
 	size_t i;
 
 	for (i = 0; caps != NULL && i < sizeof(nids) / sizeof(nids[0]); i++)
-		if (nids[i] == NID_chacha20_poly1305) {
-			/* OpenSSL 3.0 has no OID for it. */
-			if ((alg = X509_ALGOR_new()) == NULL ||
-			    !X509_ALGOR_set0(alg, OBJ_txt2obj(OID_CHACHA20POLY1305,
-			    1), V_ASN1_UNDEF, NULL) ||
-			    !sk_X509_ALGOR_push(caps, alg))
-				break;
-		} else if (!PKCS7_simple_smimecap(caps, nids[i], 0))
+		if (!push_cap(caps, nids[i]))
 			break;
 	if (caps == NULL || i < sizeof(nids) / sizeof(nids[0]) ||
 	    !CMS_add_smimecap(si, caps))
