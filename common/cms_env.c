@@ -23,6 +23,11 @@
  * a 1-byte one).  The plaintext goes to the caller's sink (a private
  * spool) and counts only if the cipher BIO's status is good at the end:
  * CBC padding, GCM tag.  CMS_dataFinal() says nothing about the tag.
+ *
+ * Where OpenSSL 3.0 cannot decrypt (X25519 and X448 recipients, EC with
+ * an HKDF identifier, ChaCha20-Poly1305 content), our own path below
+ * finds the content key (kari.h) and decrypts over EVP_CIPHER, with the
+ * same checks first and the same rule at the end.
  */
 #include <string.h>
 
