@@ -22,7 +22,7 @@
 # nonce, ChaCha20-Poly1305 in an EnvelopedData; no matching key), no
 # plaintext, the message as it came; bare: exit 65 and nothing on stdout.
 . "$(dirname "$0")/lib.sh"
-plan 249
+plan 254
 
 pki=$testdir/pki
 m=$tmp/m
@@ -141,5 +141,24 @@ smime-decrypt -v $(keyof x) <"$tmp/unknown-kdf.eml" >/dev/null 2>"$tmp/v.err"
 check_grep 'unknown KDF: -v names it' 'unknown key agreement KDF 1\.3\.132\.1\.14\.1' "$tmp/v.err"
 smime-decrypt -v $(keyof x) <"$tmp/chacha-nonce8.eml" >/dev/null 2>"$tmp/v.err"
 check_grep '8-byte nonce: -v says why' 'chacha20-poly1305 without a 12-byte nonce' "$tmp/v.err"
+smime-decrypt -v $(keyof x) <"$tmp/lowpoint.eml" >/dev/null 2>"$tmp/v.err"
+check_grep 'low-order point: -v says why' 'all zero' "$tmp/v.err"
+smime-decrypt -v $(keyof x) <"$tmp/bad-wrap.eml" >/dev/null 2>"$tmp/v.err"
+check_grep 'bad wrap: -v says why' 'does not unwrap' "$tmp/v.err"
+
+# The store's X25519 identity, found by the RecipientInfo (no -k).
+openssl pkcs12 -export -inkey "$m/x25519.key" -in "$m/x25519.pem" \
+    -passout pass:test -out "$tmp/x.p12"
+chmod 600 "$tmp/x.p12"
+echo test >"$tmp/pass"
+chmod 600 "$tmp/pass"
+certstore -S "$tmp/st" init
+ok 'store: the X25519 identity is added' \
+    'certstore -S "$tmp/st" identity add -p "$tmp/x.p12" --passin pass:test'
+smime-decrypt -S "$tmp/st" --passin "file:$tmp/pass" <"$tmp/x25519-ukm.eml" >"$tmp/st.out"
+check_eq 'store: pass with its identity' "$(whole "$tmp/st.out")" \
+    "mx.example.org; result=pass; cipher=aes-256-gcm; integrity=authenticated; recipient=sha256:$(fp "$m/x25519.pem")"
+body "$tmp/st.out" >"$tmp/st.body"
+check_same 'store: the plaintext' "$tmp/st.body" "$tmp/pt.body"
 
 done_testing
