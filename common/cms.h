@@ -142,9 +142,10 @@ const char *cms_smime_type(const char *cipher);
  */
 struct cms_decrypt;
 /* NULL, with why, if it is no (auth)enveloped-data, or its cipher is
- * not one we allow (AES-CBC, AES-GCM with a 12-byte nonce and 16-byte
- * tag; 3DES with legacy): checked before any key is used.  cipher gets
- * the algorithm's name ("aes-256-gcm") when it could be read. */
+ * not one we allow (AES-CBC; AES-GCM or ChaCha20-Poly1305 with a 12-byte
+ * nonce and 16-byte tag; 3DES with legacy): checked before any key is
+ * used.  cipher gets the algorithm's name ("aes-256-gcm") when it could
+ * be read. */
 struct cms_decrypt *cms_decrypt_open(const unsigned char *der, size_t len,
     int legacy, char *why, size_t whysz, char *cipher, size_t ciphersz);
 int cms_decrypt_is_auth(const struct cms_decrypt *d);
@@ -162,7 +163,9 @@ int cms_decrypt_others(struct cms_decrypt *d);
  * the final skeleton: one opened on ber_split_prefix()'s structure holds
  * a stand-in), or NULL.  end returns 1 if the plaintext is good (CBC
  * padding, GCM tag checked), 0 for every failure after the key was used,
- * alike.
+ * alike.  An X25519 or X448 key, an EC key whose RecipientInfo names
+ * HKDF, or ChaCha20-Poly1305 content takes our own path (cms_env.c),
+ * under the same contract.
  */
 void cms_decrypt_start(struct cms_decrypt *d, EVP_PKEY *key, X509 *cert,
     int legacy);

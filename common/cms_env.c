@@ -25,6 +25,11 @@
  * a 1-byte one).  The plaintext goes to the caller's sink (a private
  * spool) and counts only if the cipher BIO's status is good at the end:
  * CBC padding, GCM tag.  CMS_dataFinal() says nothing about the tag.
+ *
+ * Where OpenSSL 3.0 cannot decrypt (X25519 and X448 recipients, EC with
+ * an HKDF identifier, ChaCha20-Poly1305 content), our own path below
+ * finds the content key (kari.h) and decrypts over EVP_CIPHER, with the
+ * same checks first and the same rule at the end.
  */
 #include <string.h>
 
@@ -843,12 +848,19 @@ own_kari(struct cms_decrypt *d, int i, int k, CMS_RecipientInfo *ri,
 		goto out;
 	}
 	eklen = enc_key(d, i, k, ek, sizeof(ek));
-	ok = eklen > 0 && kari_derive(key, peer, &z, &zlen) &&
-	    kari_kek(&a, z, zlen, wrap, ukm != NULL ? ukm->data : NULL,
+	if (eklen == 0 || !kari_derive(key, peer, &z, &zlen)) {
+		verbosex("cannot decrypt: no shared secret with the "
+		    "originator key (all zero: a point of small order)");
+		goto out;
+	}
+	ok = kari_kek(&a, z, zlen, wrap, ukm != NULL ? ukm->data : NULL,
 	    ukm != NULL ? (size_t)ukm->length : 0, kek, keklen) &&
 	    kari_unwrap(wnid, kek, ek, eklen, got, &glen) && glen == klen;
 	if (ok)
 		memcpy(cek, got, klen);
+	else
+		verbosex("cannot decrypt: the content key does not unwrap, "
+		    "or not to the cipher's key length");
 out:
 	OPENSSL_cleanse(kek, sizeof(kek));
 	OPENSSL_cleanse(got, sizeof(got));

@@ -2,7 +2,8 @@
 /* Copyright (c) 2026 The smimetools authors; see LICENSE. */
 /*
  * kari_test: the key agreement of kari.h on known answers: RFC 7748 5.2
- * (X25519) and a low-order point (RFC 7748 6), RFC 3394 4.1 and 4.6
+ * and 6.2 (X25519, X448), low-order points (RFC 7748 6), P-256 both
+ * ways, the wrap algorithm's form (RFC 3565), RFC 3394 4.1 and 4.6
  * (AES key wrap) and a wrap that fails its check, the identifiers both
  * ways, and the two X25519 recipients of the LAMPS examples (RFC 9216's
  * Dana; draft-ireland-examples-cms): HKDF-SHA256 with AES-256 wrap under
@@ -69,6 +70,75 @@ t_derive(void)
 	EVP_PKEY_free(b);
 	EVP_PKEY_free(zero);
 	EVP_PKEY_free(one);
+}
+
+static EVP_PKEY *
+x448(const char *hex, int priv)
+{
+	unsigned char k[56];
+
+	if (unhex(hex, k) != 56)
+		abort();
+	return priv ? EVP_PKEY_new_raw_private_key(EVP_PKEY_X448, NULL, k,
+	    56) : EVP_PKEY_new_raw_public_key(EVP_PKEY_X448, NULL, k, 56);
+}
+
+static void
+t_derive448_ec(void)
+{
+	EVP_PKEY *a = x448("9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565"
+	    "d498c28dd9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b",
+	    1);
+	EVP_PKEY *b = x448("3eb7a829b0cd20f5bcfc0b599b6feccf6da4627107bdb0d4"
+	    "f345b43027d8b972fc3e34fb4232a13ca706dcb57aec3dae07bdc1c67bf33609",
+	    0);
+	EVP_PKEY *zero = x448("000000000000000000000000000000000000000000000"
+	    "0000000000000000000000000000000000000000000000000000000000000000"
+	    "0", 0);
+	EVP_PKEY *e1 = EVP_EC_gen("P-256"), *e2 = EVP_EC_gen("P-256");
+	unsigned char want[56], *z, *z2;
+	size_t zlen, z2len;
+
+	unhex("07fff4181ac6cc95ec1c16a94a0f74d12da232ce40a77552281d282bb60c"
+	    "0b56fd2464c335543936521c24403085d59a449a5037514a879d", want);
+	tap_ok(kari_derive(a, b, &z, &zlen) && zlen == 56 &&
+	    memcmp(z, want, 56) == 0, "X448: RFC 7748 6.2's shared secret");
+	OPENSSL_clear_free(z, zlen);
+	tap_ok(!kari_derive(a, zero, &z, &zlen) && z == NULL,
+	    "X448: the zero point is refused");
+	tap_ok(e1 != NULL && e2 != NULL && kari_derive(e1, e2, &z, &zlen) &&
+	    kari_derive(e2, e1, &z2, &z2len) && zlen == 32 &&
+	    z2len == 32 && memcmp(z, z2, 32) == 0,
+	    "P-256: both sides derive the same Z");
+	OPENSSL_clear_free(z, zlen);
+	OPENSSL_clear_free(z2, z2len);
+	tap_ok(!kari_derive(a, e1, &z, &zlen) && z == NULL,
+	    "keys of two types are refused");
+	EVP_PKEY_free(a);
+	EVP_PKEY_free(b);
+	EVP_PKEY_free(zero);
+	EVP_PKEY_free(e1);
+	EVP_PKEY_free(e2);
+}
+
+static void
+t_wrap_alg(void)
+{
+	X509_ALGOR *w = X509_ALGOR_new();
+	size_t kl = 0;
+	int nid = 0, ok;
+
+	X509_ALGOR_set0(w, OBJ_nid2obj(NID_id_aes192_wrap), V_ASN1_UNDEF,
+	    NULL);
+	ok = kari_wrap_alg(w, &nid, &kl) && nid == NID_id_aes192_wrap &&
+	    kl == 24;
+	X509_ALGOR_set0(w, OBJ_nid2obj(NID_id_aes192_wrap), V_ASN1_NULL,
+	    NULL);
+	ok = ok && !kari_wrap_alg(w, &nid, &kl);
+	X509_ALGOR_set0(w, OBJ_nid2obj(NID_aes_128_cbc), V_ASN1_UNDEF, NULL);
+	tap_ok(ok && !kari_wrap_alg(w, &nid, &kl),
+	    "the wrap algorithm: AES wrap with absent parameters only");
+	X509_ALGOR_free(w);
 }
 
 static void
@@ -209,6 +279,8 @@ int
 main(void)
 {
 	t_derive();
+	t_derive448_ec();
+	t_wrap_alg();
 	t_wrap();
 	t_oids();
 	t_ukm();

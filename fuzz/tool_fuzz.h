@@ -159,12 +159,13 @@ TOOL_FUZZ(sign)
 #undef TOOL_FUZZ
 
 /*
- * A private copy of the test PKI's key NAME (keys.c refuses a key that
- * others may read, and git does not keep modes) into path, a buffer of
- * size bytes; made once, before the first run.
+ * A private copy of the key file src (keys.c refuses a key that others
+ * may read, and git does not keep modes) into path, a buffer of size
+ * bytes, named after name; made once, before the first run.
  */
 static inline void
-tool_private_key(char *path, size_t size, const char *name)
+tool_private_file(char *path, size_t size, const char *name,
+    const char *src)
 {
 	char buf[8192];
 	FILE *in, *out;
@@ -173,8 +174,7 @@ tool_private_key(char *path, size_t size, const char *name)
 
 	snprintf(path, size, "/tmp/%s_fuzz.XXXXXX", name);
 	fd = mkstemp(path);
-	snprintf(buf, sizeof(buf), "%s/%s.key", PKI_DIR, name);
-	in = fopen(buf, "r");
+	in = fopen(src, "r");
 	out = fd != -1 ? fdopen(fd, "w") : NULL;
 	if (in == NULL || out == NULL)
 		abort();
@@ -182,4 +182,14 @@ tool_private_key(char *path, size_t size, const char *name)
 		fwrite(buf, 1, n, out);
 	fclose(in);
 	fclose(out);
+}
+
+/* The same for the test PKI's key NAME. */
+static inline void
+tool_private_key(char *path, size_t size, const char *name)
+{
+	char src[512];
+
+	snprintf(src, sizeof(src), "%s/%s.key", PKI_DIR, name);
+	tool_private_file(path, size, name, src);
 }

@@ -8,7 +8,8 @@
 # and ChaCha20-Poly1305 content (RFC 8103) to X25519, X448, EC and RSA
 # (OAEP and PKCS #1 v1.5) recipients.  The messages are made by
 # x25519/mk.py from the RFCs over python3-cryptography's primitives (no
-# CMS library), fresh keys each run.
+# CMS library), fresh keys each run; some also in BER as streaming
+# senders write it (indefinite lengths, the ciphertext in chunks).
 #
 # Good ones: exit 0, result=pass with the cipher and integrity, our
 # certificate's fingerprint, and the plaintext byte for byte, wrapped in
@@ -21,7 +22,7 @@
 # nonce, ChaCha20-Poly1305 in an EnvelopedData; no matching key), no
 # plaintext, the message as it came; bare: exit 65 and nothing on stdout.
 . "$(dirname "$0")/lib.sh"
-plan 225
+plan 254
 
 pki=$testdir/pki
 m=$tmp/m
@@ -70,7 +71,8 @@ good() {
 	check_same "$g_c: the plaintext, byte for byte" "$tmp/$g_c.body" "$tmp/pt.body"
 	check_grep "$g_c: its Content-Type" \
 	    '^Content-Type: text/plain; charset=us-ascii$' "$tmp/$g_c.out"
-	ok "$g_c (bare): exit 0" 'smime-decrypt $g_k <"$g_f" >"$tmp/$g_c.bare"'
+	ok "$g_c (bare, through a pipe): exit 0" \
+	    'cat "$g_f" | smime-decrypt $g_k >"$tmp/$g_c.bare"'
 	body "$tmp/$g_c.bare" >"$tmp/$g_c.bbody"
 	check_same "$g_c (bare): the plaintext" "$tmp/$g_c.bbody" "$tmp/pt.body"
 }
@@ -90,9 +92,11 @@ bad() {
 }
 
 good x25519-hkdf256-gcm aes-256-gcm authenticated
+good x25519-hkdf256-gcm-ber aes-256-gcm authenticated
 good x25519-hkdf384-gcm aes-256-gcm authenticated
 good x25519-hkdf512-chacha chacha20-poly1305 authenticated
 good x25519-x963sha256-cbc aes-128-cbc none
+good x25519-x963sha256-cbc-ber aes-128-cbc none
 good x25519-x963sha1-cbc aes-256-cbc none
 good x25519-x963sha224-gcm aes-128-gcm authenticated
 good x25519-ukm aes-256-gcm authenticated
@@ -105,6 +109,7 @@ good ec-hkdf-chacha chacha20-poly1305 authenticated
 good ec-hkdf-gcm aes-128-gcm authenticated
 good ec-x963-gcm aes-128-gcm authenticated
 good rsa-oaep-chacha chacha20-poly1305 authenticated
+good rsa-oaep-chacha-ber chacha20-poly1305 authenticated
 good rsa-v15-chacha chacha20-poly1305 authenticated
 
 NODEC='cannot decrypt'
@@ -120,6 +125,7 @@ bad cek-length "$NODEC"
 bad gcm-tag "$NODEC"
 bad gcm-ct "$NODEC"
 bad chacha-tag "$NODEC"
+bad chacha-tag-ber "$NODEC"
 bad chacha-ct "$NODEC"
 bad rsa-chacha-badek "$NODEC"
 bad rsa-chacha-tag "$NODEC"
@@ -135,5 +141,24 @@ smime-decrypt -v $(keyof x) <"$tmp/unknown-kdf.eml" >/dev/null 2>"$tmp/v.err"
 check_grep 'unknown KDF: -v names it' 'unknown key agreement KDF 1\.3\.132\.1\.14\.1' "$tmp/v.err"
 smime-decrypt -v $(keyof x) <"$tmp/chacha-nonce8.eml" >/dev/null 2>"$tmp/v.err"
 check_grep '8-byte nonce: -v says why' 'chacha20-poly1305 without a 12-byte nonce' "$tmp/v.err"
+smime-decrypt -v $(keyof x) <"$tmp/lowpoint.eml" >/dev/null 2>"$tmp/v.err"
+check_grep 'low-order point: -v says why' 'all zero' "$tmp/v.err"
+smime-decrypt -v $(keyof x) <"$tmp/bad-wrap.eml" >/dev/null 2>"$tmp/v.err"
+check_grep 'bad wrap: -v says why' 'does not unwrap' "$tmp/v.err"
+
+# The store's X25519 identity, found by the RecipientInfo (no -k).
+openssl pkcs12 -export -inkey "$m/x25519.key" -in "$m/x25519.pem" \
+    -passout pass:test -out "$tmp/x.p12"
+chmod 600 "$tmp/x.p12"
+echo test >"$tmp/pass"
+chmod 600 "$tmp/pass"
+certstore -S "$tmp/st" init
+ok 'store: the X25519 identity is added' \
+    'certstore -S "$tmp/st" identity add -p "$tmp/x.p12" --passin pass:test'
+smime-decrypt -S "$tmp/st" --passin "file:$tmp/pass" <"$tmp/x25519-ukm.eml" >"$tmp/st.out"
+check_eq 'store: pass with its identity' "$(whole "$tmp/st.out")" \
+    "mx.example.org; result=pass; cipher=aes-256-gcm; integrity=authenticated; recipient=sha256:$(fp "$m/x25519.pem")"
+body "$tmp/st.out" >"$tmp/st.body"
+check_same 'store: the plaintext' "$tmp/st.body" "$tmp/pt.body"
 
 done_testing

@@ -237,6 +237,33 @@ def message(ri, cipher="aes-256-gcm", mutate=(), cek=None):
     env = seq(integer(0), set_(ri), eci, octet(tag))
     return seq(oid(AUTHENVELOPED), ctx(0, env))
 
+def parse(d, i=0):
+    """One TLV of DER at i: (tag, body, next)."""
+    tag, n = d[i], d[i + 1]
+    i += 2
+    if n & 0x80:
+        k = n & 0x7f
+        n = int.from_bytes(d[i:i + k], "big")
+        i += k
+    return tag, d[i:i + n], i + n
+
+def ber(d, chunk=100):
+    """DER made BER as streaming senders write it: every constructed
+    value of indefinite length, the ciphertext ([0] IMPLICIT OCTET
+    STRING, 0x80) as a constructed string of chunks."""
+    out, i = b"", 0
+    while i < len(d):
+        tag, body, i = parse(d, i)
+        if tag == 0x80 and len(body) > chunk:
+            out += b"\xa0\x80" + b"".join(
+                octet(body[j:j + chunk]) for j in range(0, len(body), chunk))
+            out += b"\0\0"
+        elif tag & 0x20:
+            out += bytes([tag, 0x80]) + ber(body, chunk) + b"\0\0"
+        else:
+            out += tlv(tag, body)
+    return out
+
 def case(name, to, cipher="aes-256-gcm", rmut=(), mmut=(), ceklen=None,
          **kw):
     kl = 32 if "chacha" in cipher else int(cipher.split("-")[1]) // 8
@@ -246,11 +273,15 @@ def case(name, to, cipher="aes-256-gcm", rmut=(), mmut=(), ceklen=None,
         ri = ktri("rsa", wrapped, oaep=to == "rsa", mutate=rmut)
     else:
         ri = kari(to, cek=wrapped, mutate=rmut, **kw)
-    write(name + ".der", message(ri, cipher, mmut, cek))
+    der = message(ri, cipher, mmut, cek)
+    write(name + ".der", der)
+    if "ber" in mmut:
+        write(name + "-ber.der", ber(der))
 
 # Good: each decrypts to pt.txt.
-case("x25519-hkdf256-gcm", "x25519")
-case("x25519-x963sha256-cbc", "x25519", "aes-128-cbc", kdf="x963-sha256", wrap=16)
+case("x25519-hkdf256-gcm", "x25519", mmut=("ber",))
+case("x25519-x963sha256-cbc", "x25519", "aes-128-cbc", kdf="x963-sha256", wrap=16,
+     mmut=("ber",))
 case("x25519-x963sha1-cbc", "x25519", "aes-256-cbc", kdf="x963-sha1", wrap=24)
 case("x25519-x963sha224-gcm", "x25519", "aes-128-gcm", kdf="x963-sha224", wrap=16)
 case("x25519-hkdf384-gcm", "x25519", kdf="hkdf-sha384")
@@ -264,7 +295,7 @@ case("x448-chacha", "x448", "chacha20-poly1305")
 case("ec-hkdf-chacha", "ec", "chacha20-poly1305")
 case("ec-hkdf-gcm", "ec", "aes-128-gcm", wrap=16)
 case("ec-x963-gcm", "ec", "aes-128-gcm", kdf="x963-sha256", wrap=16)
-case("rsa-oaep-chacha", "rsa", "chacha20-poly1305")
+case("rsa-oaep-chacha", "rsa", "chacha20-poly1305", mmut=("ber",))
 case("rsa-v15-chacha", "rsa-v15", "chacha20-poly1305")
 # Bad after a key matched: cannot decrypt.
 case("lowpoint", "x25519", rmut=("lowpoint",))
@@ -277,7 +308,7 @@ case("wrap-params", "x25519", rmut=("wrapparams",))
 case("cek-length", "x25519", "aes-128-gcm", ceklen=32)
 case("gcm-tag", "x25519", mmut=("tag",))
 case("gcm-ct", "x25519", mmut=("ct",))
-case("chacha-tag", "x25519", "chacha20-poly1305", mmut=("tag",))
+case("chacha-tag", "x25519", "chacha20-poly1305", mmut=("tag", "ber"))
 case("chacha-ct", "x25519", "chacha20-poly1305", mmut=("ct",))
 case("rsa-chacha-badek", "rsa", "chacha20-poly1305", rmut=("badek",))
 case("rsa-chacha-tag", "rsa", "chacha20-poly1305", mmut=("tag",))
