@@ -48,11 +48,16 @@
 struct cms_sign;
 
 /* Starts a signature by `id` (digest "sha256", "sha384" or "sha512";
- * pss for RSASSA-PSS).  Opaque: the base64 of the BER goes to w in lines
+ * pss for RSASSA-PSS; an Ed25519 key signs PureEdDSA over SHA-512,
+ * RFC 8419).  Opaque: the base64 of the BER goes to w in lines
  * ended by eol as the content is written. */
 struct cms_sign *cms_sign_begin(const struct identity *id,
     STACK_OF(X509) *chain, const char *digest, int pss, int opaque,
     struct io_wr *w, const char *eol);
+/* The digest a signature by key uses: `digest` (NULL: "sha256"), or
+ * "sha512" for Ed25519 (RFC 8419; another --digest dies 64).  Ed448
+ * keys cannot sign (78). */
+const char *cms_sign_digest(EVP_PKEY *key, const char *digest);
 /* Writes canonical content into the signature. */
 void cms_sign_write(struct cms_sign *s, const void *p, size_t n);
 /* Signs.  Detached: the base64 of the signature goes to w. */
