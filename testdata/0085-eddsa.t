@@ -10,10 +10,11 @@
 # verify that our code cannot make: Ed448, no signed attributes, two
 # signers, and the forgeries (S >= L, wrong lengths, digests and
 # algorithm parameters, an Ed25519 signature by an RSA certificate).
-# The Ed25519 and Ed448 certificates are made here, by the test PKI's sub
-# CA (and the rogue CA for an untrusted one).
+# eddie (Ed25519) and edna (Ed448) are testdata/eddsa's; two more
+# Ed25519 certificates are made here, by the test PKI's sub CA and by the
+# rogue CA.
 . "$(dirname "$0")/lib.sh"
-plan 42
+plan 45
 
 pki=$testdir/pki
 x="python3 $testdir/cms-ed.py"
@@ -38,14 +39,23 @@ EOF
 	    -CAkey "$pki/$4.key" -set_serial "$5" -days 36500 \
 	    -extfile "$tmp/$1.cnf" -extensions ee -out "$tmp/$1.pem" 2>/dev/null
 }
-ee eddie ed25519 eddie@example.com sub-ca 0x4001
-ee edna ed448 edna@example.com sub-ca 0x4002
+for k in eddie edna; do
+	cp "$testdir/eddsa/$k.key" "$testdir/eddsa/$k.pem" "$tmp/"
+	chmod 600 "$tmp/$k.key"
+done
 ee alice-ed ed25519 alice@example.com sub-ca 0x4003
 ee rogue-ed ed25519 rogue@example.com rogue-ca 0x4004
 
 printf 'From: eddie@example.com\r\nTo: bob@example.com\r\nSubject: hi\r\n\r\nhello world\r\n' >"$tmp/msg.eml"
 sign="smime-sign -k $tmp/eddie.key -c $tmp/eddie.pem --chain $pki/sub-ca.pem"
 res() { smime-verify $ca "$@" | ar_result /dev/stdin; }
+
+### The committed fixtures (also the verify fuzz target's seeds).
+e=$testdir/eddsa
+check_eq 'fixture ed25519-detached.eml: pass' "$(res <"$e/ed25519-detached.eml")" pass
+check_eq 'fixture ed25519-opaque.eml: pass' "$(res <"$e/ed25519-opaque.eml")" pass
+check_eq 'fixture ed448-rsa-opaque.eml: pass' \
+    "$(res --policy signature --certfile "$pki/sub-ca.pem" <"$e/ed448-rsa-opaque.eml")" pass
 
 ### Our Ed25519 signatures.
 $sign <"$tmp/msg.eml" >"$tmp/d.eml"
