@@ -925,7 +925,8 @@ ed_content_read(struct ed_content *ec, BIO *b)
 			ec->nheld += (size_t)k;
 		}
 	}
-	return k == 0 && (ec->sha512 == NULL ||
+	/* A memory BIO may say -1 at its end, as CMS_verify allows. */
+	return (k == 0 || BIO_eof(b)) && (ec->sha512 == NULL ||
 	    EVP_DigestFinal_ex(ec->sha512, ec->d512, NULL)) &&
 	    (ec->shake256 == NULL ||
 	    EVP_DigestFinalXOF(ec->shake256, ec->dshake, 64));
