@@ -1034,13 +1034,13 @@ verify_each(CMS_ContentInfo *cms, BIO *content, struct cms_verified *v)
 		if (x == NULL) {
 			verdict(v, CMSV_PERMERROR,
 			    "signer certificate not found");
-			return 0;
+			goto out;
 		}
 		if ((nid = ed_nid(si)) == 0)
 			continue;
 		if ((why = ed_algs_wrong(si, nid)) != NULL) {
 			verdict(v, CMSV_PERMERROR, why);
-			return 0;
+			goto out;
 		}
 		if ((nid == NID_ED25519 && ec.sha512 == NULL &&
 		    ((ec.sha512 = EVP_MD_CTX_new()) == NULL ||
