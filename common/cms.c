@@ -479,6 +479,10 @@ cms_sign_begin(const struct identity *id, STACK_OF(X509) *chain,
 	X509_ALGOR *sigalg;
 	int i;
 
+	/* Before CMS_add1_signer, which an Ed25519 key with CMS_KEY_PARAM
+	 * fails ("invalid digest"). */
+	if (pss && EVP_PKEY_get_base_id(id->key) != EVP_PKEY_RSA)
+		xdie(ERR_USAGE, "--pss needs an RSA key");
 	s->opaque = opaque;
 	s->w = w;
 	s->eol = eol;

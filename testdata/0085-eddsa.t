@@ -14,7 +14,7 @@
 # Ed25519 certificates are made here, by the test PKI's sub CA and by the
 # rogue CA.
 . "$(dirname "$0")/lib.sh"
-plan 49
+plan 50
 
 pki=$testdir/pki
 x="python3 $testdir/cms-ed.py"
@@ -101,6 +101,7 @@ ok 'opaque: openssl parses the BER' \
 expect_code '--digest sha256 with an Ed25519 key: 64 (RFC 8419: SHA-512)' 64 \
     "$sign --digest sha256 <'$tmp/msg.eml'"
 check_eq '... nothing written' "$(cat "$tmp/.out")" ''
+expect_code '--pss with an Ed25519 key: 64' 64 "$sign --pss <'$tmp/msg.eml'"
 expect_code 'an Ed448 key: cannot sign (78)' 78 \
     "smime-sign -k $tmp/edna.key -c $tmp/edna.pem <'$tmp/msg.eml'"
 sed 's/^From: eddie@/From: rogue@/' "$tmp/msg.eml" |
