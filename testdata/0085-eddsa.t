@@ -14,7 +14,7 @@
 # Ed25519 certificates are made here, by the test PKI's sub CA and by the
 # rogue CA.
 . "$(dirname "$0")/lib.sh"
-plan 50
+plan 52
 
 pki=$testdir/pki
 x="python3 $testdir/cms-ed.py"
@@ -110,6 +110,18 @@ check_eq 'Ed25519 certificate of an untrusted CA: policy (untrusted), as for RSA
     "$(res <"$tmp/r.eml")" 'policy (untrusted)'
 check_eq '... --policy signature: pass' \
     "$(res --policy signature <"$tmp/r.eml")" pass
+
+# An Ed25519 identity of the store (PKCS#12), chosen by the From.
+openssl pkcs12 -export -inkey "$tmp/eddie.key" -in "$tmp/eddie.pem" \
+    -certfile "$pki/sub-ca.pem" -passout pass:test -out "$tmp/eddie.p12"
+chmod 600 "$tmp/eddie.p12"
+certstore -S "$tmp/st" init
+certstore -S "$tmp/st" trust add "$pki/root-ca.pem"
+ok 'the store takes an Ed25519 identity' \
+    "certstore -S '$tmp/st' identity add -p '$tmp/eddie.p12' --passin pass:test"
+smime-sign -S "$tmp/st" --passin pass:test --opaque <"$tmp/msg.eml" >"$tmp/st.eml"
+check_eq 'signed with the store'"'"'s Ed25519 identity: pass' \
+    "$(res <"$tmp/st.eml")" pass
 
 ### Made by cms-ed.py over one content.
 printf 'Content-Type: text/plain\r\n\r\nhello\r\n' >"$tmp/c.txt"
