@@ -975,13 +975,14 @@ ed_verify(CMS_ContentInfo *cms, CMS_SignerInfo *si, int nid,
 		ct = attr_one(si, NID_pkcs9_contentType, V_ASN1_OBJECT);
 		if (md == NULL || ct == NULL ||
 		    (tbs = attrs_der(si, 0, &mlen)) == NULL) {
-			verdict(v, CMSV_PERMERROR, "malformed signed attributes");
+			verdict(v, CMSV_PERMERROR,
+			    "malformed signed attributes");
 			goto out;
 		}
 		if (ASN1_STRING_length(md->value.octet_string) != 64 ||
 		    memcmp(ASN1_STRING_get0_data(md->value.octet_string), d,
-		    64) != 0 ||
-		    OBJ_cmp(ct->value.object, CMS_get0_eContentType(cms)) != 0) {
+		    64) != 0 || OBJ_cmp(ct->value.object,
+		    CMS_get0_eContentType(cms)) != 0) {
 			verdict(v, CMSV_FAIL, "signature does not match");
 			goto out;
 		}
