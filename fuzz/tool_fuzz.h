@@ -159,19 +159,22 @@ TOOL_FUZZ(sign)
 #undef TOOL_FUZZ
 
 /*
- * A private copy of the test PKI's key NAME (keys.c refuses a key that
- * others may read, and git does not keep modes) into path, a buffer of
+ * A private copy of the test PKI's key NAME (a path under it, such as
+ * "../eddsa/eddie", names another of testdata's; keys.c refuses a key
+ * that others may read, and git does not keep modes) into path, a buffer of
  * size bytes; made once, before the first run.
  */
 static inline void
 tool_private_key(char *path, size_t size, const char *name)
 {
+	const char *base = strrchr(name, '/');
 	char buf[8192];
 	FILE *in, *out;
 	size_t n;
 	int fd;
 
-	snprintf(path, size, "/tmp/%s_fuzz.XXXXXX", name);
+	snprintf(path, size, "/tmp/%s_fuzz.XXXXXX",
+	    base != NULL ? base + 1 : name);
 	fd = mkstemp(path);
 	snprintf(buf, sizeof(buf), "%s/%s.key", PKI_DIR, name);
 	in = fopen(buf, "r");
