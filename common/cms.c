@@ -32,7 +32,16 @@ struct cms_sign {
 	int opaque;
 	struct io_wr *w;
 	const char *eol;
+	/* Ed25519 (see ed_sign_begin): OpenSSL 3.0 cannot sign it in CMS,
+	 * so the content's SHA-512 and the signature are ours. */
+	CMS_SignerInfo *si;
+	EVP_PKEY *edkey;
+	EVP_MD_CTX *md;
 };
+
+/* The most content EdDSA without signed attributes is checked over: it
+ * signs the content itself, in one piece (RFC 8419 3.2). */
+#define ED_PURE_MAX	(16u << 20)
 
 /*
  * A BIO that base64-encodes what is written into it onto an io_wr, in
@@ -221,6 +230,262 @@ add_keypref(CMS_SignerInfo *si, X509 *cert)
 	ASN1_OBJECT_free(oid);
 }
 
+/* A DER identifier and length (up to 4 length octets) at p. */
+static size_t
+der_head(unsigned char *p, int tag, size_t n)
+{
+	size_t k = 0, i;
+
+	p[0] = (unsigned char)tag;
+	if (n < 0x80) {
+		p[1] = (unsigned char)n;
+		return 2;
+	}
+	for (i = n; i > 0; i >>= 8)
+		k++;
+	p[1] = (unsigned char)(0x80 | k);
+	for (i = 0; i < k; i++)
+		p[2 + i] = (unsigned char)(n >> (8 * (k - 1 - i)));
+	return 2 + k;
+}
+
+struct der_el {
+	unsigned char *p;
+	size_t n;
+};
+
+/* X.690 11.6: a SET OF in DER is in the order of its elements'
+ * encodings, as octet strings (OpenSSL's der_cmp). */
+static int
+der_el_cmp(const void *a, const void *b)
+{
+	const struct der_el *x = a, *y = b;
+	int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+
+	if (c != 0)
+		return c;
+	return x->n < y->n ? -1 : x->n > y->n;
+}
+
+/*
+ * The signed attributes as the signature covers them (RFC 5652 5.4): a
+ * SET OF, tag 0x31.  sort: in DER's order, as OpenSSL writes them when
+ * it encodes the SignerInfo; else in the order they came, as OpenSSL's
+ * own check re-encodes them (CMS_Attributes_Verify).  NULL if there are
+ * none, or more than anyone sends.
+ */
+static unsigned char *
+attrs_der(CMS_SignerInfo *si, int sort, size_t *len)
+{
+	int n = CMS_signed_get_attr_count(si), i, k;
+	struct der_el *el;
+	unsigned char *out = NULL;
+	size_t total = 0, hl;
+
+	if (n <= 0 || n > 256)
+		return NULL;
+	el = xcalloc((size_t)n, sizeof(*el));
+	for (i = 0; i < n; i++) {
+		k = i2d_X509_ATTRIBUTE(CMS_signed_get_attr(si, i), &el[i].p);
+		if (k <= 0)
+			goto out;
+		el[i].n = (size_t)k;
+		total += (size_t)k;
+	}
+	if (sort)
+		qsort(el, (size_t)n, sizeof(*el), der_el_cmp);
+	out = xmalloc(total + 6);
+	hl = der_head(out, 0x31, total);
+	*len = hl;
+	for (i = 0; i < n; i++) {
+		memcpy(out + *len, el[i].p, el[i].n);
+		*len += el[i].n;
+	}
+out:
+	for (i = 0; i < n; i++)
+		OPENSSL_free(el[i].p);
+	free(el);
+	ERR_clear_error();
+	return out;
+}
+
+const char *
+cms_sign_digest(EVP_PKEY *key, const char *digest)
+{
+	switch (key != NULL ? EVP_PKEY_get_base_id(key) : 0) {
+	case EVP_PKEY_ED25519:
+		/* RFC 8419 3.1: SHA-512, MUST. */
+		if (digest != NULL && strcmp(digest, "sha512") != 0)
+			xdie(ERR_USAGE, "--digest %s: an Ed25519 signature "
+			    "digests with sha512 (RFC 8419)", digest);
+		return "sha512";
+	case EVP_PKEY_ED448:
+		xdie(ERR_CONFIG, "cannot sign with an Ed448 key (Ed25519 "
+		    "only)");
+	}
+	return digest != NULL ? digest : "sha256";
+}
+
+/*
+ * The parts of our own DER SignedData around its encapContentInfo:
+ * before it (version, digestAlgorithms) and after it (certificates,
+ * signerInfos), to write an opaque signature around the content as it
+ * streams.
+ */
+static void
+signed_parts(const unsigned char *der, long len, const unsigned char **pre,
+    size_t *prelen, const unsigned char **post, size_t *postlen)
+{
+	const unsigned char *p = der, *end = der + len, *sd, *q;
+	long l;
+	int tag, cls, i;
+
+	/* ContentInfo, contentType, [0], SignedData */
+	for (i = 0; i < 4; i++) {
+		if (ASN1_get_object(&p, &l, &tag, &cls, end - p) & 0x80)
+			xdie_ssl(ERR_SOFTWARE, "cannot encode the signature");
+		if (i == 1)
+			p += l;
+	}
+	sd = p;
+	end = p + l;
+	while (p < end) {
+		q = p;
+		if (ASN1_get_object(&p, &l, &tag, &cls, end - p) & 0x80)
+			xdie_ssl(ERR_SOFTWARE, "cannot encode the signature");
+		p += l;
+		if (tag == V_ASN1_SEQUENCE && cls == V_ASN1_UNIVERSAL) {
+			*pre = sd;
+			*prelen = (size_t)(q - sd);
+			*post = p;
+			*postlen = (size_t)(end - p);
+			return;
+		}
+	}
+	xdie(ERR_SOFTWARE, "cannot encode the signature");
+}
+
+static void
+bio_put(BIO *b, const void *p, size_t n)
+{
+	if (n > 0 && BIO_write(b, p, (int)n) != (int)n)
+		xdie_ssl(ERR_SOFTWARE, "cannot write the signature");
+}
+
+/*
+ * Ed25519 (RFC 8419).  OpenSSL 3.0's CMS signs with a digest context
+ * (EVP_DigestSignInit with SHA-512, then updates), which PureEdDSA has
+ * not ("invalid digest"), so CMS_dataFinal and the streaming BIO fail.
+ * The SignerInfo is OpenSSL's (CMS_add1_signer, our attributes); the
+ * content's SHA-512 is taken here as it streams, and the signature
+ * over the DER of the signed attributes is made in one piece at the
+ * end.  Opaque: the content cannot wait in the structure, so the BER
+ * is written here, indefinite lengths around the content's OCTET
+ * STRING segments as they come, the version and digestAlgorithms
+ * before it and the certificates and signerInfos after it taken from
+ * OpenSSL's own DER of the same SignedData.
+ */
+static void
+ed_sign_begin(struct cms_sign *s)
+{
+	static const unsigned char ci[] = {
+		0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
+		0x01, 0x07, 0x02, 0xa0, 0x80, 0x30, 0x80
+	}, eci[] = {
+		0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
+		0x01, 0x07, 0x01, 0xa0, 0x80, 0x24, 0x80
+	};
+	const unsigned char *pre, *post;
+	unsigned char *der = NULL;
+	size_t prelen, postlen;
+	int len;
+
+	if ((s->md = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_DigestInit_ex(s->md, EVP_sha512(), NULL))
+		xdie_ssl(ERR_SOFTWARE, "cannot start a signature");
+	if (!s->opaque)
+		return;
+	if ((len = i2d_CMS_ContentInfo(s->cms, &der)) <= 0)
+		xdie_ssl(ERR_SOFTWARE, "cannot encode the signature");
+	signed_parts(der, len, &pre, &prelen, &post, &postlen);
+	s->b64 = cms_b64bio_new(s->w, s->eol);
+	bio_put(s->b64, ci, sizeof(ci));
+	bio_put(s->b64, pre, prelen);
+	bio_put(s->b64, eci, sizeof(eci));
+	OPENSSL_free(der);
+}
+
+static void
+ed_sign_write(struct cms_sign *s, const void *p, size_t n)
+{
+	unsigned char h[8];
+
+	if (!EVP_DigestUpdate(s->md, p, n))
+		xdie_ssl(ERR_SOFTWARE, "cannot digest the content");
+	if (s->opaque) {
+		/* One primitive OCTET STRING segment per write. */
+		bio_put(s->b64, h, der_head(h, V_ASN1_OCTET_STRING, n));
+		bio_put(s->b64, p, n);
+	}
+}
+
+static void
+ed_sign_end(struct cms_sign *s)
+{
+	static const unsigned char eoc[6];
+	unsigned char md[EVP_MAX_MD_SIZE], sig[64], *tbs, *der = NULL;
+	const unsigned char *pre, *post;
+	size_t siglen = sizeof(sig), tbslen, prelen, postlen;
+	unsigned mdlen;
+	ASN1_TIME *now = X509_gmtime_adj(NULL, 0);
+	EVP_MD_CTX *sctx = EVP_MD_CTX_new();
+	BIO *b64;
+	int len;
+
+	/* What CMS_SignerInfo_sign adds: signingTime, contentType, and the
+	 * messageDigest (RFC 5652 5.3, 11). */
+	if (!EVP_DigestFinal_ex(s->md, md, &mdlen) || now == NULL ||
+	    sctx == NULL ||
+	    CMS_signed_add1_attr_by_NID(s->si, NID_pkcs9_signingTime,
+	    now->type, now, -1) <= 0 ||
+	    CMS_signed_add1_attr_by_NID(s->si, NID_pkcs9_contentType,
+	    V_ASN1_OBJECT, CMS_get0_eContentType(s->cms), -1) <= 0 ||
+	    CMS_signed_add1_attr_by_NID(s->si, NID_pkcs9_messageDigest,
+	    V_ASN1_OCTET_STRING, md, (int)mdlen) <= 0)
+		xdie_ssl(ERR_SOFTWARE, "cannot sign");
+	if ((tbs = attrs_der(s->si, 1, &tbslen)) == NULL)
+		xdie(ERR_SOFTWARE, "cannot encode the signed attributes");
+	/* PureEdDSA: no digest in the signing context (RFC 8032 5.1). */
+	if (EVP_DigestSignInit_ex(sctx, NULL, NULL, NULL, NULL, s->edkey,
+	    NULL) <= 0 || EVP_DigestSign(sctx, sig, &siglen, tbs, tbslen) <= 0
+	    || !ASN1_STRING_set(CMS_SignerInfo_get0_signature(s->si), sig,
+	    (int)siglen))
+		xdie_ssl(ERR_SOFTWARE, "cannot sign");
+	free(tbs);
+	EVP_MD_CTX_free(sctx);
+	ASN1_TIME_free(now);
+	EVP_MD_CTX_free(s->md);
+	EVP_PKEY_free(s->edkey);
+	if (!s->opaque) {
+		b64 = cms_b64bio_new(s->w, s->eol);
+		if (i2d_CMS_bio(b64, s->cms) <= 0)
+			xdie_ssl(ERR_SOFTWARE, "cannot encode the signature");
+		cms_b64bio_end(b64);
+		return;
+	}
+	if ((len = i2d_CMS_ContentInfo(s->cms, &der)) <= 0)
+		xdie_ssl(ERR_SOFTWARE, "cannot encode the signature");
+	signed_parts(der, len, &pre, &prelen, &post, &postlen);
+	/* The end of the OCTET STRING, its [0] and the encapContentInfo;
+	 * after the rest of the SignedData, its own, the [0] and the
+	 * ContentInfo's. */
+	bio_put(s->b64, eoc, 6);
+	bio_put(s->b64, post, postlen);
+	bio_put(s->b64, eoc, 6);
+	OPENSSL_free(der);
+	cms_b64bio_end(s->b64);
+}
+
 struct cms_sign *
 cms_sign_begin(const struct identity *id, STACK_OF(X509) *chain,
     const char *digest, int pss, int opaque, struct io_wr *w,
@@ -229,16 +494,23 @@ cms_sign_begin(const struct identity *id, STACK_OF(X509) *chain,
 	struct cms_sign *s = xcalloc(1, sizeof(*s));
 	unsigned flags = CMS_PARTIAL | CMS_STREAM | CMS_BINARY |
 	    CMS_NOSMIMECAP;
-	const EVP_MD *md = EVP_get_digestbyname(digest ? digest : "sha256");
+	int ed = EVP_PKEY_get_base_id(id->key) == EVP_PKEY_ED25519;
+	const EVP_MD *md = EVP_get_digestbyname(cms_sign_digest(id->key,
+	    digest));
 	CMS_SignerInfo *si;
 	EVP_PKEY_CTX *pctx;
 	X509_ALGOR *sigalg;
 	int i;
 
+	/* Before CMS_add1_signer, which an Ed25519 key with CMS_KEY_PARAM
+	 * fails ("invalid digest"). */
+	if (pss && EVP_PKEY_get_base_id(id->key) != EVP_PKEY_RSA)
+		xdie(ERR_USAGE, "--pss needs an RSA key");
 	s->opaque = opaque;
 	s->w = w;
 	s->eol = eol;
-	if (!opaque)
+	/* Ed25519: the opaque structure is ours, around a detached one. */
+	if (!opaque || ed)
 		flags |= CMS_DETACHED;
 	s->cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
 	if (s->cms == NULL || md == NULL)
@@ -270,12 +542,25 @@ cms_sign_begin(const struct identity *id, STACK_OF(X509) *chain,
 		    V_ASN1_UNDEF, NULL))
 			xdie_ssl(ERR_SOFTWARE, "cannot set RSA-PSS");
 	}
+	if (ed) {
+		/* RFC 8419 3.2: id-Ed25519, parameters absent. */
+		CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &sigalg);
+		if (!X509_ALGOR_set0(sigalg, OBJ_nid2obj(NID_ED25519),
+		    V_ASN1_UNDEF, NULL) || !EVP_PKEY_up_ref(id->key))
+			xdie_ssl(ERR_SOFTWARE, "cannot set Ed25519");
+		s->si = si;
+		s->edkey = id->key;
+	}
 	add_capabilities(si);
 	add_keypref(si, id->cert);
 	for (i = 0; i < sk_X509_num(id->chain); i++)
 		CMS_add1_cert(s->cms, sk_X509_value(id->chain, i));
 	for (i = 0; i < sk_X509_num(chain); i++)
 		CMS_add1_cert(s->cms, sk_X509_value(chain, i));
+	if (ed) {
+		ed_sign_begin(s);
+		return s;
+	}
 	if (opaque) {
 		s->b64 = cms_b64bio_new(w, eol);
 		s->in = BIO_new_CMS(s->b64, s->cms);
@@ -289,6 +574,16 @@ cms_sign_begin(const struct identity *id, STACK_OF(X509) *chain,
 void
 cms_sign_write(struct cms_sign *s, const void *p, size_t n)
 {
+	if (s->edkey != NULL) {
+		while (n > 0) {
+			size_t k = n > 1 << 30 ? 1 << 30 : n;
+
+			ed_sign_write(s, p, k);
+			p = (const char *)p + k;
+			n -= k;
+		}
+		return;
+	}
 	while (n > 0) {
 		int k = n > 1 << 30 ? 1 << 30 : (int)n;
 
@@ -304,7 +599,9 @@ cms_sign_end(struct cms_sign *s)
 {
 	BIO *next, *b64;
 
-	if (s->opaque) {
+	if (s->edkey != NULL)
+		ed_sign_end(s);
+	else if (s->opaque) {
 		/* The NDEF BIO signs and writes the trailer on flush. */
 		if (BIO_flush(s->in) <= 0)
 			xdie_ssl(ERR_SOFTWARE, "cannot sign");
@@ -567,6 +864,279 @@ classify_failure(struct cms_verified *v)
 		    "cannot verify the signature");
 }
 
+/*
+ * EdDSA (RFC 8419), which OpenSSL 3.0's CMS_verify cannot check: it
+ * verifies the signed attributes through a digest context, which
+ * PureEdDSA has not, and digests SHAKE256 to 32 bytes where RFC 8419
+ * takes 64.  A SignedData with an EdDSA signer is checked here signer by
+ * signer: the EdDSA ones by us, the others by the two calls CMS_verify
+ * makes for each (CMS_SignerInfo_verify, CMS_SignerInfo_verify_content)
+ * over the one reading of the content that digests it for all of them.
+ */
+
+/* NID_ED25519 or NID_ED448 if the signature algorithm or the signer's
+ * key says EdDSA, else 0. */
+static int
+ed_nid(CMS_SignerInfo *si)
+{
+	EVP_PKEY *pk;
+	X509_ALGOR *sig;
+	int nid;
+
+	CMS_SignerInfo_get0_algs(si, &pk, NULL, NULL, &sig);
+	nid = OBJ_obj2nid(sig->algorithm);
+	if (nid == NID_ED25519 || nid == NID_ED448)
+		return nid;
+	if (pk != NULL && EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519)
+		return NID_ED25519;
+	if (pk != NULL && EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED448)
+		return NID_ED448;
+	return 0;
+}
+
+/*
+ * RFC 8419 3: the signer's key of the algorithm's kind, the signature
+ * algorithm without parameters, and the one digest each allows: SHA-512
+ * for Ed25519 (parameters absent or NULL, RFC 5754 2), SHAKE256 for
+ * Ed448 (absent).  Anything else is permerror, not fail: the signature
+ * is not one RFC 8419 defines, so nothing says what it would mean.
+ */
+static const char *
+ed_algs_wrong(CMS_SignerInfo *si, int nid)
+{
+	const ASN1_OBJECT *o;
+	const void *pv;
+	EVP_PKEY *pk;
+	X509_ALGOR *dig, *sig;
+	int ptype;
+
+	CMS_SignerInfo_get0_algs(si, &pk, NULL, &dig, &sig);
+	X509_ALGOR_get0(&o, &ptype, &pv, sig);
+	if (pk == NULL || OBJ_obj2nid(o) != nid ||
+	    EVP_PKEY_get_base_id(pk) != (nid == NID_ED25519 ?
+	    EVP_PKEY_ED25519 : EVP_PKEY_ED448))
+		return "signature algorithm does not match the signer's key";
+	if (ptype != V_ASN1_UNDEF)
+		return "EdDSA signature algorithm with parameters";
+	X509_ALGOR_get0(&o, &ptype, &pv, dig);
+	if (nid == NID_ED25519 ? OBJ_obj2nid(o) != NID_sha512 ||
+	    (ptype != V_ASN1_UNDEF && ptype != V_ASN1_NULL) :
+	    OBJ_obj2nid(o) != NID_shake256 || ptype != V_ASN1_UNDEF)
+		return "EdDSA with a digest RFC 8419 does not allow";
+	return NULL;
+}
+
+/* The content as the EdDSA signers need it: its SHA-512, its SHAKE256
+ * to 64 bytes, and itself (up to ED_PURE_MAX) for a signer without
+ * signed attributes. */
+struct ed_content {
+	EVP_MD_CTX *sha512, *shake256;
+	unsigned char d512[64], dshake[64];
+	int keep, too_large;
+	unsigned char *held;
+	size_t nheld;
+};
+
+static int
+ed_content_read(struct ed_content *ec, BIO *b)
+{
+	unsigned char buf[16384];
+	int k;
+
+	while ((k = BIO_read(b, buf, sizeof(buf))) > 0) {
+		if ((ec->sha512 != NULL &&
+		    !EVP_DigestUpdate(ec->sha512, buf, (size_t)k)) ||
+		    (ec->shake256 != NULL &&
+		    !EVP_DigestUpdate(ec->shake256, buf, (size_t)k)))
+			return 0;
+		if (ec->keep && !ec->too_large) {
+			if (ec->nheld + (size_t)k > ED_PURE_MAX) {
+				ec->too_large = 1;
+				continue;
+			}
+			ec->held = xrealloc(ec->held, ec->nheld + (size_t)k);
+			memcpy(ec->held + ec->nheld, buf, (size_t)k);
+			ec->nheld += (size_t)k;
+		}
+	}
+	/* A memory BIO may say -1 at its end, as CMS_verify allows. */
+	return (k == 0 || BIO_eof(b)) && (ec->sha512 == NULL ||
+	    EVP_DigestFinal_ex(ec->sha512, ec->d512, NULL)) &&
+	    (ec->shake256 == NULL ||
+	    EVP_DigestFinalXOF(ec->shake256, ec->dshake, 64));
+}
+
+/* The one value of the signed attribute nid, of ASN.1 type `type`;
+ * NULL if it is missing, given twice, or has another shape. */
+static ASN1_TYPE *
+attr_one(CMS_SignerInfo *si, int nid, int type)
+{
+	int i = CMS_signed_get_attr_by_NID(si, nid, -1);
+	X509_ATTRIBUTE *a;
+	ASN1_TYPE *t;
+
+	if (i < 0 || CMS_signed_get_attr_by_NID(si, nid, i) >= 0)
+		return NULL;
+	a = CMS_signed_get_attr(si, i);
+	if (X509_ATTRIBUTE_count(a) != 1 ||
+	    (t = X509_ATTRIBUTE_get0_type(a, 0)) == NULL || t->type != type)
+		return NULL;
+	return t;
+}
+
+/* One EdDSA SignerInfo (RFC 8419 3, RFC 5652 5.4, 5.6). */
+static int
+ed_verify(CMS_ContentInfo *cms, CMS_SignerInfo *si, int nid,
+    const struct ed_content *ec, struct cms_verified *v)
+{
+	static const unsigned char none[1];
+	const unsigned char *d = nid == NID_ED25519 ? ec->d512 : ec->dshake;
+	const unsigned char *m = ec->held != NULL ? ec->held : none;
+	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+	ASN1_TYPE *md, *ct;
+	unsigned char *tbs = NULL;
+	size_t mlen = ec->nheld;
+	EVP_MD_CTX *mctx = NULL;
+	EVP_PKEY *pk;
+	int ok = 0;
+
+	if (CMS_signed_get_attr_count(si) >= 0) {
+		md = attr_one(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING);
+		ct = attr_one(si, NID_pkcs9_contentType, V_ASN1_OBJECT);
+		if (md == NULL || ct == NULL ||
+		    (tbs = attrs_der(si, 0, &mlen)) == NULL) {
+			verdict(v, CMSV_PERMERROR,
+			    "malformed signed attributes");
+			goto out;
+		}
+		if (ASN1_STRING_length(md->value.octet_string) != 64 ||
+		    memcmp(ASN1_STRING_get0_data(md->value.octet_string), d,
+		    64) != 0 || OBJ_cmp(ct->value.object,
+		    CMS_get0_eContentType(cms)) != 0) {
+			verdict(v, CMSV_FAIL, "signature does not match");
+			goto out;
+		}
+		m = tbs;
+	} else if (ec->too_large) {
+		verdict(v, CMSV_PERMERROR, "EdDSA over the content itself: "
+		    "content too large");
+		goto out;
+	}
+	CMS_SignerInfo_get0_algs(si, &pk, NULL, NULL, NULL);
+	if ((mctx = EVP_MD_CTX_new()) == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	/* A signature of the wrong length, or with S >= L (RFC 8032
+	 * 5.1.7, 5.2.7: libcrypto refuses it), does not match. */
+	if (EVP_DigestVerifyInit_ex(mctx, NULL, NULL, NULL, NULL, pk,
+	    NULL) <= 0)
+		verdict(v, CMSV_PERMERROR, "unsupported algorithm");
+	else if (ASN1_STRING_length(sig) != (nid == NID_ED25519 ? 64 : 114)
+	    || EVP_DigestVerify(mctx, ASN1_STRING_get0_data(sig),
+	    (size_t)ASN1_STRING_length(sig), m, mlen) != 1)
+		verdict(v, CMSV_FAIL, "signature does not match");
+	else
+		ok = 1;
+out:
+	EVP_MD_CTX_free(mctx);
+	free(tbs);
+	ERR_clear_error();
+	return ok;
+}
+
+/* Every SignerInfo of a SignedData with an EdDSA signer; 1 if all are
+ * good, else 0 with v's verdict. */
+static int
+verify_each(CMS_ContentInfo *cms, BIO *content, struct cms_verified *v)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	ASN1_OCTET_STRING **pos = CMS_get0_content(cms);
+	struct ed_content ec;
+	CMS_SignerInfo *si;
+	const char *why;
+	BIO *cmsbio = NULL, *next;
+	X509 *x;
+	int i, nid, ok = 0;
+
+	memset(&ec, 0, sizeof(ec));
+	ERR_clear_error();
+	if (content == NULL && (pos == NULL || *pos == NULL)) {
+		verdict(v, CMSV_PERMERROR, "no signed content");
+		return 0;
+	}
+	for (i = 0; i < sk_CMS_SignerInfo_num(sis); i++) {
+		si = sk_CMS_SignerInfo_value(sis, i);
+		CMS_SignerInfo_get0_algs(si, NULL, &x, NULL, NULL);
+		if (x == NULL) {
+			verdict(v, CMSV_PERMERROR,
+			    "signer certificate not found");
+			goto out;
+		}
+		if ((nid = ed_nid(si)) == 0)
+			continue;
+		if ((why = ed_algs_wrong(si, nid)) != NULL) {
+			verdict(v, CMSV_PERMERROR, why);
+			goto out;
+		}
+		if ((nid == NID_ED25519 && ec.sha512 == NULL &&
+		    ((ec.sha512 = EVP_MD_CTX_new()) == NULL ||
+		    !EVP_DigestInit_ex(ec.sha512, EVP_sha512(), NULL))) ||
+		    (nid == NID_ED448 && ec.shake256 == NULL &&
+		    ((ec.shake256 = EVP_MD_CTX_new()) == NULL ||
+		    !EVP_DigestInit_ex(ec.shake256, EVP_shake256(), NULL))))
+			xdie_ssl(ERR_TEMP, "cannot digest the content");
+		if (CMS_signed_get_attr_count(si) < 0)
+			ec.keep = 1;
+	}
+	if ((cmsbio = CMS_dataInit(cms, content)) == NULL) {
+		classify_failure(v);
+		goto out;
+	}
+	if (!ed_content_read(&ec, cmsbio)) {
+		verdict(v, CMSV_PERMERROR, "cannot read the content");
+		goto out;
+	}
+	for (i = 0; i < sk_CMS_SignerInfo_num(sis); i++) {
+		si = sk_CMS_SignerInfo_value(sis, i);
+		if ((nid = ed_nid(si)) != 0) {
+			if (!ed_verify(cms, si, nid, &ec, v))
+				goto out;
+		} else if ((CMS_signed_get_attr_count(si) >= 0 &&
+		    CMS_SignerInfo_verify(si) <= 0) ||
+		    CMS_SignerInfo_verify_content(si, cmsbio) <= 0) {
+			classify_failure(v);
+			goto out;
+		}
+	}
+	ok = 1;
+out:
+	while (cmsbio != NULL && cmsbio != content) {
+		next = BIO_pop(cmsbio);
+		BIO_free(cmsbio);
+		cmsbio = next;
+	}
+	EVP_MD_CTX_free(ec.sha512);
+	EVP_MD_CTX_free(ec.shake256);
+	free(ec.held);
+	ERR_clear_error();
+	return ok;
+}
+
+/* Does a signer sign with EdDSA?  The signers' certificates are looked
+ * up first (the message's, then extra's), as CMS_verify would. */
+static int
+has_eddsa(CMS_ContentInfo *cms, STACK_OF(X509) *extra)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	int i, found = 0;
+
+	CMS_set1_signers_certs(cms, extra, 0);
+	ERR_clear_error();
+	for (i = 0; i < sk_CMS_SignerInfo_num(sis); i++)
+		if (ed_nid(sk_CMS_SignerInfo_value(sis, i)) != 0)
+			found = 1;
+	return found;
+}
+
 void
 cms_verify(const unsigned char *der, size_t len, BIO *content,
     int detached, X509_STORE *anchors, int crl_check,
@@ -617,16 +1187,17 @@ cms_verify(const unsigned char *der, size_t len, BIO *content,
 			xdie_ssl(ERR_TEMP, "out of memory");
 		content = BIO_push(filter, content);
 	}
-	ok = CMS_verify(cms, extra, NULL, content, NULL,
-	    CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) > 0;
+	if (has_eddsa(cms, extra))
+		ok = verify_each(cms, content, v);
+	else if (!(ok = CMS_verify(cms, extra, NULL, content, NULL,
+	    CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) > 0))
+		classify_failure(v);
 	if (filter != NULL) {
 		BIO_pop(filter);
 		BIO_free(filter);
 	}
-	if (!ok) {
-		classify_failure(v);
+	if (!ok)
 		goto out;
-	}
 	if (certs == NULL && (certs = sk_X509_new_null()) == NULL)
 		xdie(ERR_TEMP, "out of memory");
 	for (i = 0; i < sk_X509_num(extra); i++)

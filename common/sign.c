@@ -56,6 +56,7 @@ enum { KEEP, AS_QP, AS_B64, AS_7BIT };
 
 struct sign {
 	const struct opts *o;
+	const char *digest;	/* cms_sign_digest(): what micalg says */
 	unsigned root_fields;	/* a message has a header */
 	int root_binary;	/* ... of text: a file with "I:" first is not */
 	int nfrom;		/* From addresses, for the default identity */
@@ -595,7 +596,7 @@ write_head(struct sign *s, struct io_wr *out)
 	out_str(out, "Content-Type: multipart/signed; "
 	    "protocol=\"application/pkcs7-signature\";", eol);
 	snprintf(line, sizeof(line), "\tmicalg=%s; boundary=\"%s\"",
-	    cms_micalg(s->o->digest ? s->o->digest : "sha256"), s->bnd);
+	    cms_micalg(s->digest), s->bnd);
 	out_str(out, line, eol);
 	io_wr_puts(out, eol);
 	out_str(out, "This is an S/MIME signed message.", eol);
@@ -828,6 +829,7 @@ sign_run(const struct sign_ctx *c)
 		identity_from_store(c, s.from, &own);
 		id = &own;
 	}
+	s.digest = cms_sign_digest(id->key, opt->digest);
 	if (!opt->wrap && fd1 != in && io_wr_flush(&spool) != 0)
 		xdie(io_errclass(spool.err), "cannot write the spool: %s",
 		    strerror(spool.err));
@@ -854,7 +856,7 @@ sign_run(const struct sign_ctx *c)
 	io_wr_init(&s.part1, fd2 != -1 ? fd2 : out, strcmp(s.eol, "\r\n") == 0 ?
 	    IO_EOL_CRLF : IO_EOL_LF);
 	io_wr_init_sink(&sigw, bounded_sink, &s.sigtext, IO_EOL_KEEP);
-	s.sig = cms_sign_begin(id, c->chain, opt->digest, opt->pss,
+	s.sig = cms_sign_begin(id, c->chain, s.digest, opt->pss,
 	    opt->opaque, opt->opaque ? &s.part1 : &sigw, s.eol);
 	io_wr_init_sink(&s.canon, canon_sink, &s, IO_EOL_CRLF);
 	parse_fd(fd1, emit, &s, NULL, NULL);

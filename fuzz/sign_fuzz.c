@@ -7,8 +7,9 @@
  * apart, the CMS signature and the writing of the result.
  *
  * Bits of the first byte choose opaque or detached, the output's line
- * ends, the digest, PSS and --protect-headers=hcp_shy, so that every way
- * out is taken.  What smime-sign writes is then given to smime-verify
+ * ends, the digest, PSS (without a --digest: the Ed25519 key of
+ * testdata/eddsa instead, whose signature and opaque BER are ours) and
+ * --protect-headers=hcp_shy, so that every way out is taken.  What smime-sign writes is then given to smime-verify
  * (policy signature, so that the fuzzed From address does not matter),
  * which must say pass
  * (see acceptable()): anything else of our own signature means the two
@@ -20,7 +21,7 @@
 
 #include "hcp.h"
 
-static char key[64];
+static char key[64], edkey[64];
 static int flags, out = -1, report = -1;
 static char reportsrc[16];
 
@@ -37,6 +38,12 @@ setup_sign(struct opts *o)
 	    IO_EOL_LF;
 	o->digest = digests[flags >> 3 & 3];
 	o->pss = (flags & 0x20) != 0;
+	if (o->pss && o->digest == NULL) {
+		/* sha256 with PSS is still taken, with --digest sha256. */
+		o->pss = 0;
+		o->key = edkey;
+		o->cert = PKI_DIR "/../eddsa/eddie.pem";
+	}
 	/* RFC 9788: hcp_shy obscures most (Subject, From, Date) and adds
 	 * the Legacy Display Element; else hp="clear" copies alone. */
 	o->protect_headers = flags & 0x40 ? HCP_SHY : HCP_OFF;
@@ -107,6 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (out == -1) {
 		/* Before the first run: tool_fuzz.h keeps what is open. */
 		tool_private_key(key, sizeof(key), "alice");
+		tool_private_key(edkey, sizeof(edkey), "../eddsa/eddie");
 		if ((out = memfd_create("sign-out", 0)) == -1 ||
 		    (report = memfd_create("sign-report", 0)) == -1)
 			abort();

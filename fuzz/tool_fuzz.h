@@ -161,18 +161,21 @@ TOOL_FUZZ(sign)
 /*
  * A private copy of the key file src (keys.c refuses a key that others
  * may read, and git does not keep modes) into path, a buffer of size
- * bytes, named after name; made once, before the first run.
+ * bytes, named after name's last component; made once, before the
+ * first run.
  */
 static inline void
 tool_private_file(char *path, size_t size, const char *name,
     const char *src)
 {
+	const char *base = strrchr(name, '/');
 	char buf[8192];
 	FILE *in, *out;
 	size_t n;
 	int fd;
 
-	snprintf(path, size, "/tmp/%s_fuzz.XXXXXX", name);
+	snprintf(path, size, "/tmp/%s_fuzz.XXXXXX",
+	    base != NULL ? base + 1 : name);
 	fd = mkstemp(path);
 	in = fopen(src, "r");
 	out = fd != -1 ? fdopen(fd, "w") : NULL;
@@ -184,7 +187,8 @@ tool_private_file(char *path, size_t size, const char *name,
 	fclose(out);
 }
 
-/* The same for the test PKI's key NAME. */
+/* The same for the test PKI's key NAME (a path under it, such as
+ * "../eddsa/eddie", names another of testdata's). */
 static inline void
 tool_private_key(char *path, size_t size, const char *name)
 {

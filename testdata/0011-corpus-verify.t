@@ -23,15 +23,18 @@
 # Known gaps, asserted as such so that this test changes when they close:
 #  - a bare detached signature (.p7s without its content, #71): there is
 #    no content to check it over: permerror (no signed content).
-#  - Ed25519 (RFC 8419; Carlos in lamps-examples-cms): OpenSSL 3.0 cannot
-#    verify an Ed25519 SignerInfo, so no pass is possible; the result must
-#    say the check could not be made (permerror), never fail.
 #  - signer certificates that the message does not carry (KMail/gpgsm
 #    include none; smime-signed-charset): the corpus publishes none of
 #    them, so neither --certfile nor a store can supply one (0083 tests
 #    both with our own): permerror (signer certificate not found).
+#    lamps-examples-cms' #68 (Alice's RSA and Carlos' Ed25519 signer, no
+#    certificates) is the exception: RFC 9216 publishes both, and with
+#    them as --certfile it passes.
+# Ed25519 (RFC 8419; Carlos in lamps-examples-cms, #68, #71, #72) is
+# checked by smime-verify itself (OpenSSL 3.0's CMS_verify cannot): pass,
+# and fail once a byte of the content is changed.
 . "$(dirname "$0")/lib.sh"
-plan 121
+plan 125
 
 c=$corpus
 tb="--ca $c/thunderbird-nss/smime/TestCA.pem"
@@ -245,7 +248,7 @@ bare 69 signedByAliceRSA pass
 check_grep '#69 bare: unwrapped to its content' '^This is some sample content' "$tmp/v.eml"
 bare 70 signedByAliceRSAPSS pass
 bare 71 signedByCarlosDetached 'permerror +\(no signed content'
-bare 72 signedByCarlosEd25519 'permerror'
+bare 72 signedByCarlosEd25519 pass
 bare 66 encryptedForBobAndDana 'none +\(encrypted'
 # The same objects wrapped by this test into S/MIME messages.
 opaque() {	# opaque FROM P7M: an application/pkcs7-mime message
@@ -274,17 +277,27 @@ wrapped '#69 signedByAliceRSA, wrapped: pass' pass "$tmp/w.eml"
 opaque alice@smime.example "$c/$B/signedByAliceRSAPSS.p7m" >"$tmp/w.eml"
 wrapped '#70 signedByAliceRSAPSS, wrapped: pass' pass "$tmp/w.eml"
 opaque carlos@smime.example "$c/$B/signedByCarlosEd25519.p7m" >"$tmp/w.eml"
-wrapped '#72 signedByCarlosEd25519, wrapped: permerror (known gap: OpenSSL 3.0 cannot verify Ed25519)' \
-    permerror "$tmp/w.eml" --policy signature
-# (its comment is OpenSSL's own words, "invalid digest": only the result
-# word is asserted)
+wrapped '#72 signedByCarlosEd25519, wrapped: pass (chain to the LAMPS Ed25519 CA)' \
+    pass "$tmp/w.eml"
+# The same with one byte of its content changed ("sample" -> "simple").
+perl -0777 -pe 's/some sample/some simple/' "$c/$B/signedByCarlosEd25519.p7m" >"$tmp/72x.p7m"
+opaque carlos@smime.example "$tmp/72x.p7m" >"$tmp/w.eml"
+wrapped '#72 with its content changed: fail' \
+    'fail (signature does not match)' "$tmp/w.eml"
 opaque alice@smime.example "$c/$B/signedByAliceAndCarlosNoCerts.p7m" >"$tmp/w.eml"
-wrapped '#68 signedByAliceAndCarlosNoCerts, wrapped: permerror (known gap: no way to give the signer certificates)' \
+wrapped '#68 signedByAliceAndCarlosNoCerts, wrapped: permerror (the signer certificates are nowhere)' \
     'permerror (signer certificate not found)' "$tmp/w.eml" --policy signature
+r9216=$c/rfc9216-certs
+wrapped '#68 with Carlos'"'"' certificate only: permerror (Alice'"'"'s is nowhere)' \
+    'permerror (signer certificate not found)' "$tmp/w.eml" --policy signature \
+    --certfile "$r9216/carlos@smime.example.sig.pem"
+wrapped '#68 with Alice'"'"'s and Carlos'"'"' certificates (--certfile): RSA and Ed25519 signers, pass' \
+    pass "$tmp/w.eml" --policy signature \
+    --certfile "$r9216/alice@smime.example.sig.pem" \
+    --certfile "$r9216/carlos@smime.example.sig.pem"
 # Detached: first a control, an RSA signature over the same 28 bytes in the
-# same wrapping, which must pass; then Carlos' Ed25519 one.  OpenSSL 3.0
-# cannot check it ("operation not supported for this keytype"): that is no
-# evidence that the content does not match, so not fail but permerror.
+# same wrapping, which must pass; then Carlos' Ed25519 one, which must
+# too, and fail over other content.
 cp "$testdir/pki/alice.key" "$tmp/alice.key"
 chmod 600 "$tmp/alice.key"
 printf 'This is some sample content.' >"$tmp/28.txt"
@@ -294,8 +307,10 @@ detached alice@example.com "$tmp/28.p7s" >"$tmp/w.eml"
 wrapped 'control: RSA detached over the 28 bytes, same wrapping: pass' pass \
     "$tmp/w.eml" --policy signature
 detached carlos@smime.example "$c/$B/signedByCarlosDetached.p7m" >"$tmp/w.eml"
-wrapped '#71 signedByCarlosDetached, wrapped: permerror, not fail (known gap: OpenSSL 3.0 cannot verify Ed25519)' \
-    permerror "$tmp/w.eml" --policy signature
+wrapped '#71 signedByCarlosDetached, wrapped: pass' pass "$tmp/w.eml"
+sed 's/some sample/some simple/' "$tmp/w.eml" >"$tmp/w71x.eml"
+wrapped '#71 over other content: fail' 'fail (signature does not match)' \
+    "$tmp/w71x.eml"
 
 ### A nested signature that does not verify inside one that does: #2
 ### (Alice's altered message) signed as a whole by the test PKI's alice.
