@@ -45,7 +45,7 @@ if ! command -v javac >/dev/null 2>&1; then
 	exit 0
 fi
 
-plan 143
+plan 201
 
 pki=$testdir/pki
 ca="--no-system-ca --ca $pki/root-ca.pem"
@@ -197,6 +197,32 @@ for r in alice carol x25519 x448; do
 	done
 done
 
+# Key agreement with HKDF, which BC 1.72 cannot do: hkdf.py encrypts
+# (with and without ukm).
+hk() {	# hk R CIPHER KDF UKM: ukm "-" for none
+	h_r=$1 h_c=$2 h_k=$3 h_u=$4
+	h_n=hk-$1-$2-$3
+	[ "$4" = - ] || h_n=$h_n-ukm
+	ok "hkdf.py encrypts $2 to $1 ($3, ukm $4)" \
+	    'python3 "$testdir/bc/hkdf.py" encrypt "$tmp/$h_r.pem" $h_c $h_k $h_u "$tmp/$h_r.hdr" "$tmp/ent.crlf" "$tmp/$h_n.eml"'
+	case $2 in
+	*-cbc) h_i=none ;;
+	*) h_i=authenticated ;;
+	esac
+	ourdec $1 $2 $h_i "$tmp/$h_n.eml"
+}
+hk x25519 aes-256-cbc hkdf-sha256 -
+hk x25519 aes-256-gcm hkdf-sha256 0123456789abcdef
+hk x25519 chacha20-poly1305 hkdf-sha256 -
+hk x448 aes-256-gcm hkdf-sha512 -
+hk x448 chacha20-poly1305 hkdf-sha256 00
+# The two peers agree with each other on X25519 with the X9.63 KDF: BC
+# is not merely agreeing with itself.
+ok "hkdf.py decrypts BC's X25519 message" \
+    'python3 "$testdir/bc/hkdf.py" decrypt "$tmp/x25519.key" "$tmp/x25519.pem" "$tmp/bc-x25519-aes-256-gcm.eml" "$tmp/hk-bc.dec"'
+check_same "hkdf.py: BC's X25519 plaintext is the entity" "$tmp/hk-bc.dec" \
+    "$tmp/ent.crlf"
+
 ### (2) We sign and encrypt; BC verifies and decrypts, one JVM run.
 cat >"$tmp/msg.eml" <<'EOF'
 From: NAME@example.com
@@ -249,6 +275,15 @@ for r in alice carol; do
 		check_same "smime-encrypt $c to $r: BC's plaintext is the entity" \
 		    "$tmp/our-$r-$c.dec" "$tmp/inner"
 	done
+done
+# X25519: smime-encrypt's default KDF is HKDF-SHA256, which hkdf.py reads.
+for c in aes-256-cbc aes-256-gcm chacha20-poly1305; do
+	ok "smime-encrypt $c to x25519 -> hkdf.py decrypts" \
+	    'python3 "$testdir/bc/hkdf.py" decrypt "$tmp/x25519.key" "$tmp/x25519.pem" "$tmp/our-x25519-$c.eml" "$tmp/our-x25519-$c.dec" >"$tmp/our-x25519-$c.hk"'
+	check_grep "smime-encrypt $c to x25519: HKDF-SHA256, AES-256 key wrap" \
+	    "^decrypt: ok X25519 hkdf-sha256 aes256-wrap $c" "$tmp/our-x25519-$c.hk"
+	check_same "smime-encrypt $c to x25519: the plaintext is the entity" \
+	    "$tmp/our-x25519-$c.dec" "$tmp/inner"
 done
 # BC verifies an altered copy of ours: it must say FAIL (the peer can fail).
 sed 's/hello from the other side/hello from the other sidf/' \
