@@ -15,13 +15,16 @@
 #  - BC encrypts to RSA, P-256, X25519, X448 (AES-CBC, AES-GCM,
 #    ChaCha20-Poly1305; key agreement with the X9.63 KDF) ->
 #    smime-decrypt gives back the entity byte for byte;
-#  - smime-encrypt to RSA, P-256, X25519 (--cipher aes-256-cbc,
-#    aes-256-gcm, chacha20-poly1305) -> BC decrypts it byte for byte.
+#  - smime-encrypt to RSA, P-256 (--cipher aes-256-cbc, aes-256-gcm,
+#    chacha20-poly1305) -> BC decrypts it byte for byte; to X25519 and
+#    X448 -> hkdf.py (below) does.
 # What BC 1.72's CMS cannot do, and what stands in (Peer.java says how):
 #  - HKDF (RFC 8418) as the KDF of key agreement, which smime-encrypt uses
-#    by default for X25519: testdata/bc/hkdf.py (python3-cryptography's
-#    X25519, HKDF and AES key wrap) decrypts those messages and encrypts
-#    with HKDF-SHA256 for smime-decrypt;
+#    by default for X25519 and X448: testdata/bc/hkdf.py
+#    (python3-cryptography's X25519, X448, HKDF and AES key wrap)
+#    decrypts those messages and encrypts with HKDF for smime-decrypt;
+#    it also decrypts one of BC's X25519 messages (X9.63 KDF), so the
+#    two peers check each other;
 #  - X25519 and X448 key agreement: its CMS asks the provider for the
 #    agreement named by the OID, which its provider gives for EC only;
 #    Peer's provider chooses BC's own X25519/X448 agreement by the key;
@@ -45,7 +48,7 @@ if ! command -v javac >/dev/null 2>&1; then
 	exit 0
 fi
 
-plan 202
+plan 214
 
 pki=$testdir/pki
 ca="--no-system-ca --ca $pki/root-ca.pem"
@@ -253,12 +256,12 @@ sed 's/hello from the other side/hello from the other sidf/' \
     "$tmp/our-alice-detached.eml" >"$tmp/our-forged.eml"
 ops="$ops verify forged $pki/chain.pem $tmp/our-forged.eml --"
 inner_entity "$tmp/msg.eml" >"$tmp/inner"
-for r in alice carol x25519; do
+for r in alice carol x25519 x448; do
 	for c in aes-256-cbc aes-256-gcm chacha20-poly1305; do
 		ok "smime-encrypt --cipher $c to $r" \
 		    'smime-encrypt -r "$tmp/$r.pem" --cipher $c <"$tmp/msg.eml" >"$tmp/our-$r-$c.eml"'
 		case $r in
-		x25519) ;;	# HKDF: hkdf.py below
+		x*) ;;	# HKDF: hkdf.py below
 		*) ops="$ops decrypt $r-$c $tmp/$r.key $tmp/$r.pem $tmp/our-$r-$c.eml $tmp/our-$r-$c.dec --" ;;
 		esac
 	done
@@ -286,14 +289,21 @@ for r in alice carol; do
 		    "$tmp/our-$r-$c.dec" "$tmp/inner"
 	done
 done
-# X25519: smime-encrypt's default KDF is HKDF-SHA256, which hkdf.py reads.
-for c in aes-256-cbc aes-256-gcm chacha20-poly1305; do
-	ok "smime-encrypt $c to x25519 -> hkdf.py decrypts" \
-	    'python3 "$testdir/bc/hkdf.py" decrypt "$tmp/x25519.key" "$tmp/x25519.pem" "$tmp/our-x25519-$c.eml" "$tmp/our-x25519-$c.dec" >"$tmp/our-x25519-$c.hk"'
-	check_grep "smime-encrypt $c to x25519: HKDF-SHA256, AES-256 key wrap" \
-	    "^decrypt: ok X25519 hkdf-sha256 aes256-wrap $c" "$tmp/our-x25519-$c.hk"
-	check_same "smime-encrypt $c to x25519: the plaintext is the entity" \
-	    "$tmp/our-x25519-$c.dec" "$tmp/inner"
+# X25519, X448: smime-encrypt's default KDF is HKDF-SHA256, which hkdf.py
+# reads.
+for r in x25519 x448; do
+	case $r in
+	x25519) a=X25519 ;;
+	x448) a=X448 ;;
+	esac
+	for c in aes-256-cbc aes-256-gcm chacha20-poly1305; do
+		ok "smime-encrypt $c to $r -> hkdf.py decrypts" \
+		    'python3 "$testdir/bc/hkdf.py" decrypt "$tmp/$r.key" "$tmp/$r.pem" "$tmp/our-$r-$c.eml" "$tmp/our-$r-$c.dec" >"$tmp/our-$r-$c.hk"'
+		check_grep "smime-encrypt $c to $r: HKDF-SHA256, AES-256 key wrap" \
+		    "^decrypt: ok $a hkdf-sha256 aes256-wrap $c" "$tmp/our-$r-$c.hk"
+		check_same "smime-encrypt $c to $r: the plaintext is the entity" \
+		    "$tmp/our-$r-$c.dec" "$tmp/inner"
+	done
 done
 check_grep 'BC says FAIL for an altered signed message of ours' \
     '^verify forged: FAIL' "$tmp/bc2.out"
