@@ -37,9 +37,11 @@ OID = {
     'authEnvelopedData': '1.2.840.113549.1.9.16.1.23',
     'X25519': '1.3.101.110',
     'X448': '1.3.101.111',
-    'hkdf-sha256': '1.2.840.113549.1.9.16.3.28',
-    'hkdf-sha384': '1.2.840.113549.1.9.16.3.29',
-    'hkdf-sha512': '1.2.840.113549.1.9.16.3.30',
+    # RFC 8418 2.2: dhSinglePass-stdDH-hkdf-shaNNN-scheme (not RFC 8619's
+    # id-alg-hkdf-with-shaNNN, .3.28 to .3.30, which name HKDF alone)
+    'hkdf-sha256': '1.2.840.113549.1.9.16.3.19',
+    'hkdf-sha384': '1.2.840.113549.1.9.16.3.20',
+    'hkdf-sha512': '1.2.840.113549.1.9.16.3.21',
     'x963-sha224': '1.3.132.1.11.0',
     'x963-sha256': '1.3.132.1.11.1',
     'x963-sha384': '1.3.132.1.11.2',
@@ -229,12 +231,15 @@ def encrypt(certp, cipher, kdf, ukmhex, hdr, inp, out):
         ci = seq(oid('authEnvelopedData'), tlv(0xa0, seq(
             integer(0), tlv(0x31, kari), eci, octet(ctt[-16:]))))
         st = 'authEnveloped-data'
+    # CRLF throughout, as Peer.java writes: smime-decrypt keeps the
+    # input's line ends, and the entity encrypted is CRLF.
+    msg = open(hdr, 'rb').read().replace(b'\r\n', b'\n')
+    msg += ('MIME-Version: 1.0\nContent-Type: application/pkcs7-mime; '
+            'smime-type=%s; name="smime.p7m"\n'
+            'Content-Transfer-Encoding: base64\n\n' % st).encode()
+    msg += base64.encodebytes(ci)
     with open(out, 'wb') as f:
-        f.write(open(hdr, 'rb').read().replace(b'\r\n', b'\n'))
-        f.write(('MIME-Version: 1.0\nContent-Type: application/pkcs7-mime; '
-                 'smime-type=%s; name="smime.p7m"\n'
-                 'Content-Transfer-Encoding: base64\n\n' % st).encode())
-        f.write(base64.encodebytes(ci))
+        f.write(msg.replace(b'\n', b'\r\n'))
     print('encrypt: ok', curve, kdf, wrap, cipher,
           'ukm' if ukm else 'no-ukm')
 
