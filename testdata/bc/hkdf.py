@@ -10,13 +10,19 @@
 # read and written here, BER (indefinite lengths, constructed OCTET
 # STRINGs) on input, DER on output.
 #
-#   hkdf.py encrypt CERT CIPHER KDF UKM HDR IN OUT
+# As Peer.java, one run does a list of operations separated by a lone
+# "--" (a Python start with cryptography loaded is not free either), each
+# printing "OP LABEL: ok ..." or "OP LABEL: FAIL reason"; the exit status
+# is 1 when one failed.
+#
+#   encrypt LABEL CERT CIPHER KDF UKM HDR IN OUT
 #	encrypt IN as it is to the X25519/X448 CERT: CIPHER aes-256-cbc,
 #	aes-256-gcm or chacha20-poly1305; KDF hkdf-sha256, hkdf-sha384,
-#	hkdf-sha512, x963-sha256 ...; UKM "-" for none, else hex
-#   hkdf.py decrypt KEY CERT IN OUT
-#	decrypt the S/MIME message IN for CERT with the PKCS#8 KEY; print
-#	the KDF, the key wrap and the content cipher
+#	hkdf-sha512, x963-sha256 ...; UKM "-" for none, else hex; OUT gets
+#	HDR and the application/pkcs7-mime entity, CRLF
+#   decrypt LABEL KEY CERT IN OUT
+#	decrypt the S/MIME message IN for CERT with the PKCS#8 KEY into
+#	OUT; print the curve, the KDF, the key wrap and the content cipher
 import base64
 import os
 import re
@@ -192,7 +198,7 @@ def encrypt(certp, cipher, kdf, ukmhex, hdr, inp, out):
     elif isinstance(pub, x448.X448PublicKey):
         eph, curve = x448.X448PrivateKey.generate(), 'X448'
     else:
-        raise SystemExit('hkdf.py: not an X25519 or X448 certificate')
+        raise ValueError('not an X25519 or X448 certificate')
     ukm = None if ukmhex == '-' else bytes.fromhex(ukmhex)
     wrap = 'aes256-wrap'
     z = eph.exchange(pub)
@@ -226,7 +232,7 @@ def encrypt(certp, cipher, kdf, ukmhex, hdr, inp, out):
             ctt = ChaCha20Poly1305(cek).encrypt(nonce, pt, None)
             params = octet(nonce)
         else:
-            raise SystemExit('hkdf.py: cipher ' + cipher)
+            raise ValueError('cipher ' + cipher)
         eci = seq(oid('data'), seq(oid(cipher), params), tlv(0x80, ctt[:-16]))
         ci = seq(oid('authEnvelopedData'), tlv(0xa0, seq(
             integer(0), tlv(0x31, kari), eci, octet(ctt[-16:]))))
@@ -240,8 +246,7 @@ def encrypt(certp, cipher, kdf, ukmhex, hdr, inp, out):
     msg += base64.encodebytes(ci)
     with open(out, 'wb') as f:
         f.write(msg.replace(b'\n', b'\r\n'))
-    print('encrypt: ok', curve, kdf, wrap, cipher,
-          'ukm' if ukm else 'no-ukm')
+    return ' '.join([curve, kdf, wrap, cipher, 'ukm' if ukm else 'no-ukm'])
 
 
 def decrypt(keyp, certp, inp, out):
@@ -252,7 +257,7 @@ def decrypt(keyp, certp, inp, out):
     ct = oid_str(ci[1][0])
     body = ci[1][1][1][0][1]	# [0] EXPLICIT, then the SEQUENCE
     if NAME.get(ct) not in ('envelopedData', 'authEnvelopedData'):
-        raise SystemExit('hkdf.py: not enveloped: ' + ct)
+        raise ValueError('not enveloped: ' + ct)
     i = 1
     if body[i][0] == 0xa0:	# originatorInfo
         i += 1
@@ -283,7 +288,7 @@ def decrypt(keyp, certp, inp, out):
         if cek is not None:
             break
     if cek is None:
-        raise SystemExit('hkdf.py: no KeyAgreeRecipientInfo for ' + certp)
+        raise ValueError('no KeyAgreeRecipientInfo for ' + certp)
     alg = eci[1][1]
     cipher = NAME[oid_str(alg[1][0])]
     enc = octets(eci[1][2])
@@ -305,14 +310,35 @@ def decrypt(keyp, certp, inp, out):
             pt = ChaCha20Poly1305(cek).decrypt(octets(alg[1][1]), enc + mac, aad)
     with open(out, 'wb') as fo:
         fo.write(pt)
-    print('decrypt: ok', curve, kdf, wrap, cipher, 'ukm' if ukm else 'no-ukm')
+    return ' '.join([curve, kdf, wrap, cipher, 'ukm' if ukm else 'no-ukm'])
+
+
+def main(argv):
+    ops, cur = [], []
+    for a in argv:
+        if a == '--':
+            ops.append(cur)
+            cur = []
+        else:
+            cur.append(a)
+    ops.append(cur)
+    failed = 0
+    for op in [o for o in ops if o]:
+        label = op[1] if len(op) > 1 else '?'
+        try:
+            if op[0] == 'encrypt' and len(op) == 9:
+                res = encrypt(*op[2:])
+            elif op[0] == 'decrypt' and len(op) == 6:
+                res = decrypt(*op[2:])
+            else:
+                raise ValueError('usage: encrypt LABEL CERT CIPHER KDF UKM '
+                                 'HDR IN OUT | decrypt LABEL KEY CERT IN OUT')
+            print('%s %s: ok %s' % (op[0], label, res))
+        except Exception as e:	# reported, and the other operations go on
+            failed += 1
+            print('%s %s: FAIL %s: %s' % (op[0], label, type(e).__name__, e))
+    return 1 if failed else 0
 
 
 if __name__ == '__main__':
-    if len(sys.argv) == 9 and sys.argv[1] == 'encrypt':
-        encrypt(*sys.argv[2:])
-    elif len(sys.argv) == 6 and sys.argv[1] == 'decrypt':
-        decrypt(*sys.argv[2:])
-    else:
-        raise SystemExit('usage: hkdf.py encrypt CERT CIPHER KDF UKM HDR IN OUT'
-                         ' | decrypt KEY CERT IN OUT')
+    sys.exit(main(sys.argv[1:]))
