@@ -73,8 +73,10 @@ mkcert() {
 	openssl genpkey -algorithm "$2" -out "$tmp/$1.key" &&
 	chmod 600 "$tmp/$1.key" &&
 	openssl pkey -in "$tmp/$1.key" -pubout -out "$tmp/$1.pub" &&
-	printf '[e]\nsubjectAltName=email:%s@example.com\nkeyUsage=critical,%s\nextendedKeyUsage=emailProtection\nbasicConstraints=critical,CA:FALSE\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' \
-	    "$1" "$3" >"$tmp/$1.ext" &&
+	printf '%s\n' '[e]' "subjectAltName=email:$1@example.com" \
+	    "keyUsage=critical,$3" extendedKeyUsage=emailProtection \
+	    basicConstraints=critical,CA:FALSE subjectKeyIdentifier=hash \
+	    authorityKeyIdentifier=keyid >"$tmp/$1.ext" &&
 	openssl req -new -key "$m_req" \
 	    -subj "/O=smimetools test/CN=$1@example.com" -out "$tmp/$1.csr" &&
 	openssl x509 -req -in "$tmp/$1.csr" -CA "$pki/sub-ca.pem" \
@@ -116,8 +118,9 @@ AAECAwQFBgcICQ==
 EOF
 crlf "$tmp/ent" >"$tmp/ent.crlf"
 hdrof() {	# hdrof NAME: the outer header of a message from NAME
-	printf 'From: %s@example.com\nTo: help@example.org\nSubject: bc %s\nDate: Mon, 07 Dec 2026 12:00:00 +0000\nMessage-ID: <%s@example.com>\n' \
-	    "$1" "$1" "$1" >"$tmp/$1.hdr"
+	printf '%s\n' "From: $1@example.com" 'To: help@example.org' \
+	    "Subject: bc $1" 'Date: Mon, 07 Dec 2026 12:00:00 +0000' \
+	    "Message-ID: <$1@example.com>" >"$tmp/$1.hdr"
 }
 for n in ed25519 ed448 alice carol x25519 x448; do
 	hdrof $n

@@ -9,25 +9,31 @@
 //
 //   sign LABEL KEY CERT detached|opaque HDR IN OUT
 //	sign the MIME entity IN (canonicalised to CRLF) with the PKCS#8 KEY
-//	(Ed25519, Ed448, RSA, EC) for CERT (the first certificate of the
-//	file, all of which go into the SignedData) and write HDR, then a multipart/signed or
-//	an application/pkcs7-mime message; the opaque one is streamed
+//	(Ed25519, Ed448, RSA, EC) for CERT's first certificate (all of
+//	CERT's go into the SignedData); OUT gets HDR, then a multipart/signed
+//	or an application/pkcs7-mime message, the opaque one streamed
 //	(CMSSignedDataStreamGenerator: BER, indefinite lengths).
 //   verify LABEL CA IN [OUT]
 //	verify every SignerInfo of the S/MIME message IN with the signer
-//	certificate it carries, which CA must have issued; OUT gets the
-//	signed content.
+//	certificate it carries, which one of CA's certificates must have
+//	issued; OUT gets the signed content.
 //   encrypt LABEL CERT CIPHER HDR IN OUT
 //	encrypt IN as it is to CERT (RSA: key transport; EC, X25519, X448:
-//	ephemeral-static key agreement, the X9.63 SHA-256 KDF, AES-256 wrap)
-//	with CIPHER (aes-128-cbc, aes-256-cbc, aes-128-gcm, aes-256-gcm).
+//	ephemeral-static key agreement, the X9.63 KDF with SHA-256, SHA-512
+//	for X448, AES-256 wrap) with CIPHER (aes-{128,192,256}-{cbc,gcm},
+//	chacha20-poly1305); OUT gets HDR and the application/pkcs7-mime
+//	entity, CRLF.
 //   decrypt LABEL KEY CERT IN OUT
 //	decrypt the S/MIME message IN (EnvelopedData or AuthEnvelopedData)
 //	for CERT's recipient with KEY; OUT gets the plaintext.
 //
-// Bouncy Castle 1.72 (Debian 12) has, in CMS, no ChaCha20-Poly1305 (RFC
-// 8103) and no HKDF key derivation (RFC 8418): its CMSAlgorithm and the
-// classes of bcpkix name neither, so those cells use testdata/bc/peer.py.
+// What Bouncy Castle 1.72 (Debian 12) lacks, found with javap and by
+// trying: its CMS has no HKDF key derivation (RFC 8418; test 0084 uses
+// testdata/bc/hkdf.py for it); its provider does X25519 and X448 with
+// the X9.63 KDF but its CMS asks for EC only (see bcx() below); its
+// content encryptor builder makes AEAD encryptors for GCM and CCM only,
+// not ChaCha20-Poly1305 (RFC 8103), which it decrypts unaided (see
+// ChaChaEncryptor).
 
 import java.io.*;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +63,6 @@ import org.bouncycastle.operator.OutputAEADEncryptor;
 import org.bouncycastle.operator.OutputEncryptor;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.util.Store;
@@ -314,7 +319,7 @@ public class Peer {
 		    new JcaDigestCalculatorProviderBuilder().setProvider(BC).build())
 		    .build(signer, cert);
 		// The signer's certificate and the rest of CERT's (its chain).
-		Store certs = new JcaCertStore(readCerts(a[1]));
+		JcaCertStore certs = new JcaCertStore(readCerts(a[1]));
 		if (detached) {
 			CMSSignedDataGenerator g = new CMSSignedDataGenerator();
 			g.addSignerInfoGenerator(sig);
@@ -445,8 +450,6 @@ public class Peer {
 			    .setProvider(BC);
 		// RFC 5753 / RFC 8418 ephemeral-static: a fresh key on the
 		// recipient's curve for every message.
-		String kpg;
-		AlgorithmParameters ap = null;
 		KeyPairGenerator g;
 		switch (ka) {
 		case "EC": case "ECDSA":
