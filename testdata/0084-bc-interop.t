@@ -8,8 +8,8 @@
 # into $tmp, does each step's operations in one JVM run; each cell is an
 # assertion:
 #  - BC signs (Ed25519, Ed448, RSA, P-256; multipart/signed and opaque
-#    application/pkcs7-mime, the opaque one streamed: BER) -> smime-verify
-#    says pass;
+#    application/pkcs7-mime, the opaque one streamed: BER; Ed25519 and
+#    RSA also without signed attributes) -> smime-verify says pass;
 #  - smime-sign (RSA, P-256, Ed25519; detached and opaque) -> BC verifies,
 #    and the content it verified is the message's;
 #  - BC encrypts to RSA, P-256, X25519, X448 (AES-CBC, AES-GCM,
@@ -48,7 +48,7 @@ if ! command -v javac >/dev/null 2>&1; then
 	exit 0
 fi
 
-plan 208
+plan 215
 
 pki=$testdir/pki
 ca="--no-system-ca --ca $pki/root-ca.pem"
@@ -128,10 +128,14 @@ done
 
 ### (1) BC signs and encrypts, one JVM run.
 ops=
-for n in ed25519 ed448 alice carol; do
-	for m in detached opaque; do
-		ops="$ops sign $n-$m $tmp/$n.key $tmp/$n.chain $m $tmp/$n.hdr $tmp/ent $tmp/bc-$n-$m.eml --"
-	done
+# The -direct ones have no signed attributes: the signature is over the
+# content itself.
+signs="ed25519:detached ed25519:opaque ed448:detached ed448:opaque
+alice:detached alice:opaque carol:detached carol:opaque
+ed25519:detached-direct ed25519:opaque-direct alice:detached-direct"
+for s in $signs; do
+	n=${s%:*} m=${s#*:}
+	ops="$ops sign $n-$m $tmp/$n.key $tmp/$n.chain $m $tmp/$n.hdr $tmp/ent $tmp/bc-$n-$m.eml --"
 done
 for r in alice carol x25519 x448; do
 	for c in aes-128-cbc aes-256-cbc aes-128-gcm aes-256-gcm chacha20-poly1305; do
@@ -139,17 +143,20 @@ for r in alice carol x25519 x448; do
 	done
 done
 peer $ops >"$tmp/bc1.out" 2>&1
-for n in ed25519 ed448 alice carol; do
-	for m in detached opaque; do
-		check_grep "BC signs $n $m" "^sign $n-$m: ok" "$tmp/bc1.out"
-		check_eq "BC $n $m -> smime-verify: pass" \
-		    "$(smime-verify $ca <"$tmp/bc-$n-$m.eml" | ar_result /dev/stdin)" pass
-	done
+for s in $signs; do
+	n=${s%:*} m=${s#*:}
+	check_grep "BC signs $n $m" "^sign $n-$m: ok" "$tmp/bc1.out"
+	check_eq "BC $n $m -> smime-verify: pass" \
+	    "$(smime-verify $ca <"$tmp/bc-$n-$m.eml" | ar_result /dev/stdin)" pass
 done
 body "$tmp/bc-ed25519-opaque.eml" | tr -d '\r' | openssl base64 -d |
     openssl asn1parse -inform DER >"$tmp/asn1" 2>&1
 check_grep 'the BC opaque signature is BER (indefinite length)' 'l=inf' \
     "$tmp/asn1"
+body "$tmp/bc-ed25519-opaque-direct.eml" | tr -d '\r' | openssl base64 -d |
+    openssl cms -cmsout -print -inform DER 2>&1 |
+    grep -A1 'signedAttrs:' >"$tmp/direct.attrs"
+check_grep 'BC -direct: no signed attributes' '<ABSENT>' "$tmp/direct.attrs"
 # smime-verify --unwrap of an opaque one: the entity BC signed.
 smime-verify $ca --unwrap <"$tmp/bc-ed25519-opaque.eml" >"$tmp/unwrapped" 2>/dev/null
 body "$tmp/unwrapped" >"$tmp/unwrapped.body"

@@ -7,11 +7,12 @@
 // reason" and the run goes on after a failure, so that the test reports
 // every cell.  The exit status is 1 when any operation failed.
 //
-//   sign LABEL KEY CERT detached|opaque HDR IN OUT
+//   sign LABEL KEY CERT detached|opaque[-direct] HDR IN OUT
 //	sign the MIME entity IN (canonicalised to CRLF) with the PKCS#8 KEY
 //	(Ed25519, Ed448, RSA, EC) for CERT's first certificate (all of
-//	CERT's go into the SignedData); OUT gets HDR, then a multipart/signed
-//	or an application/pkcs7-mime message, the opaque one streamed
+//	CERT's go into the SignedData), with signed attributes or, -direct,
+//	without; OUT gets HDR, then a multipart/signed or an
+//	application/pkcs7-mime message, the opaque one streamed
 //	(CMSSignedDataStreamGenerator: BER, indefinite lengths).
 //   verify LABEL CA IN [OUT]
 //	verify every SignerInfo of the S/MIME message IN with the signer
@@ -307,17 +308,22 @@ public class Peer {
 	static String sign(String[] a) throws Exception {
 		if (a.length != 6)
 			throw new IllegalArgumentException(
-			    "sign LABEL KEY CERT detached|opaque HDR IN OUT");
+			    "sign LABEL KEY CERT detached|opaque[-direct] HDR IN OUT");
 		PrivateKey key = readKey(a[0]);
 		X509Certificate cert = readCert(a[1]);
-		boolean detached = a[2].equals("detached");
+		if (!a[2].matches("(detached|opaque)(-direct)?"))
+			throw new IllegalArgumentException("sign: mode " + a[2]);
+		boolean detached = a[2].startsWith("detached");
+		boolean direct = a[2].endsWith("-direct");
 		byte[] content = crlf(Files.readAllBytes(Paths.get(a[4])));
 		String alg = sigAlg(key);
 		ContentSigner signer = new JcaContentSignerBuilder(alg)
 		    .setProvider(BC).build(key);
+		// -direct: no signed attributes, the signature over the content
+		// itself (RFC 5652 5.4; for EdDSA, RFC 8419 3.1).
 		SignerInfoGenerator sig = new JcaSignerInfoGeneratorBuilder(
 		    new JcaDigestCalculatorProviderBuilder().setProvider(BC).build())
-		    .build(signer, cert);
+		    .setDirectSignature(direct).build(signer, cert);
 		// The signer's certificate and the rest of CERT's (its chain).
 		JcaCertStore certs = new JcaCertStore(readCerts(a[1]));
 		if (detached) {
@@ -362,7 +368,7 @@ public class Peer {
 			    " smime-type=signed-data; name=\"smime.p7m\"",
 			    b.toByteArray());
 		}
-		return alg + (detached ? " detached" : " opaque");
+		return alg + " " + a[2];
 	}
 
 	// verify
