@@ -17,7 +17,9 @@
 #    smime-decrypt gives back the entity byte for byte;
 #  - smime-encrypt to RSA, P-256 (--cipher aes-256-cbc, aes-256-gcm,
 #    chacha20-poly1305) -> BC decrypts it byte for byte; to X25519 and
-#    X448 -> hkdf.py (below) does.
+#    X448 -> hkdf.py (below) does; to RSA, X25519 and P-256 at once ->
+#    BC decrypts for RSA and P-256 beside the X25519 RecipientInfo it
+#    cannot use.
 # What BC 1.72's CMS cannot do, and what stands in (Peer.java says how):
 #  - HKDF (RFC 8418) as the KDF of key agreement, which smime-encrypt uses
 #    by default for X25519 and X448: testdata/bc/hkdf.py
@@ -48,7 +50,7 @@ if ! command -v javac >/dev/null 2>&1; then
 	exit 0
 fi
 
-plan 215
+plan 227
 
 pki=$testdir/pki
 ca="--no-system-ca --ca $pki/root-ca.pem"
@@ -287,6 +289,16 @@ for r in alice carol x25519 x448; do
 		esac
 	done
 done
+# One message to RSA, X25519 and P-256 recipients: a Bouncy Castle client
+# must still read its own RecipientInfo beside the X25519 one with the
+# HKDF it does not know.
+for c in aes-256-gcm chacha20-poly1305; do
+	ok "smime-encrypt --cipher $c to alice, x25519 and carol" \
+	    'smime-encrypt -r "$tmp/alice.pem" -r "$tmp/x25519.pem" -r "$tmp/carol.pem" --cipher $c <"$tmp/msg.eml" >"$tmp/our-mix-$c.eml"'
+	for r in alice carol; do
+		ops="$ops decrypt mix-$r-$c $tmp/$r.key $tmp/$r.pem $tmp/our-mix-$c.eml $tmp/our-mix-$r-$c.dec --"
+	done
+done
 peer $ops >"$tmp/bc2.out" 2>&1
 for n in alice carol ed25519; do
 	case $n in
@@ -318,6 +330,7 @@ for r in x25519 x448; do
 		ops="$ops decrypt $r-$c $tmp/$r.key $tmp/$r.pem $tmp/our-$r-$c.eml $tmp/our-$r-$c.dec --"
 	done
 done
+ops="$ops decrypt mix $tmp/x25519.key $tmp/x25519.pem $tmp/our-mix-chacha20-poly1305.eml $tmp/our-mix-x25519.dec"
 hkdf $ops >"$tmp/hk2.out" 2>&1
 for r in x25519 x448; do
 	case $r in
@@ -329,6 +342,19 @@ for r in x25519 x448; do
 		    "^decrypt $r-$c: ok $a hkdf-sha256 aes256-wrap $c" "$tmp/hk2.out"
 		check_same "smime-encrypt $c to $r: the plaintext is the entity" \
 		    "$tmp/our-$r-$c.dec" "$tmp/inner"
+	done
+done
+check_grep 'smime-encrypt chacha20-poly1305 to three: hkdf.py decrypts for x25519' \
+    '^decrypt mix: ok X25519 hkdf-sha256 aes256-wrap chacha20-poly1305' \
+    "$tmp/hk2.out"
+check_same "smime-encrypt chacha20-poly1305 to three: hkdf.py's plaintext" \
+    "$tmp/our-mix-x25519.dec" "$tmp/inner"
+for c in aes-256-gcm chacha20-poly1305; do
+	for r in alice carol; do
+		check_grep "smime-encrypt $c to three: BC decrypts for $r" \
+		    "^decrypt mix-$r-$c: ok" "$tmp/bc2.out"
+		check_same "smime-encrypt $c to three: BC's plaintext for $r" \
+		    "$tmp/our-mix-$r-$c.dec" "$tmp/inner"
 	done
 done
 check_grep 'BC says FAIL for an altered signed message of ours' \
