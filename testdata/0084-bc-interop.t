@@ -50,7 +50,7 @@ if ! command -v javac >/dev/null 2>&1; then
 	exit 0
 fi
 
-plan 227
+plan 233
 
 pki=$testdir/pki
 ca="--no-system-ca --ca $pki/root-ca.pem"
@@ -216,6 +216,28 @@ for r in alice carol x25519 x448; do
 		esac
 		ourdec $r $c $i "$tmp/bc-$r-$c.eml"
 	done
+done
+
+# BC's authenticated messages with one bit of the ciphertext (or the tag)
+# flipped, 40 bytes before the end: no pass, no plaintext.
+flip() {	# flip MSG OUT: MSG with that bit flipped
+	python3 -c 'import base64, re, sys
+h, _, b = open(sys.argv[1], "rb").read().partition(b"\r\n\r\n")
+d = bytearray(base64.b64decode(re.sub(rb"\s", b"", b)))
+d[-40] ^= 1
+b = base64.encodebytes(bytes(d)).replace(b"\n", b"\r\n")
+open(sys.argv[2], "wb").write(h + b"\r\n\r\n" + b)' "$1" "$2"
+}
+for rc in x25519:chacha20-poly1305 x448:aes-256-gcm alice:aes-128-gcm; do
+	r=${rc%:*} c=${rc#*:}
+	flip "$tmp/bc-$r-$c.eml" "$tmp/flip-$r-$c.eml"
+	smime-decrypt -k "$tmp/$r.key" -c "$tmp/$r.pem" <"$tmp/flip-$r-$c.eml" \
+	    >"$tmp/flip-$r-$c.out" 2>/dev/null
+	sd "$tmp/flip-$r-$c.out" >"$tmp/flip-$r-$c.sd"
+	check_grep "BC $c to $r, a bit flipped: no pass" \
+	    'result=(fail|permerror)' "$tmp/flip-$r-$c.sd"
+	check_nogrep "BC $c to $r, a bit flipped: no plaintext" \
+	    'hello from the other side|trailing blanks' "$tmp/flip-$r-$c.out"
 done
 
 # Key agreement with HKDF, which BC 1.72 cannot do: hkdf.py encrypts
