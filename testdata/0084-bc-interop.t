@@ -174,11 +174,6 @@ for n in alice ed25519; do
 	    sed 's/ .*//')" fail
 done
 
-# fp CERT: its SHA-256 fingerprint, as recipient= writes it.
-fp() {
-	openssl x509 -in "$1" -noout -fingerprint -sha256 |
-	    sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'
-}
 # sd FILE: our SMIME-Decrypt field unfolded, without its name.
 sd() {
 	lf "$1" | hdres /dev/stdin
