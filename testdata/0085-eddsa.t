@@ -14,7 +14,7 @@
 # Ed25519 certificates are made here, by the test PKI's sub CA and by the
 # rogue CA.
 . "$(dirname "$0")/lib.sh"
-plan 52
+plan 55
 
 pki=$testdir/pki
 x="python3 $testdir/cms-ed.py"
@@ -195,6 +195,16 @@ made 'Ed25519 with a SHA-256 digestAlgorithm: permerror' \
 made 'Ed448 with SHA-512: permerror' \
     'permerror (EdDSA with a digest RFC 8419 does not allow)' \
     edna@example.com "$D,digest=sha512"
+# id-shake256-len (RFC 8702) with 512 bits is RFC 8419's digest with
+# its length spelt out (Bouncy Castle writes it); another length is not.
+made 'Ed448 with id-shake256-len, 512 bits: pass' pass \
+    edna@example.com "$D,digest=shake256-len512"
+made 'Ed448 with id-shake256-len, 256 bits: permerror' \
+    'permerror (EdDSA with a digest RFC 8419 does not allow)' \
+    edna@example.com "$D,digest=shake256-len256"
+made 'Ed25519 with id-shake256-len, 512 bits: permerror' \
+    'permerror (EdDSA with a digest RFC 8419 does not allow)' \
+    eddie@example.com "$E,digest=shake256-len512"
 made 'Ed25519 signatureAlgorithm with parameters (NULL): permerror' \
     'permerror (EdDSA signature algorithm with parameters)' \
     eddie@example.com "$E,params"

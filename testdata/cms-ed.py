@@ -7,7 +7,8 @@ signatures from python3-cryptography's primitives.
 
   cms-ed.py sign OUT.der CONTENT [--detached] SIGNER...
       SIGNER is KEY,CERT[,OPT...] (PEM files); OPT is one of
-        digest=sha512|sha256|shake256   the digestAlgorithm (default: by key)
+        digest=sha512|sha256|shake256|shake256-lenBITS   the digestAlgorithm
+                                     (default: by key)
         sigalg=ed25519|ed448|rsa        the signatureAlgorithm (default: by key)
         sigkey=KEY                      sign with this key instead
         params                          signatureAlgorithm parameters NULL
@@ -42,6 +43,7 @@ OID = {
     'sha256': '2.16.840.1.101.3.4.2.1',
     'sha512': '2.16.840.1.101.3.4.2.3',
     'shake256': '2.16.840.1.101.3.4.2.12',
+    'shake256-len': '2.16.840.1.101.3.4.2.18',
     'ed25519': '1.3.101.112',
     'ed448': '1.3.101.113',
     'rsa': '1.2.840.113549.1.1.1',
@@ -80,11 +82,17 @@ def set_of(*xs):
 
 
 def algid(name, null=False):
+    if name.startswith('shake256-len'):
+        # id-shake256-len (RFC 8702), the length in bits as its parameter:
+        # shake256-len512, shake256-len256
+        bits = int(name[len('shake256-len'):])
+        return seq(oid(OID['shake256-len']),
+                   tlv(0x02, bits.to_bytes(2, 'big')))
     return seq(oid(OID[name]), b'\x05\x00' if null else b'')
 
 
 def digest(name, data):
-    if name == 'shake256':
+    if name.startswith('shake256'):
         return hashlib.shake_256(data).digest(64)
     return hashlib.new(name, data).digest()
 
