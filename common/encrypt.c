@@ -246,7 +246,6 @@ open_store(const struct encrypt_ctx *c)
 
 /* What every recipient's stored SMIMECapabilities list (--cipher auto). */
 #define CAPS_GCM	0x01	/* aes-256-gcm */
-#define CAPS_CHACHA	0x02	/* chacha20-poly1305 */
 
 /* The CAPS_* bits of a caps string ("aes-256-gcm aes-128-cbc"). */
 static unsigned
@@ -262,8 +261,6 @@ caps_of(const char *caps)
 		snprintf(word, sizeof(word), "%.*s", (int)n, caps);
 		if (strcmp(word, "aes-256-gcm") == 0)
 			bits |= CAPS_GCM;
-		else if (strcmp(word, "chacha20-poly1305") == 0)
-			bits |= CAPS_CHACHA;
 		caps += n;
 	}
 	return bits;
@@ -289,7 +286,7 @@ recipients(struct encrypt *e, unsigned *all_caps, struct buf *missing)
 
 	if (sk == NULL)
 		xdie(ERR_TEMP, "out of memory");
-	*all_caps = CAPS_GCM | CAPS_CHACHA;
+	*all_caps = CAPS_GCM;
 	for (i = 0; i < c->nfiles; i++)
 		for (j = 0; j < sk_X509_num(c->files[i]); j++) {
 			x = sk_X509_value(c->files[i], j);
@@ -358,10 +355,10 @@ recipients(struct encrypt *e, unsigned *all_caps, struct buf *missing)
 }
 
 /*
- * --cipher, or for auto what every recipient announced, in the order of
- * smime-encrypt(1): AES-256-GCM (RFC 8551 2.7's MUST, and hardware
- * speeds it up), ChaCha20-Poly1305 (RFC 8103), else AES-256-CBC, which
- * every agent decrypts.
+ * --cipher, or for auto: AES-256-GCM (RFC 8551 2.7's MUST, and hardware
+ * speeds it up) if every recipient announced it, else AES-256-CBC, which
+ * every agent decrypts.  Never ChaCha20-Poly1305 by itself: an agent
+ * that announces it and not AES-256-GCM surely decrypts CBC.
  */
 static const char *
 cipher_name(enum opt_cipher cipher, unsigned all_caps)
@@ -378,9 +375,7 @@ cipher_name(enum opt_cipher cipher, unsigned all_caps)
 	case CIPHER_CHACHA20_POLY1305:
 		return "chacha20-poly1305";
 	default:
-		return all_caps & CAPS_GCM ? "aes-256-gcm" :
-		    all_caps & CAPS_CHACHA ? "chacha20-poly1305" :
-		    "aes-256-cbc";
+		return all_caps & CAPS_GCM ? "aes-256-gcm" : "aes-256-cbc";
 	}
 }
 

@@ -179,8 +179,8 @@ auto() {	# CAPS: the cipher auto picks
 	    sed -n 's/.*encrypting with //p'
 }
 check_eq 'auto: nothing announced: AES-256-CBC' "$(auto '')" aes-256-cbc
-check_eq 'auto: ChaCha20-Poly1305 announced: it' \
-    "$(auto 'chacha20-poly1305 aes-256-cbc')" chacha20-poly1305
+check_eq 'auto: ChaCha20-Poly1305 announced, not AES-256-GCM: AES-256-CBC' \
+    "$(auto 'chacha20-poly1305 aes-256-cbc')" aes-256-cbc
 check_eq 'auto: both announced: AES-256-GCM' \
     "$(auto 'chacha20-poly1305 aes-256-gcm aes-256-cbc')" aes-256-gcm
 auto 'chacha20-poly1305' >/dev/null
