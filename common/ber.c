@@ -293,8 +293,7 @@ ber_skel_put(struct ber_split *b, const unsigned char *p, size_t n)
 	return 0;
 }
 
-/* DER length octets for len (X.690 10.1) into p; returns how many. */
-static size_t
+size_t
 ber_der_len(unsigned char *p, uint64_t len)
 {
 	uint64_t	 v;

@@ -177,6 +177,13 @@ unsigned	ber_split_flags(const struct ber_split *b);
  */
 uint64_t	ber_split_offset(const struct ber_split *b);
 
+/*
+ * The DER length octets of len (X.690 10.1) into p, which has room for
+ * 9; how many.  For the few DER headers written by hand elsewhere
+ * (cms.c, kari.c): one encoder of lengths.
+ */
+size_t	ber_der_len(unsigned char *p, uint64_t len);
+
 /* "truncated", "bad length", ...: lowercase, for "...: %s" messages. */
 const char	*ber_strerror(int e);
 

@@ -15,6 +15,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
+#include "ber.h"
 #include "cms.h"
 #include "opts.h"
 #include "err.h"
@@ -177,24 +178,6 @@ add_capabilities(CMS_SignerInfo *si)
 	sk_X509_ALGOR_pop_free(caps, X509_ALGOR_free);
 }
 
-static size_t
-der_len(unsigned char *p, size_t n)
-{
-	if (n < 0x80) {
-		p[0] = (unsigned char)n;
-		return 1;
-	}
-	if (n < 0x100) {
-		p[0] = 0x81;
-		p[1] = (unsigned char)n;
-		return 2;
-	}
-	p[0] = 0x82;
-	p[1] = (unsigned char)(n >> 8);
-	p[2] = (unsigned char)n;
-	return 3;
-}
-
 /*
  * SMIMEEncryptionKeyPreference (RFC 8551 2.5.3) naming our certificate:
  * the CHOICE issuerAndSerialNumber [0] IMPLICIT, i.e. an IssuerAndSerial
@@ -214,7 +197,7 @@ add_keypref(CMS_SignerInfo *si, X509 *cert)
 		xdie_ssl(ERR_SOFTWARE, "cannot encode the key preference");
 	der = xmalloc((size_t)nl + (size_t)sl + 4);
 	der[0] = 0xa0;
-	hl = 1 + der_len(der + 1, (size_t)nl + (size_t)sl);
+	hl = 1 + ber_der_len(der + 1, (size_t)nl + (size_t)sl);
 	memcpy(der + hl, name, (size_t)nl);
 	memcpy(der + hl + nl, serial, (size_t)sl);
 	len = hl + (size_t)nl + (size_t)sl;
@@ -230,23 +213,12 @@ add_keypref(CMS_SignerInfo *si, X509 *cert)
 	ASN1_OBJECT_free(oid);
 }
 
-/* A DER identifier and length (up to 4 length octets) at p. */
+/* A DER identifier and length at p (room for 10 octets). */
 static size_t
 der_head(unsigned char *p, int tag, size_t n)
 {
-	size_t k = 0, i;
-
 	p[0] = (unsigned char)tag;
-	if (n < 0x80) {
-		p[1] = (unsigned char)n;
-		return 2;
-	}
-	for (i = n; i > 0; i >>= 8)
-		k++;
-	p[1] = (unsigned char)(0x80 | k);
-	for (i = 0; i < k; i++)
-		p[2 + i] = (unsigned char)(n >> (8 * (k - 1 - i)));
-	return 2 + k;
+	return 1 + ber_der_len(p + 1, n);
 }
 
 struct der_el {
@@ -418,7 +390,7 @@ ed_sign_begin(struct cms_sign *s)
 static void
 ed_sign_write(struct cms_sign *s, const void *p, size_t n)
 {
-	unsigned char h[8];
+	unsigned char h[10];
 
 	if (!EVP_DigestUpdate(s->md, p, n))
 		xdie_ssl(ERR_SOFTWARE, "cannot digest the content");

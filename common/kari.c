@@ -17,6 +17,7 @@
 #include <openssl/kdf.h>
 #include <openssl/objects.h>
 
+#include "ber.h"
 #include "kari.h"
 
 /* RFC 8418 2.2: dhSinglePass-stdDH-hkdf-sha{256,384,512}-scheme, which
@@ -130,25 +131,6 @@ out:
 	return ok;
 }
 
-/* A DER length (under 64 KiB: all SharedInfo needs) at p; its size. */
-static size_t
-der_len(unsigned char *p, size_t n)
-{
-	if (n < 0x80) {
-		p[0] = (unsigned char)n;
-		return 1;
-	}
-	if (n < 0x100) {
-		p[0] = 0x81;
-		p[1] = (unsigned char)n;
-		return 2;
-	}
-	p[0] = 0x82;
-	p[1] = (unsigned char)(n >> 8);
-	p[2] = (unsigned char)n;
-	return 3;
-}
-
 /*
  * ECC-CMS-SharedInfo ::= SEQUENCE {
  *     keyInfo         AlgorithmIdentifier,
@@ -173,9 +155,9 @@ shared_info(const X509_ALGOR *wrap, const unsigned char *ukm, size_t ukmlen,
 	if (ukm != NULL) {
 		body[n++] = 0xa0;
 		h = ukmlen < 0x80 ? 1 : ukmlen < 0x100 ? 2 : 3;
-		n += der_len(body + n, ukmlen + 1 + h);
+		n += ber_der_len(body + n, ukmlen + 1 + h);
 		body[n++] = 0x04;
-		n += der_len(body + n, ukmlen);
+		n += ber_der_len(body + n, ukmlen);
 		memcpy(body + n, ukm, ukmlen);
 		n += ukmlen;
 	}
@@ -188,7 +170,7 @@ shared_info(const X509_ALGOR *wrap, const unsigned char *ukm, size_t ukmlen,
 	body[n++] = (unsigned char)(keklen * 8 >> 8);
 	body[n++] = (unsigned char)(keklen * 8);
 	out[0] = 0x30;
-	h = 1 + der_len(out + 1, n);
+	h = 1 + ber_der_len(out + 1, n);
 	memcpy(out + h, body, n);
 	return h + n;
 }
