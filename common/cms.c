@@ -1122,7 +1122,8 @@ out:
 }
 
 /* Does a signer sign with EdDSA?  The signers' certificates are looked
- * up first (the message's, then extra's), as CMS_verify would. */
+ * up first (extra's, then the message's: CMS_set1_signers_certs' order),
+ * as CMS_verify would. */
 static int
 has_eddsa(CMS_ContentInfo *cms, STACK_OF(X509) *extra)
 {

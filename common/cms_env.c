@@ -377,13 +377,15 @@ check_alg(const unsigned char *der, size_t len, int auth, int legacy,
 		p = ((const ASN1_STRING *)pval)->data;
 		gcm = d2i_ASN1_SEQUENCE_ANY(NULL, &p,
 		    ((const ASN1_STRING *)pval)->length);
-		nonce = gcm != NULL ? sk_ASN1_TYPE_value(gcm, 0) : NULL;
-		icv = gcm != NULL && sk_ASN1_TYPE_num(gcm) > 1 ?
-		    sk_ASN1_TYPE_value(gcm, 1) : NULL;
+		/* icvLen is DEFAULT 12: absent, it says 12, which no
+		 * 16-byte mac matches (and OpenSSL's own path refuses). */
+		nonce = gcm != NULL && sk_ASN1_TYPE_num(gcm) == 2 ?
+		    sk_ASN1_TYPE_value(gcm, 0) : NULL;
+		icv = nonce != NULL ? sk_ASN1_TYPE_value(gcm, 1) : NULL;
 		if (nonce != NULL && nonce->type == V_ASN1_OCTET_STRING &&
 		    nonce->value.octet_string->length == 12 &&
-		    (icv == NULL || (icv->type == V_ASN1_INTEGER &&
-		    ASN1_INTEGER_get(icv->value.integer) == 16)) &&
+		    icv->type == V_ASN1_INTEGER &&
+		    ASN1_INTEGER_get(icv->value.integer) == 16 &&
 		    mac16(env, d->mac)) {
 			memcpy(d->iv, nonce->value.octet_string->data, 12);
 			d->ivlen = 12;

@@ -22,7 +22,7 @@
 # nonce, ChaCha20-Poly1305 in an EnvelopedData; no matching key), no
 # plaintext, the message as it came; bare: exit 65 and nothing on stdout.
 . "$(dirname "$0")/lib.sh"
-plan 254
+plan 260
 
 pki=$testdir/pki
 m=$tmp/m
@@ -133,6 +133,7 @@ bad chacha-tag12 "$NOTALLOWED"
 bad gcm-tag12 "$NOTALLOWED"
 bad chacha-nonce8 "$NOTALLOWED"
 bad gcm-nonce8 "$NOTALLOWED"
+bad gcm-noicv "$NOTALLOWED"
 bad chacha-enveloped "$NOTALLOWED" enveloped-data
 bad other-recipient 'no matching key'
 

@@ -215,7 +215,9 @@ def message(ri, cipher="aes-256-gcm", mutate=(), cek=None):
             if len(nonce) != 12:
                 e = sealed
                 sealed = e.update(PT) + e.finalize() + e.tag
-            calg = algid(GCM[kl], seq(octet(nonce), integer(16)))
+            # noicv: icvLen left out, which says 12 (RFC 5084 3.2)
+            calg = algid(GCM[kl], seq(octet(nonce)) if "noicv" in mutate
+                         else seq(octet(nonce), integer(16)))
         else:
             if len(nonce) == 12:
                 sealed = ChaCha20Poly1305(cek).encrypt(nonce, PT, None)
@@ -317,6 +319,7 @@ case("chacha-tag12", "x25519", "chacha20-poly1305", mmut=("tag12",))
 case("gcm-tag12", "x25519", mmut=("tag12",))
 case("chacha-nonce8", "x25519", "chacha20-poly1305", mmut=("nonce8",))
 case("gcm-nonce8", "x25519", mmut=("nonce8",))
+case("gcm-noicv", "x25519", mmut=("noicv",))
 case("chacha-enveloped", "x25519", "chacha20-poly1305", mmut=("enveloped",))
 # For another X25519 key: no matching key.
 case("other-recipient", "x25519b")
