@@ -244,35 +244,30 @@ open_store(const struct encrypt_ctx *c)
 	return st;
 }
 
-/* What every recipient's stored SMIMECapabilities list (--cipher auto). */
-#define CAPS_GCM	0x01	/* aes-256-gcm */
-
-/* The CAPS_* bits of a caps string ("aes-256-gcm aes-128-cbc"). */
-static unsigned
-caps_of(const char *caps)
+/* Does a caps string ("aes-256-gcm aes-128-cbc") list cipher, as a
+ * word of its own? */
+static int
+caps_list(const char *caps, const char *cipher)
 {
-	char word[32];
-	unsigned bits = 0;
-	size_t n;
+	size_t n, len = strlen(cipher);
 
 	while (*caps != '\0') {
 		caps += strspn(caps, " ");
 		n = strcspn(caps, " ");
-		snprintf(word, sizeof(word), "%.*s", (int)n, caps);
-		if (strcmp(word, "aes-256-gcm") == 0)
-			bits |= CAPS_GCM;
+		if (n == len && memcmp(caps, cipher, n) == 0)
+			return 1;
 		caps += n;
 	}
-	return bits;
+	return 0;
 }
 
 /*
- * The recipients' certificates, and the CAPS_* bits every one of them
- * announced; NULL if some recipient has none usable (missing lists
- * them).
+ * The recipients' certificates, and whether every one of them said it
+ * takes AES-256-GCM; NULL if some recipient has none usable (missing
+ * lists them).
  */
 static STACK_OF(X509) *
-recipients(struct encrypt *e, unsigned *all_caps, struct buf *missing)
+recipients(struct encrypt *e, int *gcm_ok, struct buf *missing)
 {
 	const struct encrypt_ctx *c = e->c;
 	const struct opts *opt = c->o;
@@ -286,7 +281,7 @@ recipients(struct encrypt *e, unsigned *all_caps, struct buf *missing)
 
 	if (sk == NULL)
 		xdie(ERR_TEMP, "out of memory");
-	*all_caps = CAPS_GCM;
+	*gcm_ok = 1;
 	for (i = 0; i < c->nfiles; i++)
 		for (j = 0; j < sk_X509_num(c->files[i]); j++) {
 			x = sk_X509_value(c->files[i], j);
@@ -300,7 +295,7 @@ recipients(struct encrypt *e, unsigned *all_caps, struct buf *missing)
 			X509_up_ref(x);
 			push(sk, x);
 			/* No capabilities are known for a bare file. */
-			*all_caps = 0;
+			*gcm_ok = 0;
 		}
 	if (opt->recip_addrs != NULL || (opt->recip_files == NULL)) {
 		if (opt->recip_addrs != NULL) {
@@ -324,7 +319,8 @@ recipients(struct encrypt *e, unsigned *all_caps, struct buf *missing)
 				bad++;
 				continue;
 			}
-			*all_caps &= caps_of(caps);
+			if (!caps_list(caps, "aes-256-gcm"))
+				*gcm_ok = 0;
 			push(sk, x);
 		}
 	}
@@ -361,7 +357,7 @@ recipients(struct encrypt *e, unsigned *all_caps, struct buf *missing)
  * that announces it and not AES-256-GCM surely decrypts CBC.
  */
 static const char *
-cipher_name(enum opt_cipher cipher, unsigned all_caps)
+cipher_name(enum opt_cipher cipher, int gcm_ok)
 {
 	switch (cipher) {
 	case CIPHER_AES128_GCM:
@@ -375,7 +371,7 @@ cipher_name(enum opt_cipher cipher, unsigned all_caps)
 	case CIPHER_CHACHA20_POLY1305:
 		return "chacha20-poly1305";
 	default:
-		return all_caps & CAPS_GCM ? "aes-256-gcm" : "aes-256-cbc";
+		return gcm_ok ? "aes-256-gcm" : "aes-256-cbc";
 	}
 }
 
@@ -463,7 +459,7 @@ start(struct encrypt *e, struct filter *f, const struct mime_part *root)
 	STACK_OF(X509) *sk;
 	struct buf missing = { 0 };
 	const char *cipher, *eol = "\r\n";
-	unsigned all_caps;
+	int gcm_ok;
 
 	if (opt->no_encrypt || e->marked_no) {
 		verbosex("not encrypted: %s", opt->no_encrypt ?
@@ -473,7 +469,7 @@ start(struct encrypt *e, struct filter *f, const struct mime_part *root)
 	if (filter_bare_cms(f))
 		xdie(ERR_DATA, "the input is not a message");
 	check_protect(e, root);
-	sk = recipients(e, &all_caps, &missing);
+	sk = recipients(e, &gcm_ok, &missing);
 	if (sk == NULL && !opt->missing_plain)
 		xdie(ERR_NOUSER, "no usable certificate for %s: nothing sent "
 		    "(certstore add, or --missing=plain)", missing.p);
@@ -484,7 +480,7 @@ start(struct encrypt *e, struct filter *f, const struct mime_part *root)
 		e->plain_reason = "missing certificate";
 		return;
 	}
-	cipher = cipher_name(opt->cipher, all_caps);
+	cipher = cipher_name(opt->cipher, gcm_ok);
 	e->out = filter_out_now(f);
 	if (e->out == NULL) {
 		e->out_fd = io_spool_open();
