@@ -26,6 +26,36 @@
 /* id-alg-AEADChaCha20Poly1305, RFC 8103 4 (no NID in OpenSSL 3.0) */
 #define OID_CHACHA20POLY1305	"1.2.840.113549.1.9.16.3.18"
 
+int
+cms_cipher_nid(const ASN1_OBJECT *o)
+{
+	ASN1_OBJECT *c;
+	int nid = OBJ_obj2nid(o), same;
+
+	if (nid != NID_undef)
+		return nid;
+	c = OBJ_txt2obj(OID_CHACHA20POLY1305, 1);
+	same = c != NULL && OBJ_cmp(c, o) == 0;
+	ASN1_OBJECT_free(c);
+	return same ? NID_chacha20_poly1305 : NID_undef;
+}
+
+ASN1_OBJECT *
+cms_cipher_obj(int nid)
+{
+	if (nid == NID_chacha20_poly1305)
+		return OBJ_txt2obj(OID_CHACHA20POLY1305, 1);
+	return OBJ_nid2obj(nid);
+}
+
+int
+cms_oaep_sha256(EVP_PKEY_CTX *pctx)
+{
+	return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_oaep_md(pctx, EVP_sha256()) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) > 0;
+}
+
 struct cms_sign {
 	CMS_ContentInfo *cms;
 	BIO *in;		/* where content goes */
@@ -144,8 +174,8 @@ push_cap(STACK_OF(X509_ALGOR) *caps, int nid)
 	/* OpenSSL 3.0 has no OID for it. */
 	if ((alg = X509_ALGOR_new()) == NULL)
 		return 0;
-	if (!X509_ALGOR_set0(alg, OBJ_txt2obj(OID_CHACHA20POLY1305, 1),
-	    V_ASN1_UNDEF, NULL) || !sk_X509_ALGOR_push(caps, alg)) {
+	if (!X509_ALGOR_set0(alg, cms_cipher_obj(nid), V_ASN1_UNDEF, NULL) ||
+	    !sk_X509_ALGOR_push(caps, alg)) {
 		X509_ALGOR_free(alg);
 		return 0;
 	}
@@ -689,8 +719,6 @@ read_caps(CMS_SignerInfo *si, char *out, size_t outsz)
 	STACK_OF(X509_ALGOR) *algs = NULL;
 	const unsigned char *p;
 	ASN1_TYPE *t;
-	ASN1_OBJECT *chacha;
-	const ASN1_OBJECT *oid;
 	size_t n = 0;
 	int k, nid;
 
@@ -702,11 +730,8 @@ read_caps(CMS_SignerInfo *si, char *out, size_t outsz)
 		return;
 	p = t->value.sequence->data;
 	algs = d2i_X509_ALGORS(NULL, &p, t->value.sequence->length);
-	chacha = OBJ_txt2obj(OID_CHACHA20POLY1305, 1);
 	for (k = 0; k < sk_X509_ALGOR_num(algs); k++) {
-		oid = sk_X509_ALGOR_value(algs, k)->algorithm;
-		nid = chacha != NULL && OBJ_cmp(oid, chacha) == 0 ?
-		    NID_chacha20_poly1305 : OBJ_obj2nid(oid);
+		nid = cms_cipher_nid(sk_X509_ALGOR_value(algs, k)->algorithm);
 		if (EVP_get_cipherbynid(nid) == NULL ||
 		    n + strlen(OBJ_nid2ln(nid)) + 2 > outsz)
 			continue;
@@ -714,7 +739,6 @@ read_caps(CMS_SignerInfo *si, char *out, size_t outsz)
 		    n > 0 ? " " : "", OBJ_nid2ln(nid));
 	}
 	sk_X509_ALGOR_pop_free(algs, X509_ALGOR_free);
-	ASN1_OBJECT_free(chacha);
 	ERR_clear_error();
 }
 

@@ -129,6 +129,18 @@ void cms_verified_release(struct cms_verified *v);
 void cms_cert_ids(X509 *x, char *issuer, size_t isz, char *serial,
     size_t ssz);
 
+/*
+ * Content ciphers by NID, with RFC 8103's id-alg-AEADChaCha20Poly1305,
+ * which OpenSSL 3.0 has no OID for, as NID_chacha20_poly1305: the NID
+ * of an algorithm identifier (NID_undef if unknown), and the identifier
+ * of a NID (freed with ASN1_OBJECT_free; NULL if none).
+ */
+int cms_cipher_nid(const ASN1_OBJECT *o);
+ASN1_OBJECT *cms_cipher_obj(int nid);
+/* RSAES-OAEP with SHA-256 and MGF1-SHA-256 (RFC 8551 2.3, RFC 4055 3.1)
+ * onto an encryption context; 1 on success. */
+int cms_oaep_sha256(EVP_PKEY_CTX *pctx);
+
 /* A BIO writing the base64 of what goes in onto w, in 76-column lines
  * ended by eol; cms_b64bio_end() ends the last line and frees it. */
 BIO *cms_b64bio_new(struct io_wr *w, const char *eol);

@@ -105,13 +105,7 @@ cms_encrypt_begin(STACK_OF(X509) *recips, const char *cipher, int oaep,
 			    "recipient %d", i + 1);
 		ok = 1;
 		if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA && oaep)
-			/* RFC 8551 2.3: OAEP with SHA-256 (RFC 4055 3.1). */
-			ok = EVP_PKEY_CTX_set_rsa_padding(pctx,
-			    RSA_PKCS1_OAEP_PADDING) > 0 &&
-			    EVP_PKEY_CTX_set_rsa_oaep_md(pctx,
-			    EVP_sha256()) > 0 &&
-			    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx,
-			    EVP_sha256()) > 0;
+			ok = cms_oaep_sha256(pctx);
 		else if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC)
 			/* RFC 5753 / 8418: dhSinglePass-stdDH-sha256kdf. */
 			ok = EVP_PKEY_CTX_set_ecdh_kdf_md(pctx,
@@ -196,10 +190,6 @@ struct cms_decrypt {
 	size_t derlen;
 	EVP_CIPHER_CTX *own;
 };
-
-/* RFC 8103 id-alg-AEADChaCha20Poly1305. */
-#define OID_CHACHA20_POLY1305 "1.2.840.113549.1.9.16.3.18"
-
 
 /* The elements of the SEQUENCE (or [n] EXPLICIT SEQUENCE) in t. */
 static STACK_OF(ASN1_TYPE) *
@@ -295,16 +285,6 @@ allowed_hint(int nid, int auth, int legacy, int ivlen)
 	}
 }
 
-static int
-is_chacha(const ASN1_OBJECT *o)
-{
-	ASN1_OBJECT *c = OBJ_txt2obj(OID_CHACHA20_POLY1305, 1);
-	int same = c != NULL && OBJ_cmp(c, o) == 0;
-
-	ASN1_OBJECT_free(c);
-	return same;
-}
-
 /* The tag, where it must be 16 bytes (RFC 8551 2.7, RFC 8103 2.3). */
 static int
 mac16(STACK_OF(ASN1_TYPE) *env, unsigned char tag[16])
@@ -342,10 +322,7 @@ check_alg(const unsigned char *der, size_t len, int auth, int legacy,
 	    NULL)
 		goto out;
 	X509_ALGOR_get0(NULL, &ptype, &pval, alg);
-	nid = OBJ_obj2nid(alg->algorithm);
-	if (nid == NID_undef && is_chacha(alg->algorithm))
-		nid = NID_chacha20_poly1305;
-	d->cnid = nid;
+	d->cnid = nid = cms_cipher_nid(alg->algorithm);
 	snprintf(cipher, ciphersz, "%s", cipher_label(nid));
 	if (ptype == V_ASN1_OCTET_STRING) {
 		ivlen = ASN1_STRING_length(pval);

@@ -47,12 +47,11 @@
 #include <openssl/x509.h>
 
 #include "buf.h"
+#include "cms.h"
 #include "cms_envw.h"
 #include "err.h"
 #include "kari.h"
 
-/* id-alg-AEADChaCha20Poly1305, RFC 8103 4 (OpenSSL 3.0 has no NID). */
-#define OID_CHACHA20POLY1305	"1.2.840.113549.1.9.16.3.18"
 /* Ciphertext per primitive segment of the encryptedContent. */
 #define ENVW_SLICE		16384
 
@@ -177,10 +176,7 @@ add_ktri(struct buf *ris, X509 *x, int i, const unsigned char *cek,
 	size_t eklen = 0;
 
 	if (pctx == NULL || EVP_PKEY_encrypt_init(pctx) <= 0 ||
-	    (oaep && (EVP_PKEY_CTX_set_rsa_padding(pctx,
-	    RSA_PKCS1_OAEP_PADDING) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_oaep_md(pctx, EVP_sha256()) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) <= 0)) ||
+	    (oaep && !cms_oaep_sha256(pctx)) ||
 	    (!oaep && EVP_PKEY_CTX_set_rsa_padding(pctx,
 	    RSA_PKCS1_PADDING) <= 0) ||
 	    EVP_PKEY_encrypt(pctx, NULL, &eklen, cek, ceklen) <= 0 ||
@@ -388,9 +384,7 @@ add_content_alg(struct buf *b, const EVP_CIPHER *c, const unsigned char *iv,
 		p.n = 0;
 		buf_add(&p, g.p, g.n);
 	}
-	oid = nid == NID_chacha20_poly1305 ?
-	    OBJ_txt2obj(OID_CHACHA20POLY1305, 1) : OBJ_nid2obj(nid);
-	if (oid == NULL)
+	if ((oid = cms_cipher_obj(nid)) == NULL)
 		xdie_ssl(ERR_SOFTWARE, "cannot encode the cipher");
 	add_alg(b, oid, &p);
 	ASN1_OBJECT_free(oid);
