@@ -53,12 +53,12 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto popt 2>/dev/null || \
 	echo -lcrypto -lpopt)
 
 TOOLS = smime-sign smime-verify smime-encrypt smime-decrypt certstore
-MODULES = err buf json io opts mime mime_field mime_cte hdr hp hcp keys cms cms_env cms_envw kari policy ber p7in \
+MODULES = err buf json io opts mime mime_field mime_cte hdr hp hcp keys cms cms_env cms_envw kari p11uri policy ber p7in \
 	magic_type filter verify decrypt \
 	encrypt sign cert store_meta store_be store_fs store_index store_fsck store_dir \
 	store_ldap ldap_dl store store_judge store_identity store_input store_verbs \
 	store_ldap_verbs
-UNITS = err hdr hp hcp io mime mime_cte policy ber cert store_ldap kari
+UNITS = err hdr hp hcp io mime mime_cte policy ber cert store_ldap kari p11uri
 
 LIB = $(BUILD)/libcommon.a
 OBJS = $(MODULES:%=$(BUILD)/common/%.o)
