@@ -23,7 +23,7 @@ MANDIR ?= $(PREFIX)/share/man
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
-PKGS = libcrypto libmagic popt ldap
+PKGS = libcrypto libmagic popt ldap libp11
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -49,11 +49,11 @@ override LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANFLAGS)
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # libmagic (magic_type.c) and libldap (ldap_dl.c) are dlopen()ed when
 # needed: their headers only.
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto popt 2>/dev/null || \
-	echo -lcrypto -lpopt)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto popt libp11 2>/dev/null || \
+	echo -lcrypto -lpopt -lp11)
 
 TOOLS = smime-sign smime-verify smime-encrypt smime-decrypt certstore
-MODULES = err buf json io opts mime mime_field mime_cte hdr hp hcp keys cms cms_env cms_envw kari p11uri policy ber p7in \
+MODULES = err buf json io opts mime mime_field mime_cte hdr hp hcp keys cms cms_env cms_envw kari p11uri p11 policy ber p7in \
 	magic_type filter verify decrypt \
 	encrypt sign cert store_meta store_be store_fs store_index store_fsck store_dir \
 	store_ldap ldap_dl store store_judge store_identity store_input store_verbs \

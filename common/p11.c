@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The smimetools authors; see LICENSE. */
+/*
+ * p11: an identity whose private key stays on a PKCS#11 token, through
+ * libp11's own API (not its ENGINE, which OpenSSL 3 deprecates and 4
+ * removes): PKCS11_get_private_key() gives an EVP_PKEY whose operations
+ * run on the token, which CMS_sign and CMS_decrypt, EVP_PKEY_decrypt and
+ * EVP_PKEY_derive take as they take a key from a file (RSA, RSA-OAEP,
+ * ECDSA, ECDH; checked against SoftHSM2).  No key material is read.
+ *
+ * One module, one login per process: a token that locks after failed
+ * logins gets one attempt per run.  The PIN is read from --passin into
+ * keys.c's buffer and wiped once the login is done.  Faults:
+ *  - the module cannot be loaded: 78 (the configuration names it);
+ *  - no token matches, or it is not initialised, or its PIN is locked:
+ *    75 (it may be plugged in, or unlocked, later);
+ *  - a wrong PIN: 77.
+ */
+#include <string.h>
+
+#include <libp11.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+
+#include "p11.h"
+#include "p11uri.h"
+
+#define CKR_PIN_INCORRECT_	0xa0	/* PKCS#11 2.40, 5.1 */
+#define CKR_PIN_LOCKED_		0xa4
+
+static PKCS11_CTX *ctx;
+static PKCS11_SLOT *slots;
+static unsigned nslots;
+
+static int
+str_is(const char *want, const char *have)
+{
+	return want[0] == '\0' || (have != NULL && strcmp(want, have) == 0);
+}
+
+/* The token u names: the first whose given attributes all match. */
+static PKCS11_SLOT *
+find_slot(const struct p11uri *u)
+{
+	PKCS11_TOKEN *t;
+	unsigned i;
+
+	for (i = 0; i < nslots; i++) {
+		if ((t = slots[i].token) == NULL)
+			continue;
+		if (str_is(u->token, t->label) &&
+		    str_is(u->manufacturer, t->manufacturer) &&
+		    str_is(u->model, t->model) &&
+		    str_is(u->serial, t->serialnr))
+			return &slots[i];
+	}
+	return NULL;
+}
+
+static int
+key_is(const struct p11uri *u, const PKCS11_KEY *k)
+{
+	return str_is(u->object, k->label) && (u->id_len == 0 ||
+	    (k->id_len == u->id_len && memcmp(k->id, u->id, u->id_len) == 0));
+}
+
+void
+p11_load_identity(struct identity *id, const char *uri, const char *module,
+    const char *passin)
+{
+	char pin[1024];
+	struct p11uri u;
+	const char *why;
+	PKCS11_SLOT *slot;
+	PKCS11_KEY *keys, *key = NULL;
+	PKCS11_CERT *cert;
+	unsigned nkeys, i;
+	unsigned long e;
+	size_t n;
+	int rc;
+
+	memset(id, 0, sizeof(*id));
+	if (p11uri_parse(uri, &u, &why) < 0)
+		xdie(ERR_CONFIG, "%s: %s", uri, why);
+	if (module == NULL || module[0] == '\0')
+		module = u.module_path;
+	if (module[0] == '\0')
+		xdie(ERR_CONFIG, "%s: no PKCS#11 module (--module or "
+		    "module-path=)", uri);
+	if (ctx != NULL)
+		xdie(ERR_SOFTWARE, "a second PKCS#11 identity in one run");
+	if ((ctx = PKCS11_CTX_new()) == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	if (PKCS11_CTX_load(ctx, module) != 0)
+		xdie(ERR_CONFIG, "cannot load the PKCS#11 module %s", module);
+	if (PKCS11_enumerate_slots(ctx, &slots, &nslots) != 0)
+		xdie(ERR_TEMP, "%s: cannot list its slots", module);
+	if ((slot = find_slot(&u)) == NULL)
+		xdie(ERR_TEMP, "%s: no such token present", uri);
+	if (!slot->token->initialized)
+		xdie(ERR_TEMP, "%s: the token is not initialised", uri);
+	if (slot->token->userPinLocked)
+		xdie(ERR_TEMP, "%s: the token's PIN is locked", uri);
+	if (slot->token->loginRequired) {
+		if (passin == NULL)
+			xdie(ERR_PERM, "%s: the token needs a PIN (--passin)",
+			    uri);
+		n = keys_passphrase(passin, pin, sizeof(pin));
+		(void)n;
+		ERR_clear_error();
+		rc = PKCS11_login(slot, 0, pin);
+		OPENSSL_cleanse(pin, sizeof(pin));
+		if (rc != 0) {
+			e = ERR_peek_last_error();
+			if (ERR_GET_REASON(e) == CKR_PIN_INCORRECT_)
+				xdie(ERR_PERM, "%s: wrong PIN", uri);
+			if (ERR_GET_REASON(e) == CKR_PIN_LOCKED_)
+				xdie(ERR_TEMP, "%s: the token's PIN is locked",
+				    uri);
+			xdie_ssl(ERR_TEMP, "%s: cannot log in", uri);
+		}
+	}
+	if (PKCS11_enumerate_keys(slot->token, &keys, &nkeys) != 0)
+		xdie_ssl(ERR_TEMP, "%s: cannot list its keys", uri);
+	for (i = 0; i < nkeys; i++)
+		if (keys[i].isPrivate && key_is(&u, &keys[i])) {
+			if (key != NULL)
+				xdie(ERR_CONFIG, "%s: names more than one key",
+				    uri);
+			key = &keys[i];
+		}
+	if (key == NULL)
+		xdie(ERR_CONFIG, "%s: no such private key on the token", uri);
+	if ((id->key = PKCS11_get_private_key(key)) == NULL)
+		xdie_ssl(ERR_TEMP, "%s: cannot use the key", uri);
+	/* The certificate of the same id, if the token holds one. */
+	if ((cert = PKCS11_find_certificate(key)) != NULL &&
+	    cert->x509 != NULL && X509_up_ref(cert->x509))
+		id->cert = cert->x509;
+	ERR_clear_error();
+}
+
+void
+p11_release(void)
+{
+	if (ctx == NULL)
+		return;
+	PKCS11_release_all_slots(ctx, slots, nslots);
+	PKCS11_CTX_unload(ctx);
+	PKCS11_CTX_free(ctx);
+	ctx = NULL;
+	slots = NULL;
+	nslots = 0;
+}
