@@ -200,7 +200,7 @@ FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ibuild/gen \
 FUZZSRC_mime = common/mime.c common/mime_field.c common/hdr.c common/buf.c \
 	common/err.c
 FUZZSRC_all = $(MODULES:%=common/%.c)
-FUZZLIBS = -lcrypto -lmagic -lpopt
+FUZZLIBS = -lcrypto -lmagic -lpopt -lp11
 
 build-fuzz/mime_fuzz: fuzz/mime_fuzz.c $(FUZZSRC_mime)
 	@mkdir -p build-fuzz

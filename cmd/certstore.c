@@ -9,6 +9,7 @@
 
 static struct poptOption table[] = {
 	OPTS_INCLUDE(opts_identity, "Identity (identity add):"),
+	OPTS_INCLUDE(opts_token, "Identity on a PKCS#11 token (identity add):"),
 	OPTS_INCLUDE(opts_trust, "Trust (add):"),
 	OPTS_INCLUDE(opts_store, "Store:"),
 	OPTS_INCLUDE(opts_common, "Common options:"),

@@ -351,10 +351,14 @@ keys_load_identity(struct identity *id, const char *key, const char *cert,
 void
 identity_release(struct identity *id)
 {
+	void (*release)(void) = id->release;
+
 	EVP_PKEY_free(id->key);
 	X509_free(id->cert);
 	sk_X509_pop_free(id->chain, X509_free);
 	memset(id, 0, sizeof(*id));
+	if (release != NULL)
+		release();
 }
 
 STACK_OF(X509) *

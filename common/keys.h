@@ -29,6 +29,8 @@ struct identity {
 	EVP_PKEY *key;
 	X509 *cert;
 	STACK_OF(X509) *chain;	/* from the PKCS#12 file or --chain */
+	/* Run after the key is freed: a token's module goes (p11.h). */
+	void (*release)(void);
 };
 
 /* -k KEY -c CERT, or -p FILE.p12; passin may be NULL.  Dies with

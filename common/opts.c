@@ -133,6 +133,14 @@ struct poptOption opts_identity[] = {
 	POPT_TABLEEND
 };
 
+struct poptOption opts_token[] = {
+	{ "pkcs11", '\0', POPT_ARG_STRING, &opt.pkcs11, 0,
+	  "the private key on a PKCS#11 token (RFC 7512 URI)", "URI" },
+	{ "module", '\0', POPT_ARG_STRING, &opt.module, 0,
+	  "the token's PKCS#11 module (wins over module-path=)", "FILE" },
+	POPT_TABLEEND
+};
+
 struct poptOption opts_sign[] = {
 	{ "detached", '\0', POPT_ARG_VAL, &opt.opaque, 0,
 	  "multipart/signed (default)", NULL },

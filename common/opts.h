@@ -8,6 +8,7 @@
  * take them:
  *
  *	opts_identity	-k -c -p --as		sign, encrypt, decrypt, certstore
+ *	opts_token	--pkcs11 --module	certstore
  *	opts_sign	--detached --opaque ...	smime-sign
  *	opts_trust	--policy --ca ...	smime-verify, certstore
  *	opts_verify	--import --unwrap	smime-verify
@@ -58,6 +59,7 @@ struct opts {
 	int verbose, quiet, json, strict, tempfail;
 	/* identity */
 	const char *key, *cert, *p12, *as;
+	const char *pkcs11, *module;	/* certstore identity add */
 	/* sign */
 	int opaque, pss, wrap;
 	const char **chain;	/* --chain FILE..., NULL-terminated */
@@ -90,9 +92,9 @@ struct opts {
  * starts from a copy. */
 extern const struct opts opts_default;
 
-extern struct poptOption opts_common[], opts_identity[], opts_sign[],
-    opts_trust[], opts_verify[], opts_encrypt[], opts_hp[], opts_decrypt[],
-    opts_store[];
+extern struct poptOption opts_common[], opts_identity[], opts_token[],
+    opts_sign[], opts_trust[], opts_verify[], opts_encrypt[], opts_hp[],
+    opts_decrypt[], opts_store[];
 
 #define OPTS_INCLUDE(table, title) \
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, (table), 0, (title), NULL }

@@ -16,7 +16,11 @@
  *    75 (it may be plugged in, or unlocked, later);
  *  - a wrong PIN: 77.
  */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libp11.h>
 #include <openssl/crypto.h>
@@ -28,9 +32,15 @@
 #define CKR_PIN_INCORRECT_	0xa0	/* PKCS#11 2.40, 5.1 */
 #define CKR_PIN_LOCKED_		0xa4
 
-static PKCS11_CTX *ctx;
-static PKCS11_SLOT *slots;
-static unsigned nslots;
+/* The one module of the process, its slots, and the identities that
+ * hold keys from it (p11_unref releases it when the last goes). */
+static struct {
+	char module[PATH_MAX];
+	PKCS11_CTX *ctx;
+	PKCS11_SLOT *slots;
+	unsigned nslots;
+	int refs;
+} p11;
 
 static int
 str_is(const char *want, const char *have)
@@ -45,14 +55,14 @@ find_slot(const struct p11uri *u)
 	PKCS11_TOKEN *t;
 	unsigned i;
 
-	for (i = 0; i < nslots; i++) {
-		if ((t = slots[i].token) == NULL)
+	for (i = 0; i < p11.nslots; i++) {
+		if ((t = p11.slots[i].token) == NULL)
 			continue;
 		if (str_is(u->token, t->label) &&
 		    str_is(u->manufacturer, t->manufacturer) &&
 		    str_is(u->model, t->model) &&
 		    str_is(u->serial, t->serialnr))
-			return &slots[i];
+			return &p11.slots[i];
 	}
 	return NULL;
 }
@@ -64,75 +74,131 @@ key_is(const struct p11uri *u, const PKCS11_KEY *k)
 	    (k->id_len == u->id_len && memcmp(k->id, u->id, u->id_len) == 0));
 }
 
-void
-p11_load_identity(struct identity *id, const char *uri, const char *module,
-    const char *passin)
+/*
+ * Loads module, once per process.  libp11 prints dlerror() on stderr
+ * itself when dlopen fails (libpkcs11.c), and our faults are one line:
+ * stderr is pointed at /dev/null for that call only.
+ */
+static void
+load_module(const char *module)
+{
+	int saved, null, rc;
+
+	if (p11.ctx != NULL) {
+		if (strcmp(p11.module, module) != 0)
+			xdie(ERR_CONFIG, "identities on two PKCS#11 modules "
+			    "(%s, %s) in one run", p11.module, module);
+		return;
+	}
+	if (strlen(module) >= sizeof(p11.module))
+		xdie(ERR_CONFIG, "PKCS#11 module path too long");
+	if ((p11.ctx = PKCS11_CTX_new()) == NULL)
+		xdie(ERR_TEMP, "out of memory");
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved != -1 && null != -1)
+		(void)dup2(null, STDERR_FILENO);
+	rc = PKCS11_CTX_load(p11.ctx, module);
+	if (saved != -1 && null != -1)
+		(void)dup2(saved, STDERR_FILENO);
+	if (saved != -1)
+		close(saved);
+	if (null != -1)
+		close(null);
+	if (rc != 0) {
+		PKCS11_CTX_free(p11.ctx);
+		p11.ctx = NULL;
+		xdie(ERR_CONFIG, "cannot load the PKCS#11 module %s", module);
+	}
+	strcpy(p11.module, module);
+	if (PKCS11_enumerate_slots(p11.ctx, &p11.slots, &p11.nslots) != 0)
+		xdie(ERR_TEMP, "%s: cannot list its slots", module);
+}
+
+/* One attempt: a token that locks after failed logins is not hammered
+ * by a retry, here or by the next identity on the same token (it is
+ * logged in already). */
+static void
+login(PKCS11_SLOT *slot, const char *uri, const char *passin)
 {
 	char pin[1024];
+	unsigned long e;
+	int rc, in = 0;
+
+	if (PKCS11_is_logged_in(slot, 0, &in) == 0 && in)
+		return;
+	if (passin == NULL)
+		xdie(ERR_PERM, "%s: the token needs a PIN (--passin)", uri);
+	(void)keys_passphrase(passin, pin, sizeof(pin));
+	ERR_clear_error();
+	rc = PKCS11_login(slot, 0, pin);
+	OPENSSL_cleanse(pin, sizeof(pin));
+	if (rc != 0) {
+		e = ERR_peek_last_error();
+		if (ERR_GET_REASON(e) == CKR_PIN_INCORRECT_)
+			xdie(ERR_PERM, "%s: wrong PIN", uri);
+		if (ERR_GET_REASON(e) == CKR_PIN_LOCKED_)
+			xdie(ERR_TEMP, "%s: the token's PIN is locked", uri);
+		xdie_ssl(ERR_TEMP, "%s: cannot log in", uri);
+	}
+}
+
+void
+p11_load_identity(struct identity *id, const char *uri, const char *module,
+    const char *passin, enum err_class nokey)
+{
+	char pinfile[P11URI_ATTR_MAX + 8];
 	struct p11uri u;
 	const char *why;
 	PKCS11_SLOT *slot;
 	PKCS11_KEY *keys, *key = NULL;
 	PKCS11_CERT *cert;
 	unsigned nkeys, i;
-	unsigned long e;
-	size_t n;
-	int rc;
 
 	memset(id, 0, sizeof(*id));
 	if (p11uri_parse(uri, &u, &why) < 0)
 		xdie(ERR_CONFIG, "%s: %s", uri, why);
+	if (u.type[0] != '\0' && strcmp(u.type, "private") != 0)
+		xdie(ERR_CONFIG, "%s: names no private key (type=%s)", uri,
+		    u.type);
 	if (module == NULL || module[0] == '\0')
 		module = u.module_path;
 	if (module[0] == '\0')
 		xdie(ERR_CONFIG, "%s: no PKCS#11 module (--module or "
 		    "module-path=)", uri);
-	if (ctx != NULL)
-		xdie(ERR_SOFTWARE, "a second PKCS#11 identity in one run");
-	if ((ctx = PKCS11_CTX_new()) == NULL)
-		xdie(ERR_TEMP, "out of memory");
-	if (PKCS11_CTX_load(ctx, module) != 0)
-		xdie(ERR_CONFIG, "cannot load the PKCS#11 module %s", module);
-	if (PKCS11_enumerate_slots(ctx, &slots, &nslots) != 0)
-		xdie(ERR_TEMP, "%s: cannot list its slots", module);
+	/* The URI's own pin-source, last (RFC 7512 2.3: a file). */
+	if (passin == NULL && u.pin_source[0] != '\0') {
+		if (strncmp(u.pin_source, "file:", 5) != 0)
+			xdie(ERR_CONFIG, "%s: pin-source must be a file: URI",
+			    uri);
+		snprintf(pinfile, sizeof(pinfile), "file:%s",
+		    u.pin_source + 5);
+		passin = pinfile;
+	}
+	load_module(module);
 	if ((slot = find_slot(&u)) == NULL)
 		xdie(ERR_TEMP, "%s: no such token present", uri);
 	if (!slot->token->initialized)
 		xdie(ERR_TEMP, "%s: the token is not initialised", uri);
 	if (slot->token->userPinLocked)
 		xdie(ERR_TEMP, "%s: the token's PIN is locked", uri);
-	if (slot->token->loginRequired) {
-		if (passin == NULL)
-			xdie(ERR_PERM, "%s: the token needs a PIN (--passin)",
-			    uri);
-		n = keys_passphrase(passin, pin, sizeof(pin));
-		(void)n;
-		ERR_clear_error();
-		rc = PKCS11_login(slot, 0, pin);
-		OPENSSL_cleanse(pin, sizeof(pin));
-		if (rc != 0) {
-			e = ERR_peek_last_error();
-			if (ERR_GET_REASON(e) == CKR_PIN_INCORRECT_)
-				xdie(ERR_PERM, "%s: wrong PIN", uri);
-			if (ERR_GET_REASON(e) == CKR_PIN_LOCKED_)
-				xdie(ERR_TEMP, "%s: the token's PIN is locked",
-				    uri);
-			xdie_ssl(ERR_TEMP, "%s: cannot log in", uri);
-		}
-	}
+	if (slot->token->loginRequired)
+		login(slot, uri, passin);
 	if (PKCS11_enumerate_keys(slot->token, &keys, &nkeys) != 0)
 		xdie_ssl(ERR_TEMP, "%s: cannot list its keys", uri);
 	for (i = 0; i < nkeys; i++)
 		if (keys[i].isPrivate && key_is(&u, &keys[i])) {
 			if (key != NULL)
-				xdie(ERR_CONFIG, "%s: names more than one key",
-				    uri);
+				xdie(nokey, "%s: names more than one key", uri);
 			key = &keys[i];
 		}
 	if (key == NULL)
-		xdie(ERR_CONFIG, "%s: no such private key on the token", uri);
+		xdie(nokey, "%s: no such private key on the token", uri);
 	if ((id->key = PKCS11_get_private_key(key)) == NULL)
 		xdie_ssl(ERR_TEMP, "%s: cannot use the key", uri);
+	p11.refs++;
+	id->release = p11_unref;
 	/* The certificate of the same id, if the token holds one. */
 	if ((cert = PKCS11_find_certificate(key)) != NULL &&
 	    cert->x509 != NULL && X509_up_ref(cert->x509))
@@ -141,14 +207,12 @@ p11_load_identity(struct identity *id, const char *uri, const char *module,
 }
 
 void
-p11_release(void)
+p11_unref(void)
 {
-	if (ctx == NULL)
+	if (p11.ctx == NULL || --p11.refs > 0)
 		return;
-	PKCS11_release_all_slots(ctx, slots, nslots);
-	PKCS11_CTX_unload(ctx);
-	PKCS11_CTX_free(ctx);
-	ctx = NULL;
-	slots = NULL;
-	nslots = 0;
+	PKCS11_release_all_slots(p11.ctx, p11.slots, p11.nslots);
+	PKCS11_CTX_unload(p11.ctx);
+	PKCS11_CTX_free(p11.ctx);
+	memset(&p11, 0, sizeof(p11));
 }

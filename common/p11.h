@@ -11,13 +11,15 @@
 
 /*
  * The key uri (RFC 7512) names, through module (NULL: the URI's
- * module-path), logged in with the PIN from passin; id->cert is the
- * token's certificate of the same id, or NULL (the caller gives one).
- * Once per process; dies on any fault.
+ * module-path), logged in with the PIN from passin (NULL: the URI's
+ * pin-source); id->cert is the token's certificate of the same id, or
+ * NULL (the caller gives one).  A second identity in one run must come
+ * from the same module; its token is logged in to once.  Dies on any
+ * fault, with nokey when the token has no such key (or several).
+ * identity_release() releases the module after the last key.
  */
 void	p11_load_identity(struct identity *id, const char *uri,
-	    const char *module, const char *passin);
-/* After the identity's key is freed: logs out, unloads the module. */
-void	p11_release(void);
+	    const char *module, const char *passin, enum err_class nokey);
+void	p11_unref(void);
 
 #endif

@@ -185,3 +185,77 @@ p11uri_parse(const char *uri, struct p11uri *u, const char **why)
 	}
 	return 0;
 }
+
+/* One name=value line of a record into field; 0, or -1 (why set). */
+static int
+rec_field(char *field, const char *v, size_t n, const char **why)
+{
+	size_t i;
+
+	if (field[0] != '\0') {
+		*why = "a repeated line";
+		return -1;
+	}
+	if (n == 0 || n > P11REC_MAX) {
+		*why = "an empty or overlong value";
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
+			*why = "a control character";
+			return -1;
+		}
+	memcpy(field, v, n);
+	field[n] = '\0';
+	return 0;
+}
+
+int
+p11rec_parse(const char *p, size_t n, struct p11rec *r, const char **why)
+{
+	const char *end = p + n, *nl, *eq;
+	struct p11uri u;
+	size_t ll;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+			*why = "a line without its newline";
+			return -1;
+		}
+		ll = (size_t)(nl - p);
+		if (ll == 0 || p[0] == '#')
+			continue;
+		if ((eq = memchr(p, '=', ll)) == NULL) {
+			*why = "a line that is not name=value";
+			return -1;
+		}
+		ll -= (size_t)(eq - p) + 1;
+		if (eq - p == 3 && memcmp(p, "uri", 3) == 0)
+			rc = rec_field(r->uri, eq + 1, ll, why);
+		else if (eq - p == 6 && memcmp(p, "module", 6) == 0)
+			rc = rec_field(r->module, eq + 1, ll, why);
+		else if (eq - p == 10 && memcmp(p, "pin-source", 10) == 0)
+			rc = rec_field(r->pin_source, eq + 1, ll, why);
+		else {
+			*why = "an unknown name";
+			rc = -1;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	if (r->uri[0] == '\0' || r->module[0] != '/') {
+		*why = "no uri=, or no module= with an absolute path";
+		return -1;
+	}
+	if (p11uri_parse(r->uri, &u, why) < 0)
+		return -1;
+	if (r->pin_source[0] != '\0' &&
+	    strncmp(r->pin_source, "file:", 5) != 0 &&
+	    strncmp(r->pin_source, "env:", 4) != 0) {
+		*why = "a pin-source that is not file: or env:";
+		return -1;
+	}
+	return 0;
+}

@@ -42,4 +42,23 @@ struct p11uri {
  */
 int	p11uri_parse(const char *uri, struct p11uri *u, const char **why);
 
+/*
+ * The store's record of an identity whose key is on a token,
+ * keys/<fp>.p11 (certstore(5)): name=value lines, uri= (the key's URI),
+ * module= (an absolute path) and an optional pin-source= (a --passin
+ * source, file: or env:); '#' comments.  It holds no secret.
+ */
+#define P11REC_MAX	1024	/* bytes of one value */
+#define P11REC_FILE_MAX	(8 * P11REC_MAX)	/* bytes of a record */
+
+struct p11rec {
+	char uri[P11REC_MAX + 1];
+	char module[P11REC_MAX + 1];
+	char pin_source[P11REC_MAX + 1];
+};
+
+/* Parses the record p[0..n) into r: 0, or -1 with why. */
+int	p11rec_parse(const char *p, size_t n, struct p11rec *r,
+	    const char **why);
+
 #endif

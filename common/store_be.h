@@ -155,7 +155,8 @@ struct store_ops {
 	 * Local: NULL in a backend that keeps correspondents'
 	 * certificates only.  identity: the key and certificate files of
 	 * our identity whose certificate has fingerprint fp (keys_load_
-	 * identity reads them), 0 if there is none.  anchors: the trust
+	 * identity reads them; a key path ending in .p11 is the record of
+	 * a key on a token, p11uri.h), 0 if there is none.  anchors: the trust
 	 * anchors and CRLs, added to st (found lazily, by subject).
 	 * crls: the CRLs whose issuer is name.
 	 */

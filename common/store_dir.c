@@ -120,8 +120,10 @@ dir_walk(struct store *s, enum store_set set,
 {
 	struct walk w = { s, fn, arg };
 
-	each_file(dir(s), set == STORE_IDENTITIES ? "keys" : "certs", ".pem",
-	    walk_one, &w);
+	if (set == STORE_IDENTITIES)
+		each_identity(dir(s), walk_one, &w);
+	else
+		each_file(dir(s), "certs", ".pem", walk_one, &w);
 }
 
 /*
@@ -234,10 +236,11 @@ dir_identity(struct store *s, const char *fp, char *key, char *cert,
     size_t size)
 {
 	struct store_dir *d = dir(s);
+	const char *suffix = identity_suffix(d, fp);
 
-	if (size < PATH_MAX || !is_identity(d, fp))
+	if (size < PATH_MAX || suffix == NULL)
 		return 0;
-	spath(key, d, "keys/%s.pem", fp);
+	spath(key, d, "keys/%s%s", fp, suffix);
 	spath(cert, d, "certs/%s.pem", fp);
 	return 1;
 }

@@ -112,6 +112,11 @@ X509 *load_cert(struct store_dir *s, const char *folder, const char *fp);
 int has_file(struct store_dir *s, const char *folder, const char *fp,
     const char *suffix);
 int is_identity(struct store_dir *s, const char *fp);
+/* ".pem" (a key file), ".p11" (a key on a token) or NULL: keys/<fp>. */
+const char *identity_suffix(struct store_dir *s, const char *fp);
+/* Each identity's fingerprint once (list_fps "keys" sorts them). */
+void each_identity(struct store_dir *s,
+    void (*fn)(struct store_dir *, const char *, void *), void *arg);
 /* The target of a hash link of ca/ or crl/. */
 int link_target(struct store_dir *s, const char *folder, const char *name,
     char *target, size_t size);

@@ -641,7 +641,10 @@ void
 list_fps(struct store_dir *s, const char *folder, struct fps *f)
 {
 	memset(f, 0, sizeof(*f));
-	each_file(s, folder, ".pem", fps_add, f);
+	if (strcmp(folder, "keys") == 0)
+		each_identity(s, fps_add, f);
+	else
+		each_file(s, folder, ".pem", fps_add, f);
 	if (f->n > 0)
 		qsort(f->v, f->n, sizeof(*f->v), fp_cmp);
 }
@@ -675,10 +678,49 @@ has_file(struct store_dir *s, const char *folder, const char *fp,
 	return lstat(path, &st) == 0;
 }
 
+/*
+ * An identity's key is keys/<fp>.pem, or keys/<fp>.p11 when it stays on
+ * a PKCS#11 token (the record of where: p11uri.h).  The file one wins
+ * if both are there (certstore fsck reports that).
+ */
+const char *
+identity_suffix(struct store_dir *s, const char *fp)
+{
+	if (has_file(s, "keys", fp, ".pem"))
+		return ".pem";
+	if (has_file(s, "keys", fp, ".p11"))
+		return ".p11";
+	return NULL;
+}
+
 int
 is_identity(struct store_dir *s, const char *fp)
 {
-	return has_file(s, "keys", fp, ".pem");
+	return identity_suffix(s, fp) != NULL;
+}
+
+struct each_p11 {
+	void (*fn)(struct store_dir *, const char *, void *);
+	void *arg;
+};
+
+static void
+each_p11_one(struct store_dir *s, const char *fp, void *arg)
+{
+	struct each_p11 *e = arg;
+
+	if (!has_file(s, "keys", fp, ".pem"))
+		e->fn(s, fp, e->arg);
+}
+
+void
+each_identity(struct store_dir *s,
+    void (*fn)(struct store_dir *, const char *, void *), void *arg)
+{
+	struct each_p11 e = { fn, arg };
+
+	each_file(s, "keys", ".pem", fn, arg);
+	each_file(s, "keys", ".p11", each_p11_one, &e);
 }
 
 /* The target of a hash link in folder, if it is a file name there. */

@@ -30,6 +30,7 @@
 
 #include "opts.h"
 #include "io.h"
+#include "p11uri.h"
 #include "store_dir.h"
 
 /*
@@ -432,6 +433,32 @@ fsck_hashed(struct fsck *f, const char *folder)
 	free(v);
 }
 
+/* The record of a key on a token: it parses, and its certificate is
+ * there (the token itself is not asked: fsck loads no module). */
+static void
+fsck_token_key(struct fsck *f, const char *rel, const char *fp,
+    const struct stat *st)
+{
+	struct p11rec r;
+	const char *why;
+	X509 *x = NULL;
+	char *p;
+	size_t n;
+
+	if ((p = fsck_read(f, rel, st, &n)) == NULL)
+		return;
+	if (p11rec_parse(p, n, &r, &why) < 0)
+		fsck_say(f, 0, "%s: not a token key's record: %s", rel, why);
+	else if (has_file(f->s, "keys", fp, ".pem"))
+		fsck_say(f, 0, "%s: keys/%s.pem is there too, and is used",
+		    rel, fp);
+	else if ((x = load_cert(f->s, "certs", fp)) == NULL)
+		fsck_say(f, 0, "%s: its certificate certs/%s.pem is missing",
+		    rel, fp);
+	X509_free(x);
+	free(p);
+}
+
 static void
 fsck_keys(struct fsck *f)
 {
@@ -452,10 +479,12 @@ fsck_keys(struct fsck *f)
 			continue;
 		if (is_tmp(d->d_name))
 			fsck_tmp(f, rel);
-		else if (!fp_name(d->d_name, ".pem", fp))
-			fsck_say(f, 0, "%s: does not belong in the store", rel);
-		else
+		else if (fp_name(d->d_name, ".pem", fp))
 			fsck_key(f, rel, fp, &st);
+		else if (fp_name(d->d_name, ".p11", fp))
+			fsck_token_key(f, rel, fp, &st);
+		else
+			fsck_say(f, 0, "%s: does not belong in the store", rel);
 	}
 	closedir(dp);
 }

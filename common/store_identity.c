@@ -6,7 +6,7 @@
  * store's local part (store_local): a backend of correspondents'
  * certificates alone leaves them to the directory.  The one file of the
  * store that loads keys, so that a filter that needs none (smime-verify)
- * does not link the key loaders.
+ * does not link the key loaders, nor load a PKCS#11 module.
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -19,7 +19,10 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "io.h"
 #include "keys.h"
+#include "p11.h"
+#include "p11uri.h"
 #include "store_int.h"
 
 /* The fingerprint of our identity for addr (NULL: the only one), else
@@ -41,6 +44,46 @@ id_paths(struct store *s, const char *fp, char *key, char *cert)
 	if (!s->ops->identity(s, fp, key, cert, PATH_MAX))
 		xdie(ERR_CONFIG, "no identity sha256:%s in the store '%s'",
 		    fp, s->where);
+}
+
+/*
+ * The identity whose files id_paths gave: a key file, or the record of
+ * a key on a token (keys/<fp>.p11).  A token key is used with the
+ * store's certificate, which must be its own.  The PIN: --passin, else
+ * the source identity add recorded, else the URI's pin-source.
+ */
+static void
+id_load(struct store *s, const char *fp, const char *passin,
+    struct identity *id)
+{
+	char kpath[PATH_MAX], cpath[PATH_MAX], *p;
+	size_t n, len;
+	struct p11rec r;
+	const char *why;
+	X509 *x;
+
+	id_paths(s, fp, kpath, cpath);
+	n = strlen(kpath);
+	if (n < 4 || strcmp(kpath + n - 4, ".p11") != 0) {
+		keys_load_identity(id, kpath, cpath, NULL, passin, ERR_CONFIG);
+		return;
+	}
+	if ((p = io_read_file(kpath, P11REC_FILE_MAX, &len)) == NULL)
+		xdie(ERR_CONFIG, "cannot read %s", kpath);
+	if (p11rec_parse(p, len, &r, &why) < 0)
+		xdie(ERR_CONFIG, "%s: %s (certstore fsck)", kpath, why);
+	free(p);
+	if ((x = s->ops->load(s, fp)) == NULL)
+		xdie(ERR_CONFIG, "cannot read %s", cpath);
+	p11_load_identity(id, r.uri, r.module, passin != NULL ? passin :
+	    r.pin_source[0] != '\0' ? r.pin_source : NULL, ERR_CONFIG);
+	X509_free(id->cert);
+	id->cert = x;
+	if (!X509_check_private_key(x, id->key))
+		xdie_ssl(ERR_CONFIG, "%s: the key on the token is not the "
+		    "certificate's", kpath);
+	if ((id->chain = sk_X509_new_null()) == NULL)
+		xdie(ERR_TEMP, "out of memory");
 }
 
 static void
@@ -144,11 +187,10 @@ store_identity_of(struct store *st, X509 *x, const char *passin,
     struct identity *id)
 {
 	struct store *s = store_local(st);
-	char fp[FPLEN + 1], kpath[PATH_MAX], cpath[PATH_MAX];
+	char fp[FPLEN + 1];
 
 	cert_fp(x, fp);
-	id_paths(s, fp, kpath, cpath);
-	keys_load_identity(id, kpath, cpath, NULL, passin, ERR_CONFIG);
+	id_load(s, fp, passin, id);
 }
 
 X509 *
@@ -175,7 +217,7 @@ store_identity(struct store *st, const char *addr, const char *passin,
     struct identity *id)
 {
 	struct store *s = store_local(st);
-	char key[ADDR_MAX + 1], kpath[PATH_MAX], cpath[PATH_MAX];
+	char key[ADDR_MAX + 1];
 	struct idpick p = { 0 };
 
 	if (addr != NULL && !addr_key(addr, key))
@@ -188,8 +230,7 @@ store_identity(struct store *st, const char *addr, const char *passin,
 		    "add)", addr != NULL ? "no identity for '" :
 		    p.n == 0 ? "no identity" : "more than one identity",
 		    addr != NULL ? addr : "", addr != NULL ? "'" : "", s->where);
-	id_paths(s, p.fp, kpath, cpath);
-	keys_load_identity(id, kpath, cpath, NULL, passin, ERR_CONFIG);
+	id_load(s, p.fp, passin, id);
 	identity_chain(s, id);
 }
 

@@ -33,6 +33,8 @@
 #include "json.h"
 #include "keys.h"
 #include "opts.h"
+#include "p11.h"
+#include "p11uri.h"
 #include "store_dir.h"
 #include "store_int.h"
 #include "store_ldap.h"
@@ -105,6 +107,30 @@ name_str(const X509_NAME *name, char *out_, size_t size)
  * certificate of s (certs/), with what s records of it, else a trust
  * anchor (ca/).
  */
+/*
+ * Where an identity's key (its path from the identity op) lives, for
+ * list: keys/<fp>.pem, or the URI of a key on a token, from its record
+ * in rec (rec->uri is then what is returned).  A record that does not
+ * parse is fsck's to report; list says where it is.
+ */
+static const char *
+key_where(const char *path, struct p11rec *rec)
+{
+	const char *name = strrchr(path, '/'), *why;
+	size_t n = strlen(path);
+	char *p;
+
+	memset(rec, 0, sizeof(*rec));
+	name = name != NULL ? name - 4 : path;
+	if (n < 4 || strcmp(path + n - 4, ".p11") != 0 ||
+	    (p = io_read_file(path, P11REC_FILE_MAX, &n)) == NULL)
+		return name;
+	if (p11rec_parse(p, n, rec, &why) < 0)
+		memset(rec, 0, sizeof(*rec));
+	free(p);
+	return rec->uri[0] != '\0' ? rec->uri : name;
+}
+
 static void
 list_line(struct store *s, int peer, const char *fp, X509 *x, int json)
 {
@@ -114,11 +140,17 @@ list_line(struct store *s, int peer, const char *fp, X509 *x, int json)
 	struct buf b = { 0 };
 	struct addrs a;
 	struct meta m = { 0 };
+	struct p11rec rec;
+	const char *where = NULL;
 	size_t i;
 
 	if (peer) {
-		if (l->ops->identity(l, fp, key, cert, sizeof(key)))
+		if (l->ops->identity(l, fp, key, cert, sizeof(key))) {
 			strcat(flags, ",identity");
+			where = key_where(key, &rec);
+			if (where == rec.uri)
+				strcat(flags, ",token");
+		}
 		s->ops->facts(s, fp, &m);
 	}
 	if (cert_expired(x))
@@ -162,6 +194,14 @@ list_line(struct store *s, int peer, const char *fp, X509 *x, int json)
 		json_words(&b, meta_get(&m, "capabilities"), ' ');
 		buf_puts(&b, ",\"flags\":");
 		json_words(&b, flags, ',');
+		if (where != NULL) {
+			buf_puts(&b, ",\"key\":");
+			json_str(&b, where);
+		}
+		if (where == rec.uri) {
+			buf_puts(&b, ",\"module\":");
+			json_str(&b, rec.module);
+		}
 		buf_add(&b, "}", 1);
 	}
 	buf_add(&b, "\n", 1);
@@ -485,8 +525,8 @@ verb_remove(const struct run *r, const char **args)
 	for (i = 0; i < f.n; i++)
 		if (l->ops->identity(l, f.v[i], key, cert, sizeof(key)))
 			xdie(ERR_USAGE, "certificate %s is one of our "
-			    "identities: move keys/%s.pem out of the store "
-			    "first", f.v[i], f.v[i]);
+			    "identities: move keys/%s%s out of the store "
+			    "first", f.v[i], f.v[i], strrchr(key, '.'));
 	remove_certs(s, &f);
 	verbosex("removed %zu certificate%s", f.n, f.n == 1 ? "" : "s");
 	free(f.v);
@@ -553,6 +593,90 @@ key_encrypted(const char *path)
 	return k == NULL;
 }
 
+/*
+ * identity add --pkcs11: the key stays on the token.  The store gets the
+ * certificate (the token's of the same id, or -c's) and keys/<fp>.p11,
+ * the record of where the key is (p11uri.h), with the --passin source
+ * if it names a file or a variable, never the PIN.  The token is asked
+ * before the store's lock is taken: a slow token holds up no writer.
+ * A key file of the same certificate goes: the key now lives on the
+ * token (and a later identity add -k/-p takes it back).
+ */
+static enum err_class
+identity_add_token(const struct run *r)
+{
+	char rec[3 * P11REC_MAX + 128], fp[FPLEN + 1], rel[80];
+	struct put w = { .source = "certstore identity add" };
+	const char *why, *module = r->o->module, *src = r->o->passin;
+	const char *uri = r->o->pkcs11;
+	STACK_OF(X509) *given = NULL;
+	struct store_version ver;
+	struct identity id;
+	struct store_dir *s;
+	struct store *st;
+	struct p11uri u;
+	struct p11rec check;
+	size_t before;
+	int n;
+
+	if (r->o->key != NULL || r->o->p12 != NULL)
+		xdie(ERR_USAGE, "certstore identity add: --pkcs11 URI takes "
+		    "-c CERT, not -k or -p");
+	if (p11uri_parse(uri, &u, &why) < 0)
+		xdie(ERR_USAGE, "--pkcs11 %s: %s", uri, why);
+	if (module == NULL || module[0] == '\0')
+		module = u.module_path;
+	if (module[0] != '/')
+		xdie(ERR_USAGE, "--pkcs11 %s: the module's absolute path "
+		    "(--module FILE or module-path=)", uri);
+	if (r->o->cert != NULL &&
+	    sk_X509_num(given = keys_load_certs(r->o->cert)) != 1)
+		xdie(ERR_DATA, "%s: one certificate, not %d", r->o->cert,
+		    sk_X509_num(given));
+	n = snprintf(rec, sizeof(rec), "# the key of this identity stays on "
+	    "a PKCS#11 token\nuri=%s\nmodule=%s\n", uri, module);
+	/* A file or a variable names where the PIN is; pass: is the PIN,
+	 * and an fd: is gone after this run. */
+	if (src != NULL && (strncmp(src, "file:", 5) == 0 ||
+	    strncmp(src, "env:", 4) == 0))
+		n += snprintf(rec + n, sizeof(rec) - (size_t)n,
+		    "pin-source=%s\n", src);
+	if ((size_t)n >= sizeof(rec) ||
+	    p11rec_parse(rec, (size_t)n, &check, &why) < 0)
+		xdie(ERR_USAGE, "--pkcs11 %s: cannot be recorded: %s", uri,
+		    n < (int)sizeof(rec) ? why : "too long");
+	s = open_local(r, 0, &st);
+	p11_load_identity(&id, uri, module, src, ERR_DATA);
+	if (given != NULL) {
+		X509_free(id.cert);
+		id.cert = sk_X509_shift(given);
+		sk_X509_free(given);
+	}
+	if (id.cert == NULL)
+		xdie(ERR_DATA, "%s: the token holds no certificate of the "
+		    "key (-c CERT)", uri);
+	if (!X509_check_private_key(id.cert, id.key))
+		xdie_ssl(ERR_DATA, "%s: the key on the token is not the "
+		    "certificate's", uri);
+	s->base.ops->begin(&s->base, &ver);
+	cert_fp(id.cert, fp);
+	before = s->ix.n;
+	store_put(&s->base, id.cert, &w);
+	s->ix.n = before;
+	snprintf(rel, sizeof(rel), "keys/%s.p11", fp);
+	stage_data(s, rel, rec, (size_t)n);
+	if (has_file(s, "keys", fp, ".pem")) {
+		snprintf(rel, sizeof(rel), "keys/%s.pem", fp);
+		stage_unlink(s, rel);
+	}
+	ix_cert_lines(&s->ix, id.cert, fp, 1);
+	(void)s->base.ops->commit(&s->base, &ver);
+	verbosex("added the identity sha256:%s, its key on the token", fp);
+	identity_release(&id);
+	store_close(st);
+	return ERR_OK;
+}
+
 static enum err_class
 identity_add(const struct run *r, const char **args)
 {
@@ -570,6 +694,8 @@ identity_add(const struct run *r, const char **args)
 	int i;
 
 	want_args("identity add", args, 0, 0);
+	if (r->o->pkcs11 != NULL)
+		return identity_add_token(r);
 	if ((r->o->p12 != NULL) == (r->o->key != NULL || r->o->cert != NULL) ||
 	    (r->o->p12 == NULL && (r->o->key == NULL || r->o->cert == NULL)))
 		xdie(ERR_USAGE, "certstore identity add: -p FILE.p12, or -k "
@@ -604,6 +730,10 @@ identity_add(const struct run *r, const char **args)
 	snprintf(rel, sizeof(rel), "keys/%s.pem", fp);
 	stage_data(s, rel, pem, (size_t)n);
 	BIO_free(b);
+	if (has_file(s, "keys", fp, ".p11")) {
+		snprintf(rel, sizeof(rel), "keys/%s.p11", fp);
+		stage_unlink(s, rel);
+	}
 	/* Its lines again, now with the identity flag: they override. */
 	ix_cert_lines(&s->ix, id.cert, fp, 1);
 	(void)s->base.ops->commit(&s->base, &ver);
