@@ -192,7 +192,7 @@ endif
 # longjmp()s back instead of exiting and leaks what exit would free, so
 # they run without it (sign also has smime-verify check what it wrote);
 # certstore fuzzes what certstore add reads.
-FUZZERS = mime cte hp verify decrypt sign certstore
+FUZZERS = mime cte hp verify decrypt sign certstore p11
 FUZZTIME ?= 60
 FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ibuild/gen \
 	-D_POSIX_C_SOURCE=200809L -std=c11 -DVERSION='"fuzz"' \
@@ -212,6 +212,10 @@ build-fuzz/hp_fuzz: fuzz/hp_fuzz.c $(FUZZSRC_hp)
 	@mkdir -p build-fuzz
 	clang $(FUZZFLAGS) $< $(FUZZSRC_hp) -lcrypto -o $@
 
+build-fuzz/p11_fuzz: fuzz/p11_fuzz.c common/p11uri.c
+	@mkdir -p build-fuzz
+	clang $(FUZZFLAGS) $< common/p11uri.c -o $@
+
 build-fuzz/cte_fuzz: fuzz/cte_fuzz.c common/mime_cte.c
 	@mkdir -p build-fuzz
 	clang $(FUZZFLAGS) $< common/mime_cte.c -o $@
@@ -228,11 +232,12 @@ fuzz: fuzz-build
 	    mkdir -p fuzz/corpus-$$f; \
 	    case $$f in \
 	    certstore) seeds='*.pem *.der *.p7b *.p7c *.crt *.cer *.p7s *.eml' ;; \
+	    p11) seeds='*.p11seed' ;; \
 	    *) seeds='*.eml *.mbox *.message *.p7m *.msg' ;; esac; \
 	    { ls testdata/fuzz-regress/*; \
 	      for g in $$seeds; do find testdata -name "$$g"; done; } | head -2000 | \
 	        while read -r s; do cp "$$s" fuzz/corpus-$$f/ 2>/dev/null; done; \
-	    case $$f in mime|cte|hp|certstore) leaks=1 ;; *) leaks=0 ;; esac; \
+	    case $$f in mime|cte|hp|certstore|p11) leaks=1 ;; *) leaks=0 ;; esac; \
 	    echo "== fuzz $$f, $(FUZZTIME) s"; \
 	    ASAN_OPTIONS=detect_leaks=$$leaks build-fuzz/$${f}_fuzz \
 	        -max_total_time=$(FUZZTIME) -max_len=200000 \

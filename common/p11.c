@@ -8,9 +8,13 @@
  * EVP_PKEY_derive take as they take a key from a file (RSA, RSA-OAEP,
  * ECDSA, ECDH; checked against SoftHSM2).  No key material is read.
  *
- * One module, one login per process: a token that locks after failed
- * logins gets one attempt per run.  The PIN is read from --passin into
- * keys.c's buffer and wiped once the login is done.  Faults:
+ * One module, one login per token per process: a token that locks
+ * after failed logins gets one attempt per run.  The PIN is read from
+ * --passin into a buffer here and wiped once the login is done; libp11
+ * keeps a copy of its own (to log in again in a forked child, which we
+ * never do) that it wipes when the slots are released, by the last
+ * identity_release().  Reading the PIN makes the process undumpable
+ * (keys_passphrase).  Faults:
  *  - the module cannot be loaded: 78 (the configuration names it);
  *  - no token matches, or it is not initialised, or its PIN is locked:
  *    75 (it may be plugged in, or unlocked, later);

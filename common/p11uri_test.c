@@ -18,6 +18,24 @@ parses(const char *uri, struct p11uri *u)
 }
 
 static int
+rec_ok(const char *text, struct p11rec *r)
+{
+	const char *why = NULL;
+
+	return p11rec_parse(text, strlen(text), r, &why) == 0;
+}
+
+static int
+rec_refused(const char *text)
+{
+	struct p11rec r;
+	const char *why = NULL;
+
+	return p11rec_parse(text, strlen(text), &r, &why) == -1 &&
+	    why != NULL;
+}
+
+static int
 refused(const char *uri)
 {
 	struct p11uri u;
@@ -79,5 +97,37 @@ main(void)
 		big[314] = '\0';
 		tap_ok(refused(big), "a value over 256 bytes");
 	}
+
+	/* The store's record, keys/<fp>.p11. */
+	{
+		struct p11rec r;
+
+		tap_ok(rec_ok("# a comment\n\nuri=pkcs11:token=t;object=k\n"
+		    "module=/usr/lib/m.so\npin-source=file:/etc/pin\n", &r) &&
+		    strcmp(r.uri, "pkcs11:token=t;object=k") == 0 &&
+		    strcmp(r.module, "/usr/lib/m.so") == 0 &&
+		    strcmp(r.pin_source, "file:/etc/pin") == 0,
+		    "record: uri, module, pin-source");
+		tap_ok(rec_ok("uri=pkcs11:id=%01\nmodule=/m.so\n", &r) &&
+		    r.pin_source[0] == '\0', "record: no pin-source");
+	}
+	tap_ok(rec_refused("module=/m.so\n"), "record: no uri");
+	tap_ok(rec_refused("uri=pkcs11:id=%01\n"), "record: no module");
+	tap_ok(rec_refused("uri=pkcs11:id=%01\nmodule=m.so\n"),
+	    "record: a relative module");
+	tap_ok(rec_refused("uri=pkcs11:id=%01\nmodule=/m.so"),
+	    "record: a last line without its newline");
+	tap_ok(rec_refused("uri=pkcs11:id=%01\nuri=pkcs11:id=%02\n"
+	    "module=/m.so\n"), "record: uri twice");
+	tap_ok(rec_refused("uri=pkcs11:id=%01\nmodule=/m.so\npin=1234\n"),
+	    "record: an unknown name (a PIN has no place)");
+	tap_ok(rec_refused("uri=pkcs11:id=%01\nmodule=/m.so\n"
+	    "pin-source=pass:1234\n"), "record: a pin-source that is the PIN");
+	tap_ok(rec_refused("uri=pkcs11:id=%01?pin-value=1\nmodule=/m.so\n"),
+	    "record: a URI with a PIN");
+	tap_ok(rec_refused("uri=pkcs11:id=%01\nmodule=/m\r.so\n"),
+	    "record: a control character");
+	tap_ok(rec_refused("uri=pkcs11:id=%01\nmodule /m.so\n"),
+	    "record: a line without '='");
 	return tap_done();
 }
