@@ -161,8 +161,9 @@ p11_load_identity(struct identity *id, const char *uri, const char *module,
 	unsigned nkeys, i;
 
 	memset(id, 0, sizeof(*id));
+	/* Not the URI itself: a refused one may carry a PIN. */
 	if (p11uri_parse(uri, &u, &why) < 0)
-		xdie(ERR_CONFIG, "%s: %s", uri, why);
+		xdie(ERR_CONFIG, "a PKCS#11 URI: %s", why);
 	if (u.type[0] != '\0' && strcmp(u.type, "private") != 0)
 		xdie(ERR_CONFIG, "%s: names no private key (type=%s)", uri,
 		    u.type);

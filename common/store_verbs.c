@@ -622,8 +622,9 @@ identity_add_token(const struct run *r)
 	if (r->o->key != NULL || r->o->p12 != NULL)
 		xdie(ERR_USAGE, "certstore identity add: --pkcs11 URI takes "
 		    "-c CERT, not -k or -p");
+	/* Not the URI itself: a refused one may carry a PIN. */
 	if (p11uri_parse(uri, &u, &why) < 0)
-		xdie(ERR_USAGE, "--pkcs11 %s: %s", uri, why);
+		xdie(ERR_USAGE, "--pkcs11: %s", why);
 	if (module == NULL || module[0] == '\0')
 		module = u.module_path;
 	if (module[0] != '/')
