@@ -273,7 +273,9 @@ io_read_file(const char *path, size_t max, size_t *len)
 	char *p;
 	int fd, e;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO put in a file's place does not hang the
+	 * open (a regular file's reads ignore the flag). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd == -1)
 		return NULL;
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {

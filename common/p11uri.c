@@ -117,6 +117,9 @@ attr(struct p11uri *u, int *seen, const char *a, size_t n, int query,
 		return -1;
 	}
 	*why = "bad or repeated attribute value";
+	/* Present, even empty: RFC 7512 6.1, an empty value matches
+	 * only an empty attribute. */
+	u->present |= 1u << i;
 	switch (i) {
 	case A_TOKEN:
 		return text_attr(u->token, &seen[i], eq + 1, vl);
@@ -166,9 +169,20 @@ p11uri_parse(const char *uri, struct p11uri *u, const char **why)
 		*why = "not a pkcs11: URI";
 		return -1;
 	}
+	/* RFC 3986 leaves no raw space, control or 8-bit byte in a URI:
+	 * one would end a line of the store's record, or a log's. */
+	for (p = uri; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+			*why = "a byte that must be percent-encoded";
+			return -1;
+		}
 	p = uri + 7;
 	while (*p != '\0') {
 		end = p + strcspn(p, query ? "&" : ";?");
+		if (end == p && *end != '?' && !(end == uri + 7 && *end == '\0')) {
+			*why = "an empty attribute";
+			return -1;
+		}
 		if (end > p && attr(u, seen, p, (size_t)(end - p), query,
 		    why) < 0)
 			return -1;
@@ -178,8 +192,8 @@ p11uri_parse(const char *uri, struct p11uri *u, const char **why)
 			query = 1;
 		p = *end != '\0' ? end + 1 : end;
 	}
-	if (u->token[0] == '\0' && u->serial[0] == '\0' &&
-	    u->object[0] == '\0' && u->id_len == 0) {
+	if (!(u->present & (P11URI_TOKEN | P11URI_SERIAL | P11URI_OBJECT |
+	    P11URI_ID))) {
 		*why = "names no token and no object";
 		return -1;
 	}
@@ -252,10 +266,24 @@ p11rec_parse(const char *p, size_t n, struct p11rec *r, const char **why)
 	if (p11uri_parse(r->uri, &u, why) < 0)
 		return -1;
 	if (r->pin_source[0] != '\0' &&
-	    strncmp(r->pin_source, "file:", 5) != 0 &&
+	    strncmp(r->pin_source, "file:/", 6) != 0 &&
 	    strncmp(r->pin_source, "env:", 4) != 0) {
-		*why = "a pin-source that is not file: or env:";
+		*why = "a pin-source that is not file:/PATH or env:";
 		return -1;
 	}
 	return 0;
+}
+
+const char *
+p11uri_pin_file(const struct p11uri *u)
+{
+	const char *p = u->pin_source;
+
+	if (strncmp(p, "file:", 5) != 0)
+		return NULL;
+	p += 5;
+	/* file:///path (an empty authority) or file:/path. */
+	if (strncmp(p, "//", 2) == 0)
+		p += 2;
+	return p[0] == '/' ? p : NULL;
 }

@@ -22,8 +22,18 @@
 
 #define P11URI_ATTR_MAX	256	/* bytes of one decoded attribute */
 
+/* The attributes present in a URI (struct p11uri's present), in the
+ * order of p11uri.c's table. */
+#define P11URI_TOKEN	(1u << 0)
+#define P11URI_MANUFACTURER (1u << 1)
+#define P11URI_SERIAL	(1u << 2)
+#define P11URI_MODEL	(1u << 3)
+#define P11URI_OBJECT	(1u << 4)
+#define P11URI_ID	(1u << 5)
+
 struct p11uri {
-	/* Each "" when absent; id has id_len bytes (binary). */
+	unsigned present;	/* P11URI_*: given, perhaps empty */
+	/* Each "" when absent or empty; id has id_len bytes (binary). */
 	char token[P11URI_ATTR_MAX + 1];
 	char manufacturer[P11URI_ATTR_MAX + 1];
 	char serial[P11URI_ATTR_MAX + 1];
@@ -41,6 +51,10 @@ struct p11uri {
  * ("not a pkcs11: URI", "unknown attribute 'slot-id'", ...).
  */
 int	p11uri_parse(const char *uri, struct p11uri *u, const char **why);
+
+/* The absolute path of u's pin-source (file:/PATH or file:///PATH),
+ * or NULL if it has none of that form. */
+const char *p11uri_pin_file(const struct p11uri *u);
 
 /*
  * The store's record of an identity whose key is on a token,

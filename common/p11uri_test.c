@@ -90,6 +90,22 @@ main(void)
 	tap_ok(refused("pkcs11:"), "names nothing");
 	tap_ok(refused("pkcs11:model=x"), "names neither token nor object");
 	tap_ok(refused("file:///k.pem"), "not a pkcs11: URI");
+	tap_ok(refused("pkcs11:object=a b"), "a raw space");
+	tap_ok(refused("pkcs11:object=a\nb"), "a raw newline");
+	tap_ok(refused("pkcs11:object=\xc3\xa9"), "a raw 8-bit byte");
+	tap_ok(refused("pkcs11:token=a;;object=b"), "an empty attribute");
+	tap_ok(parses("pkcs11:token=a;object=;id=%01", &u) &&
+	    (u.present & P11URI_OBJECT) && u.object[0] == '\0' &&
+	    (u.present & P11URI_TOKEN) && !(u.present & P11URI_SERIAL),
+	    "an empty object is present (it matches only an empty label)");
+	tap_ok(parses("pkcs11:token=a?pin-source=file:///etc/pin", &u) &&
+	    p11uri_pin_file(&u) != NULL &&
+	    strcmp(p11uri_pin_file(&u), "/etc/pin") == 0,
+	    "pin-source file:///PATH");
+	tap_ok(parses("pkcs11:token=a?pin-source=file:pin", &u) &&
+	    p11uri_pin_file(&u) == NULL, "a relative pin-source is no file");
+	tap_ok(parses("pkcs11:token=a?pin-source=%7Cgetpin", &u) &&
+	    p11uri_pin_file(&u) == NULL, "a pin-source command is no file");
 	{
 		char big[700] = "pkcs11:object=";
 
@@ -123,6 +139,8 @@ main(void)
 	    "record: an unknown name (a PIN has no place)");
 	tap_ok(rec_refused("uri=pkcs11:id=%01\nmodule=/m.so\n"
 	    "pin-source=pass:1234\n"), "record: a pin-source that is the PIN");
+	tap_ok(rec_refused("uri=pkcs11:id=%01\nmodule=/m.so\n"
+	    "pin-source=file:pin\n"), "record: a relative pin file");
 	tap_ok(rec_refused("uri=pkcs11:id=%01?pin-value=1\nmodule=/m.so\n"),
 	    "record: a URI with a PIN");
 	tap_ok(rec_refused("uri=pkcs11:id=%01\nmodule=/m\r.so\n"),

@@ -447,7 +447,10 @@ fsck_token_key(struct fsck *f, const char *rel, const char *fp,
 
 	if ((p = fsck_read(f, rel, st, &n)) == NULL)
 		return;
-	if (p11rec_parse(p, n, &r, &why) < 0)
+	if (n > P11REC_FILE_MAX)
+		fsck_say(f, 0, "%s: over %d bytes, which the commands do not "
+		    "read", rel, P11REC_FILE_MAX);
+	else if (p11rec_parse(p, n, &r, &why) < 0)
 		fsck_say(f, 0, "%s: not a token key's record: %s", rel, why);
 	else if (has_file(f->s, "keys", fp, ".pem"))
 		fsck_say(f, 0, "%s: keys/%s.pem is there too, and is used",

@@ -69,14 +69,14 @@ id_load(struct store *s, const char *fp, const char *passin,
 		return;
 	}
 	if ((p = io_read_file(kpath, P11REC_FILE_MAX, &len)) == NULL)
-		xdie(ERR_CONFIG, "cannot read %s", kpath);
+		xdie(ERR_CONFIG, "cannot read %s: %s", kpath, strerror(errno));
 	if (p11rec_parse(p, len, &r, &why) < 0)
 		xdie(ERR_CONFIG, "%s: %s (certstore fsck)", kpath, why);
 	free(p);
 	if ((x = s->ops->load(s, fp)) == NULL)
 		xdie(ERR_CONFIG, "cannot read %s", cpath);
 	p11_load_identity(id, r.uri, r.module, passin != NULL ? passin :
-	    r.pin_source[0] != '\0' ? r.pin_source : NULL, ERR_CONFIG);
+	    r.pin_source[0] != '\0' ? r.pin_source : NULL, 0);
 	X509_free(id->cert);
 	id->cert = x;
 	if (!X509_check_private_key(x, id->key))

@@ -606,9 +606,10 @@ static enum err_class
 identity_add_token(const struct run *r)
 {
 	char rec[3 * P11REC_MAX + 128], fp[FPLEN + 1], rel[80];
+	char pinsrc[PATH_MAX + 8];
 	struct put w = { .source = "certstore identity add" };
 	const char *why, *module = r->o->module, *src = r->o->passin;
-	const char *uri = r->o->pkcs11;
+	const char *uri = r->o->pkcs11, *keep = NULL;
 	STACK_OF(X509) *given = NULL;
 	struct store_version ver;
 	struct identity id;
@@ -625,29 +626,48 @@ identity_add_token(const struct run *r)
 	/* Not the URI itself: a refused one may carry a PIN. */
 	if (p11uri_parse(uri, &u, &why) < 0)
 		xdie(ERR_USAGE, "--pkcs11: %s", why);
+	if (strlen(uri) > P11REC_MAX)
+		xdie(ERR_USAGE, "--pkcs11: over %d bytes", P11REC_MAX);
+	if (u.type[0] != '\0' && strcmp(u.type, "private") != 0)
+		xdie(ERR_USAGE, "--pkcs11 %s: names no private key", uri);
+	if (u.pin_source[0] != '\0' && p11uri_pin_file(&u) == NULL)
+		xdie(ERR_USAGE, "--pkcs11 %s: pin-source must be a file: URI "
+		    "with an absolute path", uri);
 	if (module == NULL || module[0] == '\0')
 		module = u.module_path;
-	if (module[0] != '/')
+	if (module[0] != '/' || strlen(module) > P11REC_MAX)
 		xdie(ERR_USAGE, "--pkcs11 %s: the module's absolute path "
 		    "(--module FILE or module-path=)", uri);
+	/* A file or a variable names where the PIN is, and is recorded;
+	 * pass: is the PIN, and an fd: is gone after this run.  A file's
+	 * path is made absolute: the filters run elsewhere. */
+	if (src != NULL && strncmp(src, "file:", 5) == 0) {
+		if (realpath(src + 5, pinsrc + 5) == NULL)
+			xdie(ERR_NOINPUT, "--passin %s: %s", src,
+			    strerror(errno));
+		memcpy(pinsrc, "file:", 5);
+		src = pinsrc;
+	}
 	if (r->o->cert != NULL &&
 	    sk_X509_num(given = keys_load_certs(r->o->cert)) != 1)
 		xdie(ERR_DATA, "%s: one certificate, not %d", r->o->cert,
 		    sk_X509_num(given));
-	n = snprintf(rec, sizeof(rec), "# the key of this identity stays on "
-	    "a PKCS#11 token\nuri=%s\nmodule=%s\n", uri, module);
-	/* A file or a variable names where the PIN is; pass: is the PIN,
-	 * and an fd: is gone after this run. */
 	if (src != NULL && (strncmp(src, "file:", 5) == 0 ||
 	    strncmp(src, "env:", 4) == 0))
-		n += snprintf(rec + n, sizeof(rec) - (size_t)n,
-		    "pin-source=%s\n", src);
-	if ((size_t)n >= sizeof(rec) ||
+		keep = src;
+	if (keep != NULL && strlen(keep) > P11REC_MAX)
+		xdie(ERR_USAGE, "--passin: over %d bytes", P11REC_MAX);
+	/* Each value is at most P11REC_MAX bytes: the lines fit rec. */
+	n = snprintf(rec, sizeof(rec), "# the key of this identity stays on "
+	    "a PKCS#11 token\nuri=%s\nmodule=%s\n%s%s%s", uri, module,
+	    keep != NULL ? "pin-source=" : "", keep != NULL ? keep : "",
+	    keep != NULL ? "\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(rec) ||
 	    p11rec_parse(rec, (size_t)n, &check, &why) < 0)
 		xdie(ERR_USAGE, "--pkcs11 %s: cannot be recorded: %s", uri,
-		    n < (int)sizeof(rec) ? why : "too long");
+		    n >= 0 && (size_t)n < sizeof(rec) ? why : "too long");
 	s = open_local(r, 0, &st);
-	p11_load_identity(&id, uri, module, src, ERR_DATA);
+	p11_load_identity(&id, uri, module, src, 1);
 	if (given != NULL) {
 		X509_free(id.cert);
 		id.cert = sk_X509_shift(given);
@@ -656,8 +676,8 @@ identity_add_token(const struct run *r)
 	if (id.cert == NULL)
 		xdie(ERR_DATA, "%s: the token holds no certificate of the "
 		    "key (-c CERT)", uri);
-	if (!X509_check_private_key(id.cert, id.key))
-		xdie_ssl(ERR_DATA, "%s: the key on the token is not the "
+	if (!p11_key_is(id.key, id.cert))
+		xdie(ERR_DATA, "%s: the key on the token is not the "
 		    "certificate's", uri);
 	s->base.ops->begin(&s->base, &ver);
 	cert_fp(id.cert, fp);

@@ -13,7 +13,7 @@
 # store's lock is not held while the token works; and the procmail recipe
 # decrypts and verifies with it.
 . "$(dirname "$0")/lib.sh"
-plan 115
+plan 130
 
 pki=$testdir/pki
 scripts=$testdir/../scripts
@@ -56,6 +56,12 @@ snap() {	# every file of store $1 with its contents
 lines() { wc -l <"$1" | tr -d ' '; }
 size() { wc -c <"$1" | tr -d ' '; }
 logins() { grep -cE '^[0-9]+: C_Login$' "$1"; }
+# After a failed login the token says so (CKF_USER_PIN_COUNT_LOW) until
+# a good one, and the filters then do not try: the administrator's
+# login by hand, as smimetools(7) tells, clears it.
+relogin() {
+	pkcs11-tool --module "$module" --login --pin "$pin" -O >/dev/null 2>&1
+}
 hd=$(fp "$pki/helpdesk.pem")
 ca=$(fp "$pki/carol.pem")
 al=$(fp "$pki/alice.pem")
@@ -123,6 +129,7 @@ expect_code 'no such token: 75' 75 \
     'certstore $N identity add --pkcs11 "pkcs11:token=nosuch;object=rsa" --module "$module" --passin env:SMIME_PIN'
 expect_code 'wrong PIN: 77' 77 \
     'certstore $N identity add --pkcs11 "$RSA" --module "$module" --passin pass:$wrong'
+relogin
 expect_code 'a module that is not there: 78' 78 \
     'certstore $N identity add --pkcs11 "$RSA" --module "$tmp/nonexistent.so" --passin env:SMIME_PIN'
 check_eq 'in one line' "$(lines "$tmp/.err")" 1
@@ -214,9 +221,16 @@ check_eq 'wrong PIN: one line on stderr' "$(lines "$tmp/.err")" 1
 check_grep 'wrong PIN: it says so' '[Ww]rong PIN' "$tmp/.err"
 check_eq 'wrong PIN: nothing on stdout' "$(size "$tmp/.out")" 0
 check_nogrep 'wrong PIN: the message does not carry it' "$wrong" "$tmp/.err"
+expect_code 'after a failed login, the next run does not try (77)' 77 \
+    'msg help@example.org | smime-sign $S --as help@example.org'
+check_grep 'and it says to log in by hand' 'log in by hand' "$tmp/.err"
+relogin
+ok 'after a login by hand, it signs again' \
+    'msg help@example.org | smime-sign $S --as help@example.org >/dev/null'
 expect_code 'smime-decrypt, wrong PIN: 77' 77 \
     'smime-decrypt $S --passin pass:$wrong <"$tmp/v15.eml"'
 check_eq 'wrong PIN: nothing on stdout' "$(size "$tmp/.out")" 0
+relogin
 expect_code 'smime-sign, no PIN at all (none given, none recorded): 77' 77 \
     'msg alice@example.com | smime-sign $N --as alice@example.com'
 check_grep 'no PIN: it says a PIN is needed' 'PIN' "$tmp/.err"
@@ -258,7 +272,9 @@ spyrun() {
 	shift 2
 	[ -n "${SMIME_TEST_VALGRIND-}" ] && [ -n "${SMIME_TEST_BUILD-}" ] &&
 	    _c=$SMIME_TEST_BUILD/$_c
-	PKCS11SPY=$module PKCS11SPY_OUTPUT="$tmp/$_l" "$_c" "$@"
+	# The same for LeakSanitizer, which sees the spy's losses too.
+	ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
+	    PKCS11SPY=$module PKCS11SPY_OUTPUT="$tmp/$_l" "$_c" "$@"
 }
 ok 'identity add --pkcs11 through the spy' \
     'spyrun spy.add certstore $P identity add --pkcs11 "$RSA" --module "$spy" --passin env:SMIME_PIN'
@@ -273,6 +289,12 @@ expect_code 'wrong PIN through the spy: 77' 77 \
     'msg help@example.org | spyrun spy.wrong smime-sign $P --as help@example.org --passin pass:$wrong'
 check_eq 'wrong PIN: one C_Login, not retried' "$(logins "$tmp/spy.wrong")" 1
 check_grep 'and it was refused' 'CKR_PIN_INCORRECT' "$tmp/spy.wrong"
+expect_code 'the next run, the right PIN: 77, the token not asked' 77 \
+    'msg help@example.org | spyrun spy.next smime-sign $P --as help@example.org'
+check_eq 'no C_Login after a failed one' "$(logins "$tmp/spy.next")" 0
+expect_code 'identity add, the administrator, may try: 0' 0 \
+    'spyrun spy.adm certstore $P identity add --pkcs11 "$RSA" --module "$spy" --passin env:SMIME_PIN'
+check_eq 'identity add: one C_Login' "$(logins "$tmp/spy.adm")" 1
 ok 'smime-verify with that store' \
     'spyrun spy.verify smime-verify $P --no-system-ca <"$tmp/s.eml" >"$tmp/v.eml"'
 check_eq 'smime-verify: pass' "$(ar_result "$tmp/v.eml")" pass
@@ -300,6 +322,7 @@ ok 'lock held: smime-decrypt (token) completes' \
 check_grep 'lock held: result=pass' 'result=pass' "$tmp/d.eml"
 expect_code 'lock held: identity add with a wrong PIN is 77, not 75' 77 \
     'SMIME_STORE_LOCK_WAIT=1 certstore $S identity add --pkcs11 "$RSA" --module "$module" --passin pass:$wrong'
+relogin
 touch "$tmp/lock.free"
 kill "$lockpid" 2>/dev/null
 wait "$lockpid" 2>/dev/null
@@ -343,5 +366,41 @@ check_eq 'procmail: Authentication-Results: smime=pass' "$(ar_result "$f")" pass
 check_grep 'procmail: the signer is alice' 'smime-identifier=alice@example\.com' "$f"
 check_grep 'procmail: the plaintext' '^please help, the printer is on fire' "$f"
 check_nogrep 'procmail: the log has no failure' 'failed' "$log"
+
+# 10. What the token says is not taken on trust.  A key whose public
+# object (which anyone with the PIN may write) is carol's: the key
+# itself must sign what carol's certificate checks.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$tmp/evil.key" 2>/dev/null
+openssl pkey -in "$tmp/evil.key" -outform DER -out "$tmp/evil.der"
+openssl x509 -in "$pki/carol.pem" -pubkey -noout |
+    openssl pkey -pubin -outform DER -out "$tmp/carolpub.der"
+pkcs11-tool --module "$module" --login --pin "$pin" --write-object \
+    "$tmp/evil.der" --type privkey --label evil --id 09 --usage-sign \
+    --usage-derive --sensitive >/dev/null 2>&1
+pkcs11-tool --module "$module" --login --pin "$pin" --write-object \
+    "$tmp/carolpub.der" --type pubkey --label evil --id 09 >/dev/null 2>&1
+rm -f "$tmp/evil.key" "$tmp/evil.der"
+E=$tmp/evilstore
+newstore "$E"
+expect_code 'a key whose public object is carol'"'"'s is not carol'"'"'s: 65' 65 \
+    'certstore -S "$E" identity add --pkcs11 "pkcs11:token=smimetools;object=evil" --module "$module" -c "$pki/carol.pem" --passin env:SMIME_PIN'
+check_grep 'it says so' "not the certificate's" "$tmp/.err"
+check_eq 'and the store has no identity' "$(ls "$E/keys" | wc -l)" 0
+# A relative PIN file is recorded by its absolute path: the filters run
+# in another directory.
+(cd "$tmp" && printf '%s\n' "$pin" >relpin && chmod 600 relpin)
+ok 'identity add --passin file:RELATIVE' \
+    'cd "$tmp" && certstore -S "$E" identity add --pkcs11 "$EC" --module "$module" --passin file:relpin'
+check_grep 'it is recorded absolute' "^pin-source=file:$tmp/relpin\$" "$E/keys/$ca.p11"
+ok 'and a filter elsewhere finds it' \
+    'cd / && printf "From: carol@example.com\n\nx\n" | smime-sign -S "$E" >/dev/null'
+# A second token with the same label: the URI no longer names one, and
+# the key is not taken from whichever comes first.
+softhsm2-util --init-token --free --label smimetools --pin "$pin" \
+    --so-pin 5678 >/dev/null 2>&1
+expect_code 'two tokens match the URI: 78' 78 \
+    'msg help@example.org | smime-sign $S --as help@example.org'
+check_grep 'it says serial= tells them apart' 'serial=' "$tmp/.err"
 
 done_testing
