@@ -143,15 +143,15 @@ check-one: deps-test $(BINS) $(TESTBINS)
 # streamed decryption (0057 to 0059), the directory server (0071, 0073,
 # 0075; not 0072, whose fifty imports at once are a load test of the same
 # code, and under valgrind a test of the machine), header protection
-# (0080, 0081; not 0082's 136 round trips through the same code) and
-# signer certificates from our side (0083); the longest first, for
-# prove -j2.
+# (0080, 0081; not 0082's 136 round trips through the same code),
+# signer certificates from our side (0083) and keys on a PKCS#11 token
+# (0090, SoftHSM2); the longest first, for prove -j2.
 # About 13 minutes on two cores: valgrind is 20 to 50 times slower, and
 # each start costs 0.4 s.
 # Under SMIME_TEST_VALGRIND a test skips only what cannot run there (the
 # 10,000-certificate bundles), saying why, and widens its time bounds.
 VGTESTS = testdata/0071-*.t testdata/0020-*.t testdata/0010-*.t testdata/0011-*.t \
-	testdata/0052-*.t testdata/0012-*.t testdata/0022-*.t \
+	testdata/0052-*.t testdata/0090-*.t testdata/0012-*.t testdata/0022-*.t \
 	testdata/0030-*.t testdata/0033-*.t testdata/0040-*.t \
 	testdata/0050-*.t testdata/0051-*.t testdata/0053-*.t \
 	testdata/0054-*.t testdata/0055-*.t testdata/0056-*.t \
