@@ -2,8 +2,9 @@
 #
 #   make            build the five commands (installs missing build deps)
 #   make check      unit and end-to-end tests: a plain build, an ASan+UBSan
-#                   build and a valgrind pass, mandoc -Tlint, then each
-#                   libFuzzer target for FUZZTIME (60) seconds
+#                   build and a valgrind pass, mandoc -Tlint, then the
+#                   libFuzzer targets, each for FUZZTIME (60) seconds,
+#                   FUZZJOBS (2) at a time
 #   make fuzz       the libFuzzer targets alone (FUZZTIME=1800 for a long run)
 #   make check SAN=1  only the ASan+UBSan pass
 #   make demo       show what the tools do on a sample message
@@ -223,24 +224,50 @@ build-fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/tool_fuzz.h $(FUZZSRC_all) \
 
 fuzz-build: deps-test $(FUZZERS:%=build-fuzz/%_fuzz)
 
+# FUZZJOBS targets at a time, each on one core for FUZZTIME seconds (7
+# targets, 2 at a time: 4 rounds).  Each writes its whole output to
+# build-fuzz/NAME.log, and make -O prints what a target shows (its stats,
+# any error) when it ends, never mixed with another's.  A finding goes to
+# build-fuzz/NAME/ (crash-*, leak-*, timeout-*, oom-*, what libFuzzer
+# names them) and fails the run, as does a fuzzer's non-zero exit; -k lets
+# the other targets finish and show their stats first.
+FUZZJOBS ?= 2
+
 fuzz: fuzz-build
-	@for f in $(FUZZERS); do \
-	    mkdir -p fuzz/corpus-$$f; \
-	    case $$f in \
-	    certstore) seeds='*.pem *.der *.p7b *.p7c *.crt *.cer *.p7s *.eml' ;; \
-	    *) seeds='*.eml *.mbox *.message *.p7m *.msg' ;; esac; \
-	    { ls testdata/fuzz-regress/*; \
-	      for g in $$seeds; do find testdata -name "$$g"; done; } | head -2000 | \
-	        while read -r s; do cp "$$s" fuzz/corpus-$$f/ 2>/dev/null; done; \
-	    case $$f in mime|cte|hp|certstore) leaks=1 ;; *) leaks=0 ;; esac; \
-	    echo "== fuzz $$f, $(FUZZTIME) s"; \
-	    ASAN_OPTIONS=detect_leaks=$$leaks build-fuzz/$${f}_fuzz \
-	        -max_total_time=$(FUZZTIME) -max_len=200000 \
-	        -timeout=10 -rss_limit_mb=4096 -detect_leaks=$$leaks \
-	        -print_final_stats=1 fuzz/corpus-$$f 2>&1 | \
-	        grep -E '^(stat::|#[0-9]+.*(DONE|pulse))|ERROR|SUMMARY|crash-|leak-|timeout-' | tail -12; \
-	    test -z "$$(ls crash-* leak-* timeout-* oom-* 2>/dev/null)" || exit 1; \
-	done
+	@$(MAKE) --no-print-directory -k -j$(FUZZJOBS) -O $(FUZZERS:%=fuzz-run-%)
+
+.PHONY: $(FUZZERS:%=fuzz-run-%)
+$(FUZZERS:%=fuzz-run-%): fuzz-run-%: build-fuzz/%_fuzz
+	@mkdir -p fuzz/corpus-$* build-fuzz/$*
+	@case $* in \
+	certstore) seeds='*.pem *.der *.p7b *.p7c *.crt *.cer *.p7s *.eml' ;; \
+	*) seeds='*.eml *.mbox *.message *.p7m *.msg' ;; esac; \
+	{ ls testdata/fuzz-regress/*; \
+	  for g in $$seeds; do find testdata -name "$$g"; done; } | head -2000 | \
+	    while read -r s; do cp "$$s" fuzz/corpus-$*/ 2>/dev/null; done; \
+	case $* in mime|cte|hp|certstore) leaks=1 ;; *) leaks=0 ;; esac; \
+	echo "== fuzz $*, $(FUZZTIME) s"; \
+	rc=0; ASAN_OPTIONS=detect_leaks=$$leaks build-fuzz/$*_fuzz \
+	    -max_total_time=$(FUZZTIME) -max_len=200000 \
+	    -timeout=10 -rss_limit_mb=4096 -detect_leaks=$$leaks \
+	    -print_final_stats=1 -artifact_prefix=build-fuzz/$*/ \
+	    fuzz/corpus-$* >build-fuzz/$*.log 2>&1 || rc=$$?; \
+	found=$$(ls build-fuzz/$*/crash-* build-fuzz/$*/leak-* \
+	    build-fuzz/$*/timeout-* build-fuzz/$*/oom-* 2>/dev/null); \
+	if test $$rc -eq 0 && test -z "$$found"; then \
+	    grep -E '^(stat::|#[0-9]+.*(DONE|pulse))|ERROR|SUMMARY|crash-|leak-|timeout-|oom-' \
+	        build-fuzz/$*.log | tail -12; \
+	    exit 0; \
+	fi; \
+	grep '^stat::' build-fuzz/$*.log; \
+	if grep -q ERROR build-fuzz/$*.log; then \
+	    sed -n '/ERROR/,$$p' build-fuzz/$*.log | grep -v '^stat::' | \
+	        head -60; \
+	elif test $$rc -ne 0; then tail -20 build-fuzz/$*.log; fi; \
+	echo "== fuzz $*: FAILED (exit $$rc)$${found:+, found:}" $$found; \
+	echo "   the whole output: build-fuzz/$*.log; reproduce with" \
+	    "build-fuzz/$*_fuzz FILE"; \
+	exit 1
 
 # The objects of the library must not need each other in a cycle
 # (scripts/objdeps prints who needs whom and names a cycle).
