@@ -172,14 +172,21 @@ check-valgrind: deps-test $(BINS) $(TESTBINS)
 	    SMIME_TEST_BUILD="$(CURDIR)/$(BUILD)" SMIME_TEST_VALGRIND=1 \
 	    prove -j2 --timer $(VGTESTS)
 
+# make check's builds (plain, ASan+UBSan, fuzz targets) compile on
+# CHECKJOBS (2) cores unless make was given a -j of its own; the tests
+# bring their own parallelism (prove -j2, make fuzz's FUZZJOBS).
+CHECKJOBS ?= 2
+CHECK_J = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(CHECKJOBS))
+
 ifeq ($(SAN),1)
 check: check-one
 else
 check: deps-test
-	@$(MAKE) --no-print-directory check-one
-	@$(MAKE) --no-print-directory check-one SAN=1
+	@$(MAKE) --no-print-directory $(CHECK_J) check-one
+	@$(MAKE) --no-print-directory $(CHECK_J) check-one SAN=1
 	@$(MAKE) --no-print-directory check-valgrind
 	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory $(CHECK_J) fuzz-build
 	@$(MAKE) --no-print-directory fuzz
 endif
 
@@ -200,27 +207,35 @@ FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ibuild/gen \
 	-DPKI_DIR='"$(CURDIR)/testdata/pki"'
 FUZZSRC_mime = common/mime.c common/mime_field.c common/hdr.c common/buf.c \
 	common/err.c
+FUZZSRC_hp = common/hp.c $(FUZZSRC_mime) common/io.c
 FUZZSRC_all = $(MODULES:%=common/%.c)
 FUZZLIBS = -lcrypto -lmagic -lpopt
 
-build-fuzz/mime_fuzz: fuzz/mime_fuzz.c $(FUZZSRC_mime)
-	@mkdir -p build-fuzz
-	clang $(FUZZFLAGS) $< $(FUZZSRC_mime) -lcrypto -o $@
+# Each module is compiled once, into build-fuzz/common/, and linked into
+# every target that needs it: the same flags, so the same objects as when
+# each target compiled its own copy (four of them compiled all of them).
+FUZZOBJ_mime = $(FUZZSRC_mime:common/%.c=build-fuzz/common/%.o)
+FUZZOBJ_hp = $(FUZZSRC_hp:common/%.c=build-fuzz/common/%.o)
+FUZZOBJ_all = $(FUZZSRC_all:common/%.c=build-fuzz/common/%.o)
 
-FUZZSRC_hp = common/hp.c $(FUZZSRC_mime) common/io.c
+build-fuzz/common:
+	mkdir -p $@
 
-build-fuzz/hp_fuzz: fuzz/hp_fuzz.c $(FUZZSRC_hp)
-	@mkdir -p build-fuzz
-	clang $(FUZZFLAGS) $< $(FUZZSRC_hp) -lcrypto -o $@
+build-fuzz/common/%.o: common/%.c | build-fuzz/common
+	clang $(FUZZFLAGS) -MMD -MP -c $< -o $@
+build-fuzz/common/store_ldap_verbs.o: build/gen/smimetools_ldif.h
 
-build-fuzz/cte_fuzz: fuzz/cte_fuzz.c common/mime_cte.c
-	@mkdir -p build-fuzz
-	clang $(FUZZFLAGS) $< common/mime_cte.c -o $@
+build-fuzz/mime_fuzz: fuzz/mime_fuzz.c $(FUZZOBJ_mime)
+	clang $(FUZZFLAGS) $< $(FUZZOBJ_mime) -lcrypto -o $@
 
-build-fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/tool_fuzz.h $(FUZZSRC_all) \
-    build/gen/smimetools_ldif.h
-	@mkdir -p build-fuzz
-	clang $(FUZZFLAGS) $< $(FUZZSRC_all) $(FUZZLIBS) -o $@
+build-fuzz/hp_fuzz: fuzz/hp_fuzz.c $(FUZZOBJ_hp)
+	clang $(FUZZFLAGS) $< $(FUZZOBJ_hp) -lcrypto -o $@
+
+build-fuzz/cte_fuzz: fuzz/cte_fuzz.c build-fuzz/common/mime_cte.o
+	clang $(FUZZFLAGS) $< build-fuzz/common/mime_cte.o -o $@
+
+build-fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/tool_fuzz.h $(FUZZOBJ_all)
+	clang $(FUZZFLAGS) $< $(FUZZOBJ_all) $(FUZZLIBS) -o $@
 
 fuzz-build: deps-test $(FUZZERS:%=build-fuzz/%_fuzz)
 
@@ -348,4 +363,4 @@ clean:
 	rm -rf build build-san build-fuzz
 
 .SECONDARY:
--include $(wildcard build/*/*.d build-san/*/*.d)
+-include $(wildcard build/*/*.d build-san/*/*.d build-fuzz/common/*.d)
