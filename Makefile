@@ -249,7 +249,8 @@ fuzz-build: deps-test $(FUZZERS:%=build-fuzz/%_fuzz)
 FUZZJOBS ?= 2
 
 fuzz: fuzz-build
-	@$(MAKE) --no-print-directory -k -j$(FUZZJOBS) -O $(FUZZERS:%=fuzz-run-%)
+	@$(MAKE) --no-print-directory -k -j$(FUZZJOBS) -O \
+	    $(FUZZERS:%=fuzz-run-%)
 
 .PHONY: $(FUZZERS:%=fuzz-run-%)
 $(FUZZERS:%=fuzz-run-%): fuzz-run-%: build-fuzz/%_fuzz
@@ -258,7 +259,8 @@ $(FUZZERS:%=fuzz-run-%): fuzz-run-%: build-fuzz/%_fuzz
 	certstore) seeds='*.pem *.der *.p7b *.p7c *.crt *.cer *.p7s *.eml' ;; \
 	*) seeds='*.eml *.mbox *.message *.p7m *.msg' ;; esac; \
 	{ ls testdata/fuzz-regress/*; \
-	  for g in $$seeds; do find testdata -name "$$g"; done; } | head -2000 | \
+	  for g in $$seeds; do find testdata -name "$$g"; done; } | \
+	    head -2000 | \
 	    while read -r s; do cp "$$s" fuzz/corpus-$*/ 2>/dev/null; done; \
 	case $* in mime|cte|hp|certstore) leaks=1 ;; *) leaks=0 ;; esac; \
 	echo "== fuzz $*, $(FUZZTIME) s"; \
@@ -270,8 +272,9 @@ $(FUZZERS:%=fuzz-run-%): fuzz-run-%: build-fuzz/%_fuzz
 	found=$$(ls build-fuzz/$*/crash-* build-fuzz/$*/leak-* \
 	    build-fuzz/$*/timeout-* build-fuzz/$*/oom-* 2>/dev/null); \
 	if test $$rc -eq 0 && test -z "$$found"; then \
-	    grep -E '^(stat::|#[0-9]+.*(DONE|pulse))|ERROR|SUMMARY|crash-|leak-|timeout-|oom-' \
-	        build-fuzz/$*.log | tail -12; \
+	    grep -E -e '^(stat::|#[0-9]+.*(DONE|pulse))|ERROR|SUMMARY' \
+	        -e 'crash-|leak-|timeout-|oom-' build-fuzz/$*.log | \
+	        tail -12; \
 	    exit 0; \
 	fi; \
 	grep '^stat::' build-fuzz/$*.log; \
