@@ -2,8 +2,9 @@
 #
 #   make            build the five commands (installs missing build deps)
 #   make check      unit and end-to-end tests: a plain build, an ASan+UBSan
-#                   build and a valgrind pass, mandoc -Tlint, then each
-#                   libFuzzer target for FUZZTIME (60) seconds
+#                   build and a valgrind pass, mandoc -Tlint, then the
+#                   libFuzzer targets, each for FUZZTIME (60) seconds,
+#                   FUZZJOBS (2) at a time
 #   make fuzz       the libFuzzer targets alone (FUZZTIME=1800 for a long run)
 #   make check SAN=1  only the ASan+UBSan pass
 #   make demo       show what the tools do on a sample message
@@ -145,7 +146,7 @@ check-one: deps-test $(BINS) $(TESTBINS)
 # code, and under valgrind a test of the machine), header protection
 # (0080, 0081; not 0082's 136 round trips through the same code),
 # signer certificates from our side (0083) and keys on a PKCS#11 token
-# (0090, SoftHSM2); the longest first, for prove -j2.
+# (0090, SoftHSM2); the long ones first, for prove -j2.
 # About 13 minutes on two cores: valgrind is 20 to 50 times slower, and
 # each start costs 0.4 s.
 # Under SMIME_TEST_VALGRIND a test skips only what cannot run there (the
@@ -171,14 +172,21 @@ check-valgrind: deps-test $(BINS) $(TESTBINS)
 	    SMIME_TEST_BUILD="$(CURDIR)/$(BUILD)" SMIME_TEST_VALGRIND=1 \
 	    prove -j2 --timer $(VGTESTS)
 
+# make check's builds (plain, ASan+UBSan, fuzz targets) compile on
+# CHECKJOBS (2) cores unless make was given a -j of its own; the tests
+# bring their own parallelism (prove -j2, make fuzz's FUZZJOBS).
+CHECKJOBS ?= 2
+CHECK_J = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(CHECKJOBS))
+
 ifeq ($(SAN),1)
 check: check-one
 else
 check: deps-test
-	@$(MAKE) --no-print-directory check-one
-	@$(MAKE) --no-print-directory check-one SAN=1
+	@$(MAKE) --no-print-directory $(CHECK_J) check-one
+	@$(MAKE) --no-print-directory $(CHECK_J) check-one SAN=1
 	@$(MAKE) --no-print-directory check-valgrind
 	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory $(CHECK_J) fuzz-build
 	@$(MAKE) --no-print-directory fuzz
 endif
 
@@ -199,53 +207,89 @@ FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ibuild/gen \
 	-DPKI_DIR='"$(CURDIR)/testdata/pki"'
 FUZZSRC_mime = common/mime.c common/mime_field.c common/hdr.c common/buf.c \
 	common/err.c
+FUZZSRC_hp = common/hp.c $(FUZZSRC_mime) common/io.c
 FUZZSRC_all = $(MODULES:%=common/%.c)
 FUZZLIBS = -lcrypto -lmagic -lpopt -lp11
 
-build-fuzz/mime_fuzz: fuzz/mime_fuzz.c $(FUZZSRC_mime)
-	@mkdir -p build-fuzz
-	clang $(FUZZFLAGS) $< $(FUZZSRC_mime) -lcrypto -o $@
+# Each module is compiled once, into build-fuzz/common/, and linked into
+# every target that needs it: the same flags, so the same objects as when
+# each target compiled its own copy (four of them compiled all of them).
+FUZZOBJ_mime = $(FUZZSRC_mime:common/%.c=build-fuzz/common/%.o)
+FUZZOBJ_hp = $(FUZZSRC_hp:common/%.c=build-fuzz/common/%.o)
+FUZZOBJ_all = $(FUZZSRC_all:common/%.c=build-fuzz/common/%.o)
 
-FUZZSRC_hp = common/hp.c $(FUZZSRC_mime) common/io.c
+build-fuzz/common:
+	mkdir -p $@
 
-build-fuzz/hp_fuzz: fuzz/hp_fuzz.c $(FUZZSRC_hp)
-	@mkdir -p build-fuzz
-	clang $(FUZZFLAGS) $< $(FUZZSRC_hp) -lcrypto -o $@
+build-fuzz/common/%.o: common/%.c | build-fuzz/common
+	clang $(FUZZFLAGS) -MMD -MP -c $< -o $@
+build-fuzz/common/store_ldap_verbs.o: build/gen/smimetools_ldif.h
 
-build-fuzz/p11_fuzz: fuzz/p11_fuzz.c common/p11uri.c
-	@mkdir -p build-fuzz
-	clang $(FUZZFLAGS) $< common/p11uri.c -o $@
+build-fuzz/mime_fuzz: fuzz/mime_fuzz.c $(FUZZOBJ_mime)
+	clang $(FUZZFLAGS) $< $(FUZZOBJ_mime) -lcrypto -o $@
 
-build-fuzz/cte_fuzz: fuzz/cte_fuzz.c common/mime_cte.c
-	@mkdir -p build-fuzz
-	clang $(FUZZFLAGS) $< common/mime_cte.c -o $@
+build-fuzz/p11_fuzz: fuzz/p11_fuzz.c build-fuzz/common/p11uri.o
+	clang $(FUZZFLAGS) $< build-fuzz/common/p11uri.o -o $@
 
-build-fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/tool_fuzz.h $(FUZZSRC_all) \
-    build/gen/smimetools_ldif.h
-	@mkdir -p build-fuzz
-	clang $(FUZZFLAGS) $< $(FUZZSRC_all) $(FUZZLIBS) -o $@
+build-fuzz/hp_fuzz: fuzz/hp_fuzz.c $(FUZZOBJ_hp)
+	clang $(FUZZFLAGS) $< $(FUZZOBJ_hp) -lcrypto -o $@
+
+build-fuzz/cte_fuzz: fuzz/cte_fuzz.c build-fuzz/common/mime_cte.o
+	clang $(FUZZFLAGS) $< build-fuzz/common/mime_cte.o -o $@
+
+build-fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/tool_fuzz.h $(FUZZOBJ_all)
+	clang $(FUZZFLAGS) $< $(FUZZOBJ_all) $(FUZZLIBS) -o $@
 
 fuzz-build: deps-test $(FUZZERS:%=build-fuzz/%_fuzz)
 
+# FUZZJOBS targets at a time, each on one core for FUZZTIME seconds (7
+# targets, 2 at a time: 4 rounds).  Each writes its whole output to
+# build-fuzz/NAME.log, and make -O prints what a target shows (its stats,
+# any error) when it ends, never mixed with another's.  A finding goes to
+# build-fuzz/NAME/ (crash-*, leak-*, timeout-*, oom-*, what libFuzzer
+# names them) and fails the run, as does a fuzzer's non-zero exit; -k lets
+# the other targets finish and show their stats first.
+FUZZJOBS ?= 2
+
 fuzz: fuzz-build
-	@for f in $(FUZZERS); do \
-	    mkdir -p fuzz/corpus-$$f; \
-	    case $$f in \
-	    certstore) seeds='*.pem *.der *.p7b *.p7c *.crt *.cer *.p7s *.eml' ;; \
-	    p11) seeds='*.p11seed' ;; \
-	    *) seeds='*.eml *.mbox *.message *.p7m *.msg' ;; esac; \
-	    { ls testdata/fuzz-regress/*; \
-	      for g in $$seeds; do find testdata -name "$$g"; done; } | head -2000 | \
-	        while read -r s; do cp "$$s" fuzz/corpus-$$f/ 2>/dev/null; done; \
-	    case $$f in mime|cte|hp|certstore|p11) leaks=1 ;; *) leaks=0 ;; esac; \
-	    echo "== fuzz $$f, $(FUZZTIME) s"; \
-	    ASAN_OPTIONS=detect_leaks=$$leaks build-fuzz/$${f}_fuzz \
-	        -max_total_time=$(FUZZTIME) -max_len=200000 \
-	        -timeout=10 -rss_limit_mb=4096 -detect_leaks=$$leaks \
-	        -print_final_stats=1 fuzz/corpus-$$f 2>&1 | \
-	        grep -E '^(stat::|#[0-9]+.*(DONE|pulse))|ERROR|SUMMARY|crash-|leak-|timeout-' | tail -12; \
-	    test -z "$$(ls crash-* leak-* timeout-* oom-* 2>/dev/null)" || exit 1; \
-	done
+	@$(MAKE) --no-print-directory -k -j$(FUZZJOBS) -O \
+	    $(FUZZERS:%=fuzz-run-%)
+
+.PHONY: $(FUZZERS:%=fuzz-run-%)
+$(FUZZERS:%=fuzz-run-%): fuzz-run-%: build-fuzz/%_fuzz
+	@mkdir -p fuzz/corpus-$* build-fuzz/$*
+	@case $* in \
+	certstore) seeds='*.pem *.der *.p7b *.p7c *.crt *.cer *.p7s *.eml' ;; \
+	p11) seeds='*.p11seed' ;; \
+	*) seeds='*.eml *.mbox *.message *.p7m *.msg' ;; esac; \
+	{ ls testdata/fuzz-regress/*; \
+	  for g in $$seeds; do find testdata -name "$$g"; done; } | \
+	    head -2000 | \
+	    while read -r s; do cp "$$s" fuzz/corpus-$*/ 2>/dev/null; done; \
+	case $* in mime|cte|hp|certstore|p11) leaks=1 ;; *) leaks=0 ;; esac; \
+	echo "== fuzz $*, $(FUZZTIME) s"; \
+	rc=0; ASAN_OPTIONS=detect_leaks=$$leaks build-fuzz/$*_fuzz \
+	    -max_total_time=$(FUZZTIME) -max_len=200000 \
+	    -timeout=10 -rss_limit_mb=4096 -detect_leaks=$$leaks \
+	    -print_final_stats=1 -artifact_prefix=build-fuzz/$*/ \
+	    fuzz/corpus-$* >build-fuzz/$*.log 2>&1 || rc=$$?; \
+	found=$$(ls build-fuzz/$*/crash-* build-fuzz/$*/leak-* \
+	    build-fuzz/$*/timeout-* build-fuzz/$*/oom-* 2>/dev/null); \
+	if test $$rc -eq 0 && test -z "$$found"; then \
+	    grep -E -e '^(stat::|#[0-9]+.*(DONE|pulse))|ERROR|SUMMARY' \
+	        -e 'crash-|leak-|timeout-|oom-' build-fuzz/$*.log | \
+	        tail -12; \
+	    exit 0; \
+	fi; \
+	grep '^stat::' build-fuzz/$*.log; \
+	if grep -q ERROR build-fuzz/$*.log; then \
+	    sed -n '/ERROR/,$$p' build-fuzz/$*.log | grep -v '^stat::' | \
+	        head -60; \
+	elif test $$rc -ne 0; then tail -20 build-fuzz/$*.log; fi; \
+	echo "== fuzz $*: FAILED (exit $$rc)$${found:+, found:}" $$found; \
+	echo "   the whole output: build-fuzz/$*.log; reproduce with" \
+	    "build-fuzz/$*_fuzz FILE"; \
+	exit 1
 
 # The objects of the library must not need each other in a cycle
 # (scripts/objdeps prints who needs whom and names a cycle).
@@ -326,4 +370,4 @@ clean:
 	rm -rf build build-san build-fuzz
 
 .SECONDARY:
--include $(wildcard build/*/*.d build-san/*/*.d)
+-include $(wildcard build/*/*.d build-san/*/*.d build-fuzz/common/*.d)
