@@ -94,6 +94,9 @@ main(void)
 	tap_ok(refused("pkcs11:object=a\nb"), "a raw newline");
 	tap_ok(refused("pkcs11:object=\xc3\xa9"), "a raw 8-bit byte");
 	tap_ok(refused("pkcs11:token=a;;object=b"), "an empty attribute");
+	tap_ok(parses("pkcs11:token=", &u) && (u.present & P11URI_TOKEN) &&
+	    u.token[0] == '\0', "an empty token label is a token attribute "
+	    "(p11_fuzz's first finding: its check was the old one)");
 	tap_ok(parses("pkcs11:token=a;object=;id=%01", &u) &&
 	    (u.present & P11URI_OBJECT) && u.object[0] == '\0' &&
 	    (u.present & P11URI_TOKEN) && !(u.present & P11URI_SERIAL),

@@ -23,8 +23,11 @@ check_uri(const struct p11uri *u)
 	    strlen(u->pin_source) > P11URI_ATTR_MAX ||
 	    u->id_len > sizeof(u->id) || strlen(u->type) >= sizeof(u->type))
 		abort();
-	if (u->token[0] == '\0' && u->serial[0] == '\0' &&
-	    u->object[0] == '\0' && u->id_len == 0)
+	/* It names a token or an object (perhaps by an empty value). */
+	if (!(u->present & (P11URI_TOKEN | P11URI_SERIAL | P11URI_OBJECT |
+	    P11URI_ID)))
+		abort();
+	if (((u->present & P11URI_ID) != 0) != (u->id_len > 0))
 		abort();
 }
 
