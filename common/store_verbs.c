@@ -102,12 +102,6 @@ name_str(const X509_NAME *name, char *out_, size_t size)
 }
 
 /*
- * One line of `list` (certstore(1)): fingerprint, notAfter, flags and
- * addresses separated by tabs, or with --json one object.  peer: x is a
- * certificate of s (certs/), with what s records of it, else a trust
- * anchor (ca/).
- */
-/*
  * Where an identity's key (its path from the identity op) lives, for
  * list: keys/<fp>.pem, or the URI of a key on a token, from its record
  * in rec (rec->uri is then what is returned).  A record that does not
@@ -131,6 +125,12 @@ key_where(const char *path, struct p11rec *rec)
 	return rec->uri[0] != '\0' ? rec->uri : name;
 }
 
+/*
+ * One line of `list` (certstore(1)): fingerprint, notAfter, flags and
+ * addresses separated by tabs, or with --json one object.  peer: x is a
+ * certificate of s (certs/), with what s records of it, else a trust
+ * anchor (ca/).
+ */
 static void
 list_line(struct store *s, int peer, const char *fp, X509 *x, int json)
 {
